@@ -1,0 +1,158 @@
+"""Kelas Inovasi: a Flask learning-management plugin for thematic innovation classes."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, request, session
+from flask_login import current_user
+
+from lms.config import DEFAULT_SECRET_KEY, Config, TestingConfig
+
+__all__ = ["LMS", "create_app", "Config", "TestingConfig"]
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _resource_dir(name: str) -> Path:
+    """A top-level folder of the repository, or its copy inside an installed wheel."""
+    in_repo = PACKAGE_DIR.parent / name
+    if in_repo.is_dir() and (PACKAGE_DIR.parent / "pyproject.toml").is_file():
+        return in_repo
+    return PACKAGE_DIR / name
+
+
+TEMPLATE_DIR = _resource_dir("templates")
+MIGRATIONS_DIR = _resource_dir("migrations")
+STATIC_DIR = PACKAGE_DIR / "static"
+TRANSLATIONS_DIR = PACKAGE_DIR / "translations"
+LOCALES = ("id", "en")
+
+
+def _select_locale() -> str:
+    """?lang= switches and is remembered in the session; at login the user's preference is
+    copied into the session, so it wins over what an anonymous visitor chose before."""
+    lang = request.args.get("lang")
+    if lang in LOCALES:
+        session["lms_lang"] = lang
+        return lang
+    remembered = session.get("lms_lang")
+    if remembered in LOCALES:
+        return remembered
+    if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
+        return current_user.locale
+    return current_app.config.get("BABEL_DEFAULT_LOCALE", "id")
+
+
+class LMS:
+    """The plugin: ``LMS().init_app(app, url_prefix="/lms")`` mounts it into any Flask app."""
+
+    def __init__(self, app: Flask | None = None, url_prefix: str = "/lms") -> None:
+        if app is not None:
+            self.init_app(app, url_prefix=url_prefix)
+
+    def init_app(self, app: Flask, url_prefix: str = "/lms") -> None:
+        from lms import cli
+        from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+        for key, value in vars(Config()).items():
+            app.config.setdefault(key, value)
+        if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+            os.makedirs(app.instance_path, exist_ok=True)
+            path = Path(app.instance_path) / "lms.sqlite3"
+            app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+        if not (app.debug or app.testing) and app.config.get("SECRET_KEY") in (
+            None,
+            "",
+            DEFAULT_SECRET_KEY,
+        ):
+            raise RuntimeError(
+                "Refusing to start with the default SECRET_KEY: set LMS_SECRET_KEY "
+                "(e.g. python -c 'import secrets; print(secrets.token_hex(32))')."
+            )
+
+        dirs = app.config.get("BABEL_TRANSLATION_DIRECTORIES", "translations")
+        if str(TRANSLATIONS_DIR) not in dirs.split(";"):
+            app.config["BABEL_TRANSLATION_DIRECTORIES"] = f"{TRANSLATIONS_DIR};{dirs}"
+
+        db.init_app(app)
+        migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+        if "csrf" not in app.extensions:
+            if url_prefix:
+                # Mounted in a host app: protect our routes only (see _before_request).
+                app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
+            csrf.init_app(app)
+        if "babel" not in app.extensions:
+            babel.init_app(app, locale_selector=_select_locale)
+        if not hasattr(app, "login_manager"):
+            login_manager.init_app(app)
+            login_manager.login_view = "lms.accounts.login"
+            login_manager.session_protection = "basic"
+        limiter.init_app(app)
+
+        app.register_blueprint(self._blueprint(), url_prefix=url_prefix or None)
+        app.extensions["lms"] = self
+        cli.register(app)
+
+    def _blueprint(self) -> Blueprint:
+        from lms import security
+        from lms.accounts import bp as accounts_bp
+        from lms.accounts import views as _accounts_views  # noqa: F401
+        from lms.cohorts import bp as cohorts_bp
+        from lms.cohorts import views as _cohorts_views  # noqa: F401
+        from lms.core import bp as core_bp
+        from lms.core import views as core_views
+        from lms.extensions import csrf
+
+        bp = Blueprint(
+            "lms",
+            __name__,
+            template_folder=str(TEMPLATE_DIR),
+            static_folder=str(STATIC_DIR),
+            static_url_path="/static",
+        )
+        for child in (core_bp, accounts_bp, cohorts_bp):
+            bp.register_blueprint(child)
+
+        @bp.before_request
+        def _before_request():
+            if request.method not in ("GET", "HEAD", "OPTIONS", "TRACE") and not (
+                current_app.config.get("WTF_CSRF_CHECK_DEFAULT", True)
+            ):
+                csrf.protect()
+
+        bp.after_request(security.set_security_headers)
+        core_views.register_error_handlers(bp)
+        bp.context_processor(core_views.template_context)
+        return bp
+
+
+def create_app(config: Any = None) -> Flask:
+    """The standalone LMS, served at ``/``."""
+    app = Flask(
+        "lms",
+        static_folder=None,
+        template_folder=None,
+        instance_path=os.environ.get("LMS_INSTANCE_PATH") or None,
+        instance_relative_config=True,
+    )
+    if config is None:
+        config = Config()
+    elif isinstance(config, type):
+        config = config()
+    if isinstance(config, Mapping):
+        app.config.update(config)
+    else:
+        app.config.from_object(config)
+    if app.config.get("SECRET_KEY") in (None, "", DEFAULT_SECRET_KEY):
+        key_file = Path(app.instance_path) / "secret_key"
+        if key_file.is_file():
+            app.config["SECRET_KEY"] = key_file.read_text().strip()
+    LMS(app, url_prefix="")
+    from lms.core.views import register_app_error_handlers
+
+    register_app_error_handlers(app)
+    return app

@@ -1,0 +1,69 @@
+"""``flask lms ...`` commands."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+lms_cli = AppGroup("lms", help="Kelas Inovasi: database, demo data and administration.")
+
+
+@lms_cli.command("init")
+def init_command() -> None:
+    """Create or upgrade the database schema to the newest migration."""
+    from flask_migrate import upgrade
+
+    upgrade()
+    click.echo("Database is at the newest schema.")
+
+
+@lms_cli.command("demo")
+def demo_command() -> None:
+    """Load the demo data (idempotent). Refused on a database with real accounts."""
+    from lms.demo import DemoRefused, load_demo
+
+    try:
+        summary = load_demo()
+    except DemoRefused as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(summary)
+
+
+@lms_cli.command("create-admin")
+@click.option("--email", prompt="Email")
+@click.option("--name", "full_name", prompt="Full name")
+@click.password_option("--password", prompt="Password", confirmation_prompt=True)
+def create_admin_command(email: str, full_name: str, password: str) -> None:
+    """Create an administrator (the password is prompted, never on the command line)."""
+    from email_validator import EmailNotValidError, validate_email
+
+    from lms.accounts import operations
+    from lms.accounts.forms import MIN_PASSWORD
+    from lms.extensions import db
+
+    try:
+        email = validate_email(email, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise click.ClickException(f"Invalid email: {exc}") from None
+    if len(password) < MIN_PASSWORD:
+        raise click.ClickException(f"The password needs at least {MIN_PASSWORD} characters.")
+    if not full_name.strip():
+        raise click.ClickException("The name is empty.")
+    existing = operations.find_by_identifier(email)
+    if existing is not None:
+        operations.set_admin(existing, True, actor=None)
+        db.session.commit()
+        click.echo(f"{existing.email} already existed and is now an administrator.")
+        return
+    try:
+        operations.create_user(email=email, full_name=full_name, password=password, is_admin=True)
+    except operations.DuplicateError as exc:
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"Administrator {email.lower()} created.")
+
+
+def register(app: Flask) -> None:
+    if "lms" not in app.cli.commands:
+        app.cli.add_command(lms_cli)

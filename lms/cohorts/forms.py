@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import DateField, EmailField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import (
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Regexp,
+    ValidationError,
+)
+
+from lms.accounts.forms import ProfileFieldsMixin
+
+TIMEZONES = (
+    ("Asia/Jakarta", _l("WIB — Asia/Jakarta")),
+    ("Asia/Makassar", _l("WITA — Asia/Makassar")),
+    ("Asia/Jayapura", _l("WIT — Asia/Jayapura")),
+)
+
+
+def role_choices() -> list[tuple[str, str]]:
+    return [
+        ("participant", _l("Peserta")),
+        ("trainer", _l("Widyaiswara")),
+        ("organizer", _l("Panitia")),
+    ]
+
+
+def state_choices() -> list[tuple[str, str]]:
+    return [("draft", _l("Draf")), ("open", _l("Berjalan")), ("finished", _l("Selesai"))]
+
+
+class CohortForm(FlaskForm):
+    name = StringField(
+        _l("Nama kelas"), validators=[InputRequired(_l("Isi nama kelas.")), Length(max=200)]
+    )
+    code = StringField(
+        _l("Kode kelas"),
+        description=_l("Huruf besar, angka dan tanda hubung, misalnya KIT-2023-I."),
+        validators=[
+            InputRequired(_l("Isi kode kelas.")),
+            Length(max=40),
+            Regexp(
+                r"^[A-Z0-9][A-Z0-9-]*$",
+                message=_l("Kode hanya boleh huruf besar, angka dan tanda hubung."),
+            ),
+        ],
+        filters=[lambda v: v.strip().upper() if isinstance(v, str) else v],
+    )
+    description = TextAreaField(_l("Deskripsi"), validators=[Length(max=5000)])
+    venue = StringField(_l("Tempat"), validators=[Length(max=200)])
+    start_date = DateField(
+        _l("Tanggal mulai"), validators=[InputRequired(_l("Isi tanggal mulai."))]
+    )
+    end_date = DateField(
+        _l("Tanggal selesai"), validators=[InputRequired(_l("Isi tanggal selesai."))]
+    )
+    timezone = SelectField(_l("Zona waktu"), choices=TIMEZONES)
+    jp_total = IntegerField(
+        _l("Jumlah JP"),
+        default=0,
+        validators=[
+            InputRequired(_l("Isi jumlah JP (boleh 0).")),
+            NumberRange(min=0, max=1000, message=_l("JP harus antara 0 dan 1000.")),
+        ],
+    )
+    state = SelectField(_l("Status"), choices=state_choices, default="draft")
+
+    def validate_end_date(self, field):
+        if self.start_date.data and field.data and field.data < self.start_date.data:
+            raise ValidationError(_l("Tanggal selesai tidak boleh sebelum tanggal mulai."))
+
+
+class MemberAddForm(ProfileFieldsMixin, FlaskForm):
+    email = EmailField(
+        _l("Email"),
+        validators=[
+            InputRequired(_l("Isi email.")),
+            Email(_l("Alamat email tidak sah."), check_deliverability=False),
+            Length(max=254),
+        ],
+    )
+    role = SelectField(_l("Peran"), choices=role_choices, default="participant")
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Peran"), choices=role_choices)
+
+
+class ImportForm(FlaskForm):
+    file = FileField(
+        _l("Berkas CSV atau XLSX"),
+        description=_l(
+            "Kolom: nama, email, NIP, pangkat, jabatan, unit kerja, telepon, peran. "
+            "Pemisah koma atau titik koma."
+        ),
+        validators=[FileRequired(_l("Pilih berkas untuk diimpor."))],
+    )
+
+    def validate_file(self, field):
+        limit = current_app.config["LMS_IMPORT_MAX_BYTES"]
+        stream = field.data.stream
+        stream.seek(0, 2)
+        size = stream.tell()
+        stream.seek(0)
+        if size > limit:
+            raise ValidationError(
+                _l(
+                    "Berkas terlalu besar (%(size)s MB); batasnya %(limit)s MB.",
+                    size=f"{size / 1048576:.1f}",
+                    limit=f"{limit / 1048576:.0f}",
+                )
+            )

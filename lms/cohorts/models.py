@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.db import Base, TimestampMixin, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from lms.accounts.models import User
+
+ROLES = ("participant", "trainer", "organizer")
+STATES = ("draft", "open", "finished")
+
+
+class Cohort(TimestampMixin, Base):
+    """A class run for a group ("Kelas")."""
+
+    __tablename__ = "cohort"
+    __table_args__ = (
+        sa.CheckConstraint("end_date >= start_date", name="dates_ordered"),
+        sa.CheckConstraint("state IN ('draft', 'open', 'finished')", name="state_known"),
+        sa.CheckConstraint("jp_total >= 0", name="jp_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Short public code such as "KIT-2023-I"; used in certificate numbers.
+    code: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    venue: Mapped[str] = mapped_column(sa.String(200), default="")
+    start_date: Mapped[date]
+    end_date: Mapped[date]
+    #: IANA zone name; pages show the cohort's local time.
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="Asia/Jakarta")
+    #: Total training hours (jam pelajaran) of the class.
+    jp_total: Mapped[int] = mapped_column(default=0)
+    state: Mapped[str] = mapped_column(sa.String(10), default="draft")
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="cohort", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Cohort {self.code}>"
+
+
+class Membership(Base):
+    """A person's role in one cohort; every right except admin comes from here."""
+
+    __tablename__ = "membership"
+    __table_args__ = (
+        sa.UniqueConstraint("cohort_id", "user_id"),
+        sa.CheckConstraint("role IN ('participant', 'trainer', 'organizer')", name="role_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(sa.ForeignKey("cohort.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    role: Mapped[str] = mapped_column(sa.String(12))
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Optimistic lock: two organizers changing the same role never overwrite silently.
+    version: Mapped[int] = mapped_column(default=1)
+
+    cohort: Mapped[Cohort] = relationship(back_populates="memberships")
+    user: Mapped[User] = relationship(back_populates="memberships")
+
+    __mapper_args__ = {"version_id_col": version}

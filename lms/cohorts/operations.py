@@ -1,0 +1,223 @@
+"""Cohort and membership writes. Each function flushes; the caller commits once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from lms import audit
+from lms.accounts import operations as accounts
+from lms.accounts.models import User
+from lms.cohorts.models import Cohort, Membership
+from lms.extensions import db
+
+COHORT_FIELDS = (
+    "name",
+    "code",
+    "description",
+    "venue",
+    "start_date",
+    "end_date",
+    "timezone",
+    "jp_total",
+    "state",
+)
+
+
+class CohortError(ValueError):
+    def __init__(self, field: str | None, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _snapshot(cohort: Cohort) -> dict[str, Any]:
+    return {f: str(v) if (v := getattr(cohort, f)) is not None else None for f in COHORT_FIELDS}
+
+
+def _check_code(code: str, exclude: Cohort | None = None) -> None:
+    other = db.session.scalar(db.select(Cohort).filter_by(code=code))
+    if other is not None and (exclude is None or other.id != exclude.id):
+        raise CohortError("code", str(_l("Kode kelas ini sudah dipakai kelas lain.")))
+
+
+def create_cohort(data: dict[str, Any], *, actor: User | None) -> Cohort:
+    _check_code(data["code"])
+    if data["end_date"] < data["start_date"]:
+        raise CohortError("end_date", str(_l("Tanggal selesai tidak boleh sebelum tanggal mulai.")))
+    cohort = Cohort(**{f: data[f] for f in COHORT_FIELDS if f in data})
+    db.session.add(cohort)
+    db.session.flush()
+    audit.record("cohort.create", cohort, actor=actor, after=_snapshot(cohort), cohort_id=cohort.id)
+    return cohort
+
+
+def update_cohort(cohort: Cohort, data: dict[str, Any], *, actor: User | None) -> Cohort:
+    if "code" in data:
+        _check_code(data["code"], exclude=cohort)
+    before = _snapshot(cohort)
+    for f in COHORT_FIELDS:
+        if f in data:
+            setattr(cohort, f, data[f])
+    if cohort.end_date < cohort.start_date:
+        raise CohortError("end_date", str(_l("Tanggal selesai tidak boleh sebelum tanggal mulai.")))
+    db.session.flush()
+    after = _snapshot(cohort)
+    changed = [k for k in after if after[k] != before[k]]
+    if changed:
+        audit.record(
+            "cohort.update",
+            cohort,
+            actor=actor,
+            before={k: before[k] for k in changed},
+            after={k: after[k] for k in changed},
+            cohort_id=cohort.id,
+        )
+    return cohort
+
+
+def membership_of(cohort: Cohort, user: User) -> Membership | None:
+    return db.session.scalar(db.select(Membership).filter_by(cohort_id=cohort.id, user_id=user.id))
+
+
+@dataclass
+class AddResult:
+    membership: Membership
+    user: User
+    #: Set only when a new account was created: shown once to the organizer.
+    initial_password: str | None
+    #: "added", "role_changed" or "unchanged"
+    outcome: str
+
+
+def find_existing_user(email: str, nip: str | None) -> User | None:
+    """The account with this email, else the one with this NIP."""
+    user = db.session.scalar(db.select(User).filter_by(email=accounts.normalize_email(email)))
+    if user is None and nip:
+        user = db.session.scalar(db.select(User).filter_by(nip=nip))
+    return user
+
+
+def add_member(
+    cohort: Cohort,
+    *,
+    email: str,
+    role: str,
+    actor: User | None,
+    full_name: str = "",
+    nip: str | None = None,
+    rank: str | None = None,
+    position: str = "",
+    office: str = "",
+    phone: str = "",
+) -> AddResult:
+    """Link an existing account (same email or NIP) or create one, then give it ``role``.
+
+    An existing account keeps its profile: the organizer's data only fills empty fields.
+    """
+    user = find_existing_user(email, nip)
+    password = None
+    if user is None:
+        password = accounts.generate_password()
+        user = accounts.create_user(
+            email=email,
+            full_name=full_name,
+            password=password,
+            nip=nip,
+            rank=rank,
+            position=position,
+            office=office,
+            phone=phone,
+            actor=actor,
+        )
+    else:
+        if nip and user.nip and user.nip != nip:
+            raise CohortError(
+                "nip",
+                str(
+                    _l(
+                        "Email %(email)s sudah terdaftar dengan NIP lain (%(nip)s).",
+                        email=user.email,
+                        nip=user.nip_display,
+                    )
+                ),
+            )
+        fill = {
+            "nip": nip,
+            "rank": rank,
+            "position": position,
+            "office": office,
+            "phone": phone,
+        }
+        empty = {k: v for k, v in fill.items() if v and not getattr(user, k)}
+        if empty:
+            accounts.update_profile(user, empty, actor=actor)
+    membership = membership_of(cohort, user)
+    if membership is None:
+        membership = Membership(cohort=cohort, user=user, role=role)
+        db.session.add(membership)
+        db.session.flush()
+        audit.record(
+            "membership.add",
+            membership,
+            actor=actor,
+            after={"user_id": user.id, "role": role},
+            cohort_id=cohort.id,
+        )
+        outcome = "added"
+    elif membership.role != role:
+        change_role(membership, role, actor=actor)
+        outcome = "role_changed"
+    else:
+        outcome = "unchanged"
+    return AddResult(membership, user, password, outcome)
+
+
+def change_role(membership: Membership, role: str, *, actor: User | None) -> None:
+    before = membership.role
+    if before == role:
+        return
+    membership.role = role
+    db.session.flush()
+    audit.record(
+        "membership.role",
+        membership,
+        actor=actor,
+        before={"user_id": membership.user_id, "role": before},
+        after={"user_id": membership.user_id, "role": role},
+        cohort_id=membership.cohort_id,
+    )
+
+
+def remove_member(membership: Membership, *, actor: User | None) -> None:
+    audit.record(
+        "membership.remove",
+        membership,
+        actor=actor,
+        before={"user_id": membership.user_id, "role": membership.role},
+        cohort_id=membership.cohort_id,
+    )
+    db.session.delete(membership)
+    db.session.flush()
+
+
+def import_members(cohort: Cohort, rows: list[Any], *, actor: User | None) -> list[AddResult]:
+    """Add every row or none: the caller rolls back on any CohortError/DuplicateError."""
+    results = []
+    for row in rows:
+        results.append(
+            add_member(
+                cohort,
+                email=row.email,
+                role=row.role,
+                actor=actor,
+                full_name=row.name,
+                nip=row.nip,
+                rank=row.rank,
+                position=row.position,
+                office=row.office,
+                phone=row.phone,
+            )
+        )
+    return results

@@ -1,0 +1,123 @@
+"""Health check, dashboard, language switch and error pages."""
+
+from __future__ import annotations
+
+from flask import current_app, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import text
+from sqlalchemy.orm import selectinload
+
+from lms.cohorts.models import Cohort, Membership
+from lms.core import bp
+from lms.extensions import db
+from lms.security import login_required, public
+
+
+@bp.get("/healthz")
+@public
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # any driver error means "not reachable" to a load balancer
+        current_app.logger.exception("health check: database unreachable")
+        db.session.rollback()
+        return jsonify(status="error", database="error"), 503
+    return jsonify(status="ok", database="ok")
+
+
+@bp.get("/")
+@public
+def index():
+    if current_user.is_authenticated:
+        return redirect(url_for("lms.core.dashboard"))
+    return redirect(url_for("lms.accounts.login"))
+
+
+@bp.get("/dashboard")
+@login_required
+def dashboard():
+    memberships = db.session.scalars(
+        db.select(Membership)
+        .filter_by(user_id=current_user.id)
+        .options(selectinload(Membership.cohort))
+        .join(Membership.cohort)
+        .order_by(Cohort.start_date.desc(), Cohort.id.desc())
+    ).all()
+    other_cohorts: list[Cohort] = []
+    if current_user.is_admin:
+        mine = {m.cohort_id for m in memberships}
+        other_cohorts = [
+            c
+            for c in db.session.scalars(
+                db.select(Cohort).order_by(Cohort.start_date.desc(), Cohort.id.desc())
+            )
+            if c.id not in mine
+        ]
+    return render_template(
+        "core/dashboard.html", memberships=memberships, other_cohorts=other_cohorts
+    )
+
+
+def template_context() -> dict:
+    locale = str(get_locale() or "id")
+    args = request.args.to_dict() if request else {}
+
+    def lang_url(lang: str) -> str:
+        return url_for(
+            request.endpoint or "lms.core.index",
+            **(request.view_args or {}),
+            **{**args, "lang": lang},
+        )
+
+    return {"current_locale": locale, "lang_url": lang_url}
+
+
+def _error_page(code: int, title: str, message: str):
+    return render_template("core/error.html", code=code, title=title, message=message), code
+
+
+def _forbidden(_e=None):
+    return _error_page(
+        403, _("Akses ditolak"), _("Anda tidak memiliki hak untuk membuka halaman ini.")
+    )
+
+
+def _not_found(_e=None):
+    return _error_page(404, _("Tidak ditemukan"), _("Halaman atau data yang dicari tidak ada."))
+
+
+def _too_large(_e=None):
+    return _error_page(
+        413, _("Berkas terlalu besar"), _("Kiriman melebihi batas ukuran yang diizinkan.")
+    )
+
+
+def _csrf_error(_e=None):
+    return _error_page(
+        400,
+        _("Formulir kedaluwarsa"),
+        _("Formulir ini sudah kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi."),
+    )
+
+
+def _server_error(_e=None):
+    return _error_page(
+        500, _("Terjadi kesalahan"), _("Maaf, terjadi kesalahan di server. Silakan coba lagi.")
+    )
+
+
+def register_error_handlers(target) -> None:
+    """Handlers for errors raised inside LMS routes (also when mounted in a host app)."""
+    target.register_error_handler(403, _forbidden)
+    target.register_error_handler(404, _not_found)
+    target.register_error_handler(413, _too_large)
+    target.register_error_handler(CSRFError, _csrf_error)
+    target.register_error_handler(500, _server_error)
+
+
+def register_app_error_handlers(app) -> None:
+    """The standalone app owns every URL, so unmatched ones get our pages too."""
+    register_error_handlers(app)

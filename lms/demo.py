@@ -1,0 +1,273 @@
+# ruff: noqa: E501  (a data table reads best one person a line)
+"""Demo data for ``make run`` and ``flask lms demo``. Every person here is fictional."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from lms.accounts import operations as accounts
+from lms.accounts.models import User
+from lms.cohorts import operations as cohorts
+from lms.cohorts.models import Cohort
+from lms.extensions import db
+
+DEMO_PASSWORD = "kelasinovasi"
+DEMO_DOMAIN = "@example.org"
+
+
+class DemoRefused(RuntimeError):
+    pass
+
+
+PARTICIPANTS = [
+    # (name with titles, birth date, appointment, sex, rank, position, office)
+    (
+        "Andi Muh. Rahmat, S.Sos.",
+        "19860926",
+        "201505",
+        1,
+        "III/b",
+        "Analis Kebijakan",
+        "Dinas Kesehatan",
+    ),
+    (
+        "Nurul Hikmah, S.KM.",
+        "19900314",
+        "201503",
+        2,
+        "III/a",
+        "Epidemiolog Kesehatan",
+        "Puskesmas Balangnipa",
+    ),
+    (
+        "Ir. Sitti Aminah, M.Si.",
+        "19780511",
+        "200501",
+        2,
+        "IV/a",
+        "Kepala Bidang",
+        "Dinas Pertanian",
+    ),
+    (
+        "Muhammad Ilham, S.Kom.",
+        "19920807",
+        "201903",
+        1,
+        "III/a",
+        "Pranata Komputer",
+        "Dinas Kominfo",
+    ),
+    (
+        "Hj. Rosmiati, S.Pd., M.Pd.",
+        "19750120",
+        "199903",
+        2,
+        "IV/b",
+        "Kepala Sekolah",
+        "SMP Negeri 1",
+    ),
+    (
+        "Arifuddin, S.E.",
+        "19830219",
+        "201001",
+        1,
+        "III/c",
+        "Kepala Subbagian Keuangan",
+        "Kecamatan Sinjai Utara",
+    ),
+    ("dr. Fitriani Basri", "19910630", "201802", 2, "III/b", "Dokter Ahli Pertama", "RSUD"),
+    (
+        "Syamsul Bahri, S.IP.",
+        "19870404",
+        "201203",
+        1,
+        "III/b",
+        "Penata Kependudukan",
+        "Dinas Dukcapil",
+    ),
+    (
+        "Hasnawati, A.Md.Keb.",
+        "19930918",
+        "201712",
+        2,
+        "II/d",
+        "Bidan Terampil",
+        "Puskesmas Tondong",
+    ),
+    ("Ahmad Fauzi, S.T., M.T.", "19820112", "200904", 1, "III/d", "Kepala Seksi", "Dinas PUPR"),
+    (
+        "Rahmawati, S.Sos.",
+        "19890725",
+        "201403",
+        2,
+        "III/a",
+        "Pengelola Layanan",
+        "Mal Pelayanan Publik",
+    ),
+    (
+        "Baharuddin, S.Pt.",
+        "19800303",
+        "200701",
+        1,
+        "III/c",
+        "Penyuluh Peternakan",
+        "Dinas Peternakan",
+    ),
+    (
+        "Irma Suryani, S.Farm., Apt.",
+        "19940216",
+        "202001",
+        2,
+        "III/a",
+        "Apoteker",
+        "Instalasi Farmasi",
+    ),
+    ("Muh. Yusuf, S.H.", "19851111", "201105", 1, "III/b", "Analis Hukum", "Bagian Hukum Setda"),
+    ("Nurhayati, S.E., M.M.", "19790827", "200312", 2, "IV/a", "Sekretaris", "Bappelitbangda"),
+    ("Kamaruddin, S.Pd.", "19770605", "200201", 1, "III/d", "Guru Ahli Muda", "SD Negeri 12"),
+    (
+        "Sri Wahyuni, S.Kep., Ns.",
+        "19920402",
+        "201703",
+        2,
+        "III/a",
+        "Perawat Ahli Pertama",
+        "Puskesmas Bikeru",
+    ),
+    ("Andi Tenri Sanna, S.STP.", "19950909", "201810", 2, "III/a", "Lurah", "Kelurahan Biringere"),
+    (
+        "Rusdi Hamid, S.Kel.",
+        "19881219",
+        "201402",
+        1,
+        "III/b",
+        "Penyuluh Perikanan",
+        "Dinas Perikanan",
+    ),
+    (
+        "Nurfadillah, S.AB.",
+        "19960101",
+        "202103",
+        2,
+        "II/c",
+        "Pengadministrasi Umum",
+        "Kecamatan Sinjai Timur",
+    ),
+]
+
+
+def _demo_emails() -> set[str]:
+    emails = {
+        "admin@example.org",
+        "panitia@example.org",
+        "widyaiswara@example.org",
+        "peserta.lain@example.org",
+    }
+    emails.update(f"peserta{i}@example.org" for i in range(1, len(PARTICIPANTS) + 1))
+    return emails
+
+
+def _user(email: str, full_name: str, **profile) -> User:
+    user = db.session.scalar(db.select(User).filter_by(email=email))
+    if user is None:
+        user = accounts.create_user(
+            email=email, full_name=full_name, password=DEMO_PASSWORD, **profile
+        )
+    return user
+
+
+def _cohort(code: str, **data) -> Cohort:
+    cohort = db.session.scalar(db.select(Cohort).filter_by(code=code))
+    if cohort is None:
+        cohort = cohorts.create_cohort({"code": code, **data}, actor=None)
+    return cohort
+
+
+def load_demo() -> str:
+    """Create what is missing and leave everything else alone; returns a summary."""
+    others = db.session.scalars(
+        db.select(User.email).where(User.email.not_in(_demo_emails())).limit(3)
+    ).all()
+    if others:
+        raise DemoRefused(
+            "Refusing to load demo data: this database has accounts that are not demo "
+            f"accounts ({', '.join(others)}). Demo data belongs in a fresh database."
+        )
+
+    admin = _user("admin@example.org", "Administrator Demo", is_admin=True)
+    panitia = _user(
+        "panitia@example.org",
+        "Hasanuddin, S.Sos., M.Si.",
+        nip="197802152005011003",
+        rank="III/d",
+        position="Kepala Bidang Litbang",
+        office="Bappelitbangda",
+    )
+    widyaiswara = _user(
+        "widyaiswara@example.org",
+        "Dr. Andi Nurjannah, M.Si.",
+        nip="197011232000032002",
+        rank="IV/b",
+        position="Widyaiswara Ahli Madya",
+        office="BPSDM Provinsi Sulawesi Selatan",
+    )
+    main = _cohort(
+        "KIT-2023-I",
+        name="Kelas Inovasi Tematik 2023 Angkatan I",
+        description=(
+            "Kelas inovasi tematik bagi ASN perangkat daerah: kebijakan inovasi daerah, "
+            "penulisan proposal inovasi dan pembuatan video inovasi sederhana."
+        ),
+        venue="Aula Bappelitbangda, Sinjai, Sulawesi Selatan",
+        start_date=date(2023, 9, 5),
+        end_date=date(2023, 9, 7),
+        timezone="Asia/Makassar",
+        jp_total=24,
+        state="open",
+    )
+    other = _cohort(
+        "KIV-2024-I",
+        name="Klinik Video Inovasi 2024",
+        description="Pendampingan pembuatan video inovasi untuk penilaian indeks inovasi daerah.",
+        venue="Ruang Rapat Bappeda",
+        start_date=date(2024, 5, 14),
+        end_date=date(2024, 5, 15),
+        timezone="Asia/Jakarta",
+        jp_total=12,
+        state="open",
+    )
+    cohorts.add_member(main, email=panitia.email, role="organizer", actor=admin)
+    cohorts.add_member(main, email=widyaiswara.email, role="trainer", actor=admin)
+    cohorts.add_member(other, email=panitia.email, role="organizer", actor=admin)
+    cohorts.add_member(other, email=widyaiswara.email, role="trainer", actor=admin)
+    for i, (name, birth, appointed, sex, rank, position, office) in enumerate(PARTICIPANTS, 1):
+        user = _user(
+            f"peserta{i}@example.org",
+            name,
+            nip=f"{birth}{appointed}{sex}{i:03d}",
+            rank=rank,
+            position=position,
+            office=office,
+            phone=f"0812{i:08d}",
+        )
+        cohorts.add_member(main, email=user.email, role="participant", actor=panitia)
+    lain = _user(
+        "peserta.lain@example.org",
+        "Yohanes Kristianto, S.T.",
+        nip="198705172011011004",
+        rank="III/b",
+        position="Penata Ruang",
+        office="Dinas PUPR",
+    )
+    cohorts.add_member(other, email=lain.email, role="participant", actor=panitia)
+    db.session.commit()
+    return "\n".join(
+        [
+            "Demo data ready. Accounts (password: kelasinovasi):",
+            "  admin@example.org        admin",
+            "  panitia@example.org      panitia (organizer) of KIT-2023-I and KIV-2024-I",
+            "  widyaiswara@example.org  widyaiswara (trainer) of KIT-2023-I and KIV-2024-I",
+            f"  peserta1..{len(PARTICIPANTS)}@example.org  peserta (participants) of KIT-2023-I",
+            "  peserta.lain@example.org peserta of KIV-2024-I",
+        ]
+    )

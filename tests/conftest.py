@@ -1,0 +1,164 @@
+"""Fixtures: the app, a database rolled back after each test, factories and login."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Callable, Iterator
+from datetime import date
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session, scoped_session
+
+from lms import TestingConfig, create_app
+from lms.accounts import operations as accounts
+from lms.accounts.models import User
+from lms.cohorts import operations as cohorts
+from lms.cohorts.models import Cohort
+from lms.extensions import db as _db
+from lms.extensions import limiter
+
+PASSWORD = "rahasia-123"
+_seq = itertools.count(1)
+
+
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("LMS_TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    config = TestingConfig()
+    config.SQLALCHEMY_DATABASE_URI = database_url(tmp_path_factory)
+    config.LMS_UPLOAD_DIR = str(tmp_path_factory.mktemp("uploads"))
+    app = create_app(config)
+    with app.app_context():
+        _db.drop_all()
+        _db.create_all()
+    yield app
+    with app.app_context():
+        _db.engine.dispose()
+
+
+class _RollbackScopedSession(scoped_session):
+    """One session for the whole test; the end of a request rolls back what it did not
+    commit (as a fresh session would) instead of closing, so test objects stay usable."""
+
+    def remove(self) -> None:
+        self.registry().rollback()
+
+
+@pytest.fixture
+def db(app: Flask) -> Iterator[Any]:
+    """The database inside an outer transaction that is rolled back after the test."""
+    with app.app_context():
+        connection = _db.engine.connect()
+    transaction = connection.begin()
+    session = Session(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=True
+    )
+    original = _db.session
+    _db.session = _RollbackScopedSession(lambda: session, scopefunc=lambda: 0)
+    limiter.reset()
+    try:
+        yield _db
+    finally:
+        _db.session = original
+        session.close()
+        if transaction.is_active:
+            transaction.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def client(app: Flask, db: Any) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def app_ctx(app: Flask, db: Any) -> Iterator[None]:
+    """A request context for tests that call url_for or gettext directly."""
+    with app.test_request_context():
+        yield
+
+
+@pytest.fixture
+def make_user(db: Any) -> Callable[..., User]:
+    def make(**kwargs: Any) -> User:
+        n = next(_seq)
+        data: dict[str, Any] = {
+            "email": f"orang{n}@example.test",
+            "full_name": f"Orang Uji {n}, S.Sos.",
+            "password": PASSWORD,
+        }
+        data.update(kwargs)
+        user = accounts.create_user(**data)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_cohort(db: Any, make_user: Callable[..., User]) -> Callable[..., Cohort]:
+    """``make_cohort(participants=[u1], trainers=[...], organizers=[...])``."""
+
+    def make(
+        *,
+        participants: list[User] = (),  # type: ignore[assignment]
+        trainers: list[User] = (),  # type: ignore[assignment]
+        organizers: list[User] = (),  # type: ignore[assignment]
+        **kwargs: Any,
+    ) -> Cohort:
+        n = next(_seq)
+        data: dict[str, Any] = {
+            "code": f"KIT-UJI-{n}",
+            "name": f"Kelas Inovasi Uji {n}",
+            "start_date": date(2023, 9, 5),
+            "end_date": date(2023, 9, 7),
+            "timezone": "Asia/Makassar",
+            "jp_total": 24,
+            "state": "open",
+        }
+        data.update(kwargs)
+        cohort = cohorts.create_cohort(data, actor=None)
+        for role, people in (
+            ("participant", participants),
+            ("trainer", trainers),
+            ("organizer", organizers),
+        ):
+            for person in people:
+                cohorts.add_member(cohort, email=person.email, role=role, actor=None)
+        db.session.commit()
+        return cohort
+
+    return make
+
+
+@pytest.fixture
+def login_as(client: FlaskClient) -> Callable[[User | None], FlaskClient]:
+    def login(user: User | None) -> FlaskClient:
+        with client.session_transaction() as session:
+            session.clear()
+            if user is not None:
+                session["_user_id"] = str(user.id)
+                session["_fresh"] = True
+        return client
+
+    return login
+
+
+def csrf_token(client: FlaskClient, path: str) -> str:
+    """The CSRF token of the form on ``path`` (what a browser would send back)."""
+    import re
+
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
