@@ -20,8 +20,8 @@ from lms.cohorts import operations as cohorts
 from lms.cohorts.models import Cohort
 from lms.extensions import db as _db
 from lms.extensions import limiter
+from tests.helpers import PASSWORD, csrf_token  # noqa: F401  (re-exported)
 
-PASSWORD = "rahasia-123"
 _seq = itertools.count(1)
 
 
@@ -152,13 +152,3 @@ def login_as(client: FlaskClient) -> Callable[[User | None], FlaskClient]:
         return client
 
     return login
-
-
-def csrf_token(client: FlaskClient, path: str) -> str:
-    """The CSRF token of the form on ``path`` (what a browser would send back)."""
-    import re
-
-    html = client.get(path).get_data(as_text=True)
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
