@@ -93,7 +93,7 @@ def make_user(db: Any) -> Callable[..., User]:
     def make(**kwargs: Any) -> User:
         n = next(_seq)
         data: dict[str, Any] = {
-            "email": f"orang{n}@example.test",
+            "email": f"orang{n}@example.org",
             "full_name": f"Orang Uji {n}, S.Sos.",
             "password": PASSWORD,
         }

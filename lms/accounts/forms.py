@@ -10,6 +10,7 @@ from wtforms import (
     StringField,
     TelField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
 
 from lms.accounts.civil_service import RANKS, NIPError, parse_nip
@@ -17,14 +18,14 @@ from lms.accounts.civil_service import RANKS, NIPError, parse_nip
 MIN_PASSWORD = 8
 
 
-def rank_choices() -> list[tuple[str, str]]:
-    return [("", _l("— tidak ada / bukan ASN —"))] + [
-        (code, f"{code} — {name}") for code, name in RANKS
+def rank_choices() -> list[SelectChoice]:
+    return [SelectChoice("", _l("— tidak ada / bukan ASN —"))] + [
+        SelectChoice(code, f"{code} — {name}") for code, name in RANKS
     ]
 
 
-def locale_choices() -> list[tuple[str, str]]:
-    return [("id", "Bahasa Indonesia"), ("en", "English")]
+def locale_choices() -> list[SelectChoice]:
+    return [SelectChoice("id", "Bahasa Indonesia"), SelectChoice("en", "English")]
 
 
 class NIPField(StringField):

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_limiter import RateLimitExceeded
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy.orm import selectinload
@@ -96,6 +97,7 @@ def profile():
         else:
             db.session.commit()
             session["lms_lang"] = current_user.locale
+            refresh()  # the confirmation is already in the newly chosen language
             flash(_("Profil sudah disimpan."), "success")
             return redirect(url_for("lms.accounts.profile"))
     return render_template("accounts/profile.html", form=form)

@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, EmailField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     Email,
     InputRequired,
@@ -16,23 +17,29 @@ from wtforms.validators import (
 
 from lms.accounts.forms import ProfileFieldsMixin
 
-TIMEZONES = (
-    ("Asia/Jakarta", _l("WIB — Asia/Jakarta")),
-    ("Asia/Makassar", _l("WITA — Asia/Makassar")),
-    ("Asia/Jayapura", _l("WIT — Asia/Jayapura")),
-)
 
-
-def role_choices() -> list[tuple[str, str]]:
+def timezone_choices() -> list[SelectChoice]:
     return [
-        ("participant", _l("Peserta")),
-        ("trainer", _l("Widyaiswara")),
-        ("organizer", _l("Panitia")),
+        SelectChoice("Asia/Jakarta", _l("WIB — Asia/Jakarta")),
+        SelectChoice("Asia/Makassar", _l("WITA — Asia/Makassar")),
+        SelectChoice("Asia/Jayapura", _l("WIT — Asia/Jayapura")),
     ]
 
 
-def state_choices() -> list[tuple[str, str]]:
-    return [("draft", _l("Draf")), ("open", _l("Berjalan")), ("finished", _l("Selesai"))]
+def role_choices() -> list[SelectChoice]:
+    return [
+        SelectChoice("participant", _l("Peserta")),
+        SelectChoice("trainer", _l("Widyaiswara")),
+        SelectChoice("organizer", _l("Panitia")),
+    ]
+
+
+def state_choices() -> list[SelectChoice]:
+    return [
+        SelectChoice("draft", _l("Draf")),
+        SelectChoice("open", _l("Berjalan")),
+        SelectChoice("finished", _l("Selesai")),
+    ]
 
 
 class CohortForm(FlaskForm):
@@ -60,7 +67,7 @@ class CohortForm(FlaskForm):
     end_date = DateField(
         _l("Tanggal selesai"), validators=[InputRequired(_l("Isi tanggal selesai."))]
     )
-    timezone = SelectField(_l("Zona waktu"), choices=TIMEZONES)
+    timezone = SelectField(_l("Zona waktu"), choices=timezone_choices)
     jp_total = IntegerField(
         _l("Jumlah JP"),
         default=0,

@@ -14,10 +14,10 @@ def _login(client, identifier, password, **extra):
 
 
 @pytest.mark.parametrize(
-    "identifier", ["Rina@Example.test", "198609262015051001", "19860926 201505 1 001"]
+    "identifier", ["Rina@Example.org", "198609262015051001", "19860926 201505 1 001"]
 )
 def test_login_with_email_or_nip_with_or_without_spaces(client, make_user, identifier):
-    make_user(email="rina@example.test", nip=NIP, full_name="Rina, S.E.")
+    make_user(email="rina@example.org", nip=NIP, full_name="Rina, S.E.")
     response = _login(client, identifier, PASSWORD)
     assert response.status_code == 302
     assert response.headers["Location"] == "/dashboard"
@@ -25,36 +25,36 @@ def test_login_with_email_or_nip_with_or_without_spaces(client, make_user, ident
 
 
 def test_wrong_password_and_unknown_account_get_the_same_message(client, make_user):
-    make_user(email="rina@example.test")
-    wrong = _login(client, "rina@example.test", "salah-sekali").get_data(as_text=True)
-    unknown = _login(client, "siapa@example.test", "salah-sekali").get_data(as_text=True)
+    make_user(email="rina@example.org")
+    wrong = _login(client, "rina@example.org", "salah-sekali").get_data(as_text=True)
+    unknown = _login(client, "siapa@example.org", "salah-sekali").get_data(as_text=True)
     message = "Email/NIP atau kata sandi salah."
     assert message in wrong and message in unknown
-    assert 'value="rina@example.test"' in wrong  # the identifier is kept
+    assert 'value="rina@example.org"' in wrong  # the identifier is kept
 
 
 def test_deactivated_account_cannot_log_in(client, make_user, db):
-    user = make_user(email="lama@example.test")
+    user = make_user(email="lama@example.org")
     user.active = False
     db.session.commit()
-    response = _login(client, "lama@example.test", PASSWORD)
+    response = _login(client, "lama@example.org", PASSWORD)
     assert response.status_code == 200
     assert "Email/NIP atau kata sandi salah." in response.get_data(as_text=True)
 
 
 def test_next_is_followed_only_to_local_paths(client, make_user):
-    make_user(email="rina@example.test")
-    ok = _login(client, "rina@example.test", PASSWORD, next="/account/profile")
+    make_user(email="rina@example.org")
+    ok = _login(client, "rina@example.org", PASSWORD, next="/account/profile")
     assert ok.headers["Location"] == "/account/profile"
     for evil in ("https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:x"):
         client.post("/logout", data={"csrf_token": csrf_token(client, "/account/profile")})
-        response = _login(client, "rina@example.test", PASSWORD, next=evil)
+        response = _login(client, "rina@example.org", PASSWORD, next=evil)
         assert response.headers["Location"] == "/dashboard", evil
 
 
 def test_logout_needs_post_with_csrf_and_ends_the_session(client, make_user):
-    make_user(email="rina@example.test")
-    _login(client, "rina@example.test", PASSWORD)
+    make_user(email="rina@example.org")
+    _login(client, "rina@example.org", PASSWORD)
     assert client.get("/logout").status_code == 405
     assert client.post("/logout").status_code == 400  # no CSRF token
     token = csrf_token(client, "/dashboard")
@@ -64,43 +64,43 @@ def test_logout_needs_post_with_csrf_and_ends_the_session(client, make_user):
 
 
 def test_ten_failures_from_one_address_block_the_eleventh_attempt(client, make_user):
-    make_user(email="rina@example.test")
+    make_user(email="rina@example.org")
     for i in range(10):
-        assert _login(client, f"orang{i}@example.test", "salah").status_code == 200
-    blocked = _login(client, "rina@example.test", PASSWORD)
+        assert _login(client, f"orang{i}@example.org", "salah").status_code == 200
+    blocked = _login(client, "rina@example.org", PASSWORD)
     assert blocked.status_code == 429
     assert "Terlalu banyak percobaan masuk" in blocked.get_data(as_text=True)
 
 
 def test_ten_failures_for_one_account_block_it_from_any_address(client, make_user):
-    make_user(email="rina@example.test", nip=NIP)
+    make_user(email="rina@example.org", nip=NIP)
     for i in range(10):
         env = {"REMOTE_ADDR": f"10.0.0.{i + 1}"}
         token = csrf_token(client, "/login")
         client.post(
             "/login",
-            data={"identifier": "rina@example.test", "password": "x", "csrf_token": token},
+            data={"identifier": "rina@example.org", "password": "x", "csrf_token": token},
             environ_base=env,
         )
     token = csrf_token(client, "/login")
     response = client.post(
         "/login",
-        data={"identifier": "RINA@example.test", "password": PASSWORD, "csrf_token": token},
+        data={"identifier": "RINA@example.org", "password": PASSWORD, "csrf_token": token},
         environ_base={"REMOTE_ADDR": "10.9.9.9"},
     )
     assert response.status_code == 429
 
 
 def test_successful_logins_do_not_count_as_failures(client, make_user):
-    make_user(email="rina@example.test")
+    make_user(email="rina@example.org")
     for _ in range(12):
-        assert _login(client, "rina@example.test", PASSWORD).status_code == 302
+        assert _login(client, "rina@example.org", PASSWORD).status_code == 302
         client.post("/logout", data={"csrf_token": csrf_token(client, "/dashboard")})
 
 
 def test_session_cookie_is_httponly_and_samesite_lax(client, make_user):
-    make_user(email="rina@example.test")
-    response = _login(client, "rina@example.test", PASSWORD)
+    make_user(email="rina@example.org")
+    response = _login(client, "rina@example.org", PASSWORD)
     cookie = next(v for k, v in response.headers.items() if k == "Set-Cookie")
     assert "HttpOnly" in cookie
     assert "SameSite=Lax" in cookie

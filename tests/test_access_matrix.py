@@ -1,0 +1,326 @@
+"""Every route declares an access rule, and the rule holds for six kinds of visitor.
+
+The matrix is built from ``app.url_map`` at collection time, so routes added by later
+modules are checked without touching this file, unless their URLs take a parameter that
+``PARAM_VALUES`` below does not know yet (the tests then say which one to add).
+
+Expected outcome per access rule (see ``lms/security.py``):
+
+=====================  =========  ======================================  =====
+rule                   anonymous  logged-in, without the right            admin
+=====================  =========  ======================================  =====
+public                 allowed    allowed                                 allowed
+login                  → /login   allowed                                 allowed
+admin                  → /login   403                                     allowed
+cohort:<roles>         → /login   403 unless their role in cohort A is    allowed
+                                  one of <roles> (B's participant: 403)
+=====================  =========  ======================================  =====
+
+"allowed" means: not 401/403 and not a redirect to ``/login?next=...``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.routing import Rule
+from werkzeug.security import generate_password_hash
+
+from lms import config as lms_config
+from lms import create_app, security
+from lms.cohorts.models import ROLES, Membership
+
+# --- the people and the values that fill URL parameters ----------------------------------
+
+ANONYMOUS = "anonymous"
+PARTICIPANT = "participant"
+OTHER_PARTICIPANT = "participant of another cohort"
+TRAINER = "trainer"
+ORGANIZER = "organizer"
+ADMIN = "admin"
+ACTORS = (ANONYMOUS, PARTICIPANT, OTHER_PARTICIPANT, TRAINER, ORGANIZER, ADMIN)
+
+#: The role each actor holds in cohort A, the cohort every ``cohort_id`` points at.
+ROLE_IN_COHORT_A = {PARTICIPANT: "participant", TRAINER: "trainer", ORGANIZER: "organizer"}
+
+
+@dataclass
+class World:
+    """Cohort A (participant, trainer, organizer), cohort B (its own participant), an admin."""
+
+    users: dict[str, Any]  # actor name -> User; no entry for the anonymous visitor
+    cohort_a_id: int
+    cohort_b_id: int
+    participant_membership_id: int
+    participant_user_id: int
+
+
+#: URL parameter name -> its value in ``World``. A new module whose routes take another
+#: parameter adds a line here (pointing at an object of cohort A where that makes sense).
+PARAM_VALUES: dict[str, Callable[[World], Any]] = {
+    "cohort_id": lambda w: w.cohort_a_id,
+    "membership_id": lambda w: w.participant_membership_id,
+    "user_id": lambda w: w.participant_user_id,
+    "token": lambda w: "0123abcd",
+    "filename": lambda w: "style.css",  # static files
+}
+
+# --- outcomes ----------------------------------------------------------------------------
+
+ALLOWED = "allowed (not 401/403, not redirected to /login)"
+LOGIN = "302 redirect to /login?next=<the URL>"
+FORBIDDEN = "403"
+
+
+def expected_outcome(access_rule: str, actor: str) -> str:
+    if access_rule == "public":
+        return ALLOWED
+    if actor == ANONYMOUS:
+        return LOGIN
+    if access_rule == "login" or actor == ADMIN:
+        return ALLOWED
+    if access_rule == "admin":
+        return FORBIDDEN
+    roles = access_rule.removeprefix("cohort:").split(",")
+    return ALLOWED if ROLE_IN_COHORT_A.get(actor) in roles else FORBIDDEN
+
+
+def is_login_redirect(response: Any) -> bool:
+    if response.status_code not in (301, 302, 303, 307, 308):
+        return False
+    location = urlsplit(response.headers.get("Location", ""))
+    return location.path == "/login" and "next" in parse_qs(location.query)
+
+
+def outcome_matches(expected: str, response: Any, url: str) -> bool:
+    if expected == FORBIDDEN:
+        return response.status_code == 403
+    if expected == LOGIN:
+        location = urlsplit(response.headers.get("Location", ""))
+        return (
+            response.status_code == 302
+            and location.path == "/login"
+            and parse_qs(location.query).get("next") == [url]
+        )
+    return response.status_code not in (401, 403) and not is_login_redirect(response)
+
+
+# --- routes ------------------------------------------------------------------------------
+
+CHECKED_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def is_static_endpoint(app: Flask, endpoint: str) -> bool:
+    view = app.view_functions[endpoint]
+    return (
+        endpoint.rsplit(".", 1)[-1] in security.PUBLIC_ENDPOINT_SUFFIXES
+        and getattr(view, "__name__", "") == "send_static_file"
+    )
+
+
+def access_rule_of(app: Flask, endpoint: str) -> str | None:
+    if is_static_endpoint(app, endpoint):
+        return "public"
+    return getattr(app.view_functions[endpoint], "access_rule", None)
+
+
+def route_cases(app: Flask) -> list[tuple[str, str, str]]:
+    """(endpoint, rule, method) for every rule and method except HEAD/OPTIONS."""
+    return sorted(
+        (rule.endpoint, rule.rule, method)
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods or ()
+        if method in CHECKED_METHODS
+    )
+
+
+def find_rule(app: Flask, endpoint: str, rule_text: str) -> Rule:
+    for rule in app.url_map.iter_rules(endpoint):
+        if rule.rule == rule_text:
+            return rule
+    raise AssertionError(f"route {rule_text} ({endpoint}) is gone from the app")
+
+
+def missing_params(rule: Rule) -> list[str]:
+    return sorted(set(rule.arguments) - set(PARAM_VALUES))
+
+
+def missing_param_message(rule: Rule) -> str:
+    names = ", ".join(repr(n) for n in missing_params(rule))
+    return (
+        f"route {rule.rule} (endpoint {rule.endpoint}) takes URL parameter(s) {names}: "
+        "add a value for each to PARAM_VALUES in tests/test_access_matrix.py"
+    )
+
+
+def build_url(rule: Rule, world: World) -> str:
+    if missing_params(rule):
+        pytest.fail(missing_param_message(rule))
+    values = {name: PARAM_VALUES[name](world) for name in rule.arguments}
+    built = rule.build(values, append_unknown=False)
+    assert built is not None, f"could not build {rule.rule} from {values}"
+    return built[1]
+
+
+_ROUTES = route_cases(create_app(lms_config.TestingConfig()))
+
+# --- fixtures ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def world(monkeypatch, make_user, make_cohort, db) -> World:
+    # Logins go through the session, so nobody types these passwords: hash them cheaply
+    # (a real scrypt hash per user would make the matrix take minutes).
+    monkeypatch.setattr(
+        "lms.accounts.models.generate_password_hash",
+        partial(generate_password_hash, method="pbkdf2:sha256:1"),
+    )
+    users = {actor: make_user() for actor in ACTORS if actor not in (ANONYMOUS, ADMIN)}
+    users[ADMIN] = make_user(is_admin=True)
+    cohort_a = make_cohort(
+        participants=[users[PARTICIPANT]],
+        trainers=[users[TRAINER]],
+        organizers=[users[ORGANIZER]],
+    )
+    cohort_b = make_cohort(participants=[users[OTHER_PARTICIPANT]])
+    membership_id = db.session.scalar(
+        db.select(Membership.id).filter_by(cohort_id=cohort_a.id, user_id=users[PARTICIPANT].id)
+    )
+    return World(
+        users=users,
+        cohort_a_id=cohort_a.id,
+        cohort_b_id=cohort_b.id,
+        participant_membership_id=membership_id,
+        participant_user_id=users[PARTICIPANT].id,
+    )
+
+
+_CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, path: str) -> str:
+    """The CSRF token of the form on ``path`` (tied to the client's session)."""
+    match = _CSRF_RE.search(client.get(path).get_data(as_text=True))
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def request_as(
+    client: FlaskClient, login_as: Callable, world: World, actor: str, method: str, url: str
+) -> Any:
+    login_as(world.users.get(actor))
+    data = None
+    if method != "GET":
+        data = {"csrf_token": csrf_token(client, "/login" if actor == ANONYMOUS else "/dashboard")}
+    return client.open(url, method=method, data=data)
+
+
+def describe(endpoint: str, method: str, actor: str, expected: str, response: Any) -> str:
+    location = response.headers.get("Location")
+    return (
+        f"endpoint {endpoint}, method {method}, actor {actor}: expected {expected}, "
+        f"got status {response.status_code}" + (f" (location {location})" if location else "")
+    )
+
+
+# --- tests -------------------------------------------------------------------------------
+
+
+def test_every_endpoint_declares_an_access_rule(app: Flask) -> None:
+    known = re.compile(rf"public|login|admin|cohort:({'|'.join(ROLES)})(,({'|'.join(ROLES)}))*")
+    missing = sorted(
+        endpoint
+        for endpoint in app.view_functions
+        if not is_static_endpoint(app, endpoint) and access_rule_of(app, endpoint) is None
+    )
+    assert not missing, (
+        "endpoints without an access rule (decorate the view with one of lms.security's "
+        "public / login_required / admin_required / cohort_role): " + ", ".join(missing)
+    )
+    unknown = sorted(
+        f"{endpoint} ({rule!r})"
+        for endpoint in app.view_functions
+        if not known.fullmatch(rule := access_rule_of(app, endpoint) or "public")
+    )
+    assert not unknown, "access rules this matrix does not understand: " + ", ".join(unknown)
+    no_cohort = sorted(
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if (access_rule_of(app, rule.endpoint) or "").startswith("cohort:")
+        and "cohort_id" not in rule.arguments
+    )
+    assert not no_cohort, "cohort rules on URLs without <cohort_id>: " + ", ".join(no_cohort)
+
+
+def test_every_url_parameter_has_a_value(app: Flask) -> None:
+    problems = [missing_param_message(r) for r in app.url_map.iter_rules() if missing_params(r)]
+    assert not problems, "\n".join(problems)
+
+
+def test_matrix_covers_the_running_app(app: Flask) -> None:
+    assert route_cases(app) == _ROUTES
+    assert _ROUTES, "no routes found"
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+@pytest.mark.parametrize(
+    ("endpoint", "rule_text", "method"),
+    _ROUTES,
+    ids=[f"{method} {endpoint}" for endpoint, _, method in _ROUTES],
+)
+def test_access(
+    app: Flask,
+    client: FlaskClient,
+    login_as: Callable,
+    world: World,
+    endpoint: str,
+    rule_text: str,
+    method: str,
+    actor: str,
+) -> None:
+    rule = find_rule(app, endpoint, rule_text)
+    access_rule = access_rule_of(app, endpoint)
+    assert access_rule, f"endpoint {endpoint} has no access rule"
+    expected = expected_outcome(access_rule, actor)
+    url = build_url(rule, world)
+    try:
+        response = request_as(client, login_as, world, actor, method, url)
+    except Exception as exc:
+        raise AssertionError(
+            f"endpoint {endpoint}, method {method}, actor {actor}: {exc!r}"
+        ) from exc
+    assert outcome_matches(expected, response, url), describe(
+        endpoint, method, actor, expected, response
+    )
+
+
+@pytest.mark.parametrize("actor", [ANONYMOUS, ADMIN])
+def test_state_changing_requests_without_csrf_token_are_refused(
+    app: Flask, client: FlaskClient, login_as: Callable, world: World, actor: str
+) -> None:
+    failures = []
+    checked = 0
+    for endpoint, rule_text, method in _ROUTES:
+        if method == "GET":
+            continue
+        url = build_url(find_rule(app, endpoint, rule_text), world)
+        login_as(world.users.get(actor))
+        response = client.open(url, method=method, data={})
+        checked += 1
+        if response.status_code != 400:
+            failures.append(describe(endpoint, method, actor, "400 (no CSRF token)", response))
+    assert checked, "no state-changing routes found"
+    assert not failures, "\n".join(failures)
+
+
+def test_anonymous_logout_and_cohort_creation_need_a_csrf_token(client: FlaskClient) -> None:
+    assert client.post("/logout").status_code == 400
+    assert client.post("/cohorts/new", data={"code": "X"}).status_code == 400
