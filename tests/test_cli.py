@@ -1,0 +1,79 @@
+"""Commands an organizer or operator types: demo data and the first admin."""
+
+from __future__ import annotations
+
+import pytest
+
+from lms.accounts.models import User
+from lms.audit import AuditEvent
+from lms.cohorts.models import Cohort, Membership
+from lms.demo import DemoRefused, load_demo
+
+
+def _counts(db) -> tuple[int, int, int, int]:
+    return tuple(
+        db.session.scalar(db.select(db.func.count()).select_from(model))
+        for model in (User, Cohort, Membership, AuditEvent)
+    )
+
+
+@pytest.fixture
+def fast_hash(monkeypatch):
+    """Demo accounts hash 24 passwords; one round is enough for these tests."""
+    from werkzeug.security import generate_password_hash
+
+    monkeypatch.setattr(
+        "lms.accounts.models.generate_password_hash",
+        lambda pw: generate_password_hash(pw, method="pbkdf2:sha256:1"),
+    )
+
+
+def test_demo_data_has_the_documented_accounts_and_a_second_run_changes_nothing(app, db, fast_hash):
+    with app.test_request_context():
+        load_demo()
+        first = _counts(db)
+        load_demo()
+        assert _counts(db) == first
+    participants = db.session.scalars(
+        db.select(User)
+        .join(Membership)
+        .join(Cohort)
+        .where(Cohort.code == "KIT-2023-I", Membership.role == "participant")
+    ).all()
+    assert sorted(u.email for u in participants) == sorted(
+        f"peserta{i}@example.org" for i in range(1, 21)
+    )
+    assert all(u.nip and len(u.nip) == 18 for u in participants)
+    lain = db.session.scalar(db.select(User).filter_by(email="peserta.lain@example.org"))
+    assert [m.cohort.code for m in lain.memberships] == ["KIV-2024-I"]
+    admin = db.session.scalar(db.select(User).filter_by(email="admin@example.org"))
+    assert admin.is_admin and admin.check_password("kelasinovasi")
+    main = db.session.scalar(db.select(Cohort).filter_by(code="KIT-2023-I"))
+    assert main.timezone == "Asia/Makassar"
+
+
+def test_demo_data_is_refused_on_a_database_with_real_accounts(app, db, make_user):
+    make_user(email="kepala@bappeda.example.org")
+    with app.test_request_context(), pytest.raises(DemoRefused):
+        load_demo()
+    assert db.session.scalar(db.select(Cohort).filter_by(code="KIT-2023-I")) is None
+
+
+def test_create_admin_prompts_for_the_password(app, db):
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=["lms", "create-admin"],
+        input="Kepala@Bappeda.example.org\nIr. Kepala Badan, M.T.\nrahasia-sekali\nrahasia-sekali\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "rahasia-sekali" not in result.output  # the password is never echoed
+    user = db.session.scalar(db.select(User).filter_by(email="kepala@bappeda.example.org"))
+    assert user.is_admin and user.check_password("rahasia-sekali")
+
+
+def test_create_admin_refuses_a_short_password(app, db):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["lms", "create-admin"], input="a@example.org\nA\npendek\npendek\n")
+    assert result.exit_code != 0
+    assert "at least 8" in result.output
+    assert db.session.scalar(db.select(User).filter_by(email="a@example.org")) is None
