@@ -63,7 +63,10 @@ def test_create_admin_prompts_for_the_password(app, db):
     runner = app.test_cli_runner()
     result = runner.invoke(
         args=["lms", "create-admin"],
-        input="Kepala@Bappeda.example.org\nIr. Kepala Badan, M.T.\nrahasia-sekali\nrahasia-sekali\n",
+        input="\n".join(
+            ["Kepala@Bappeda.example.org", "Ir. Kepala Badan, M.T.", "rahasia-sekali"]
+            + ["rahasia-sekali", ""]
+        ),
     )
     assert result.exit_code == 0, result.output
     assert "rahasia-sekali" not in result.output  # the password is never echoed
