@@ -89,7 +89,15 @@ def app_ctx(app: Flask, db: Any) -> Iterator[None]:
 
 
 @pytest.fixture
-def make_user(db: Any) -> Callable[..., User]:
+def make_user(db: Any, monkeypatch: pytest.MonkeyPatch) -> Callable[..., User]:
+    # Real hashing costs ~0.1 s a user; tests of hashing itself create users directly.
+    from werkzeug.security import generate_password_hash
+
+    monkeypatch.setattr(
+        "lms.accounts.models.generate_password_hash",
+        lambda password: generate_password_hash(password, method="pbkdf2:sha256:1"),
+    )
+
     def make(**kwargs: Any) -> User:
         n = next(_seq)
         data: dict[str, Any] = {

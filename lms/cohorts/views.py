@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm.exc import StaleDataError
 
 from lms.accounts.models import User
@@ -90,8 +90,8 @@ def members(cohort_id: int):
     stmt = (
         db.select(Membership)
         .filter_by(cohort_id=cohort.id)
-        .options(selectinload(Membership.user))
         .join(Membership.user)
+        .options(contains_eager(Membership.user))
     )
     if role in ROLES:
         stmt = stmt.filter(Membership.role == role)

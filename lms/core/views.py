@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager
 
 from lms.cohorts.models import Cohort, Membership
 from lms.core import bp
@@ -42,8 +42,8 @@ def dashboard():
     memberships = db.session.scalars(
         db.select(Membership)
         .filter_by(user_id=current_user.id)
-        .options(selectinload(Membership.cohort))
         .join(Membership.cohort)
+        .options(contains_eager(Membership.cohort))
         .order_by(Cohort.start_date.desc(), Cohort.id.desc())
     ).all()
     other_cohorts: list[Cohort] = []

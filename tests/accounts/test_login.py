@@ -106,7 +106,13 @@ def test_session_cookie_is_httponly_and_samesite_lax(client, make_user):
     assert "SameSite=Lax" in cookie
 
 
-def test_passwords_are_stored_hashed(make_user):
-    user = make_user(password="kelasinovasi")
+def test_passwords_are_stored_hashed_with_scrypt(db):
+    from lms.accounts import operations
+
+    user = operations.create_user(
+        email="hash@example.org", full_name="Hash", password="kelasinovasi"
+    )
+    assert user.password_hash.startswith("scrypt:")
     assert "kelasinovasi" not in user.password_hash
     assert user.check_password("kelasinovasi")
+    assert not user.check_password("kelasinovasI")
