@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -119,7 +120,7 @@ class ImportForm(FlaskForm):
             raise ValidationError(
                 _l(
                     "Berkas terlalu besar (%(size)s MB); batasnya %(limit)s MB.",
-                    size=f"{size / 1048576:.1f}",
-                    limit=f"{limit / 1048576:.0f}",
+                    size=format_decimal(round(size / 1048576, 1)),
+                    limit=format_decimal(round(limit / 1048576, 1)),
                 )
             )

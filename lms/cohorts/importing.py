@@ -89,6 +89,21 @@ class _UnreadableFile(Exception):
     """The content could not be read as a table."""
 
 
+def column_label(column: str | None) -> str:
+    """The column's name as the organizer's spreadsheet calls it, in the current language."""
+    labels = {
+        "name": _("nama"),
+        "email": _("email"),
+        "nip": _("NIP"),
+        "rank": _("pangkat"),
+        "position": _("jabatan"),
+        "office": _("unit kerja"),
+        "phone": _("telepon"),
+        "role": _("peran"),
+    }
+    return labels.get(column or "", column or "")
+
+
 def parse_member_file(filename: str, data: bytes, *, max_rows: int = 2000) -> ParsedImport:
     """Parse an uploaded member list.
 
@@ -239,7 +254,9 @@ def _parse_table(rows: Iterator[tuple[int, list[Any]]], max_rows: int) -> Parsed
                 Problem(
                     row=None,
                     column=column,
-                    message=_("Kolom %(column)s muncul lebih dari sekali.", column=column),
+                    message=_(
+                        "Kolom %(column)s muncul lebih dari sekali.", column=column_label(column)
+                    ),
                 )
             )
             continue
@@ -251,7 +268,7 @@ def _parse_table(rows: Iterator[tuple[int, list[Any]]], max_rows: int) -> Parsed
             _(
                 "Kolom wajib tidak ditemukan: %(columns)s. Baris pertama harus berisi judul "
                 "kolom nama, email dan peran.",
-                columns=", ".join(missing),
+                columns=", ".join(column_label(col) for col in missing),
             )
         )
 

@@ -14,7 +14,7 @@ from lms.accounts.models import User
 from lms.accounts.operations import DuplicateError
 from lms.cohorts import bp, operations, permissions
 from lms.cohorts.forms import CohortForm, ImportForm, MemberAddForm, RoleForm
-from lms.cohorts.importing import MemberRow, parse_member_file
+from lms.cohorts.importing import MemberRow, column_label, parse_member_file
 from lms.cohorts.models import ROLES, Cohort, Membership
 from lms.extensions import db
 from lms.security import admin_required, cohort_role
@@ -282,6 +282,7 @@ def import_members(cohort_id: int):
             token=token,
             filename=upload.filename,
             form=form,
+            column_label=column_label,
         )
     return render_template("cohorts/import.html", cohort=cohort, form=form)
 

@@ -98,8 +98,8 @@ def test_one_bad_row_blocks_the_whole_file_and_every_problem_is_listed(
     ).encode()
     html = _upload(client, cohort, content).get_data(as_text=True)
     assert "Tidak ada yang disimpan" in html
-    assert "Baris 4, kolom nip" in html
-    assert "Baris 5, kolom role" in html
+    assert "Baris 4, kolom NIP" in html
+    assert "Baris 5, kolom peran" in html
     assert "Peran tidak dikenal: kepala" in html
     assert "Setujui dan impor" not in html
     assert _members(db, cohort) == 1
@@ -120,7 +120,7 @@ def test_missing_column_empty_file_and_non_csv_get_clear_messages(
 ):
     cohort = _organizer_cohort(make_user, make_cohort, login_as)
     missing = _upload(client, cohort, b"nama,email\nA,a@example.org\n").get_data(as_text=True)
-    assert "Kolom wajib tidak ditemukan" in missing and "role" in missing
+    assert "Kolom wajib tidak ditemukan: peran." in missing
     assert "Berkas kosong." in _upload(client, cohort, b"").get_data(as_text=True)
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
     html = _upload(client, cohort, png, "foto.csv").get_data(as_text=True)

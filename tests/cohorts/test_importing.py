@@ -296,7 +296,7 @@ def test_missing_required_columns_are_listed_once():
     assert result.rows == []
     [problem] = result.problems
     assert (problem.row, problem.column) == (None, None)
-    assert problem.message.startswith("Kolom wajib tidak ditemukan: email, role.")
+    assert problem.message.startswith("Kolom wajib tidak ditemukan: email, peran.")
     assert "name" not in problem.message.split(".")[0]
 
 
