@@ -264,3 +264,12 @@ def test_login_and_logout_work_without_javascript(browse: Browsing) -> None:
     login(page, "peserta1@example.org")
     expect(cohort_card(page, KIT)).to_contain_text("Peserta")
     logout(page)
+
+
+def test_organizer_members_page_fits_360(browse: Browsing, live_server: LiveServer) -> None:
+    page = browse.new_page(viewport={"width": 360, "height": 740})
+    login(page, "panitia@example.org")
+    page.goto(f"/cohorts/{live_server.cohort_ids['KIT-2023-I']}/members")
+    expect(page.get_by_role("link", name="Tambah anggota")).to_be_visible()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360, f"members page scrolls sideways at 360 px (scrollWidth {width})"
