@@ -92,8 +92,8 @@ class ProfileForm(ProfileFieldsMixin, FlaskForm):
     locale = SelectField(_l("Bahasa"), choices=locale_choices)
 
 
-class UserCreateForm(ProfileFieldsMixin, FlaskForm):
-    email = EmailField(
+def email_field() -> EmailField:
+    return EmailField(
         _l("Email"),
         validators=[
             InputRequired(_l("Isi email.")),
@@ -101,6 +101,10 @@ class UserCreateForm(ProfileFieldsMixin, FlaskForm):
             Length(max=254),
         ],
     )
+
+
+class UserCreateForm(ProfileFieldsMixin, FlaskForm):
+    email = email_field()
     password = PasswordField(
         _l("Kata sandi awal"),
         validators=[

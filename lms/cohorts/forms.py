@@ -5,10 +5,9 @@ from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, EmailField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
-    Email,
     InputRequired,
     Length,
     NumberRange,
@@ -16,7 +15,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from lms.accounts.forms import ProfileFieldsMixin
+from lms.accounts.forms import ProfileFieldsMixin, email_field
 
 
 def timezone_choices() -> list[SelectChoice]:
@@ -85,14 +84,7 @@ class CohortForm(FlaskForm):
 
 
 class MemberAddForm(ProfileFieldsMixin, FlaskForm):
-    email = EmailField(
-        _l("Email"),
-        validators=[
-            InputRequired(_l("Isi email.")),
-            Email(_l("Alamat email tidak sah."), check_deliverability=False),
-            Length(max=254),
-        ],
-    )
+    email = email_field()
     role = SelectField(_l("Peran"), choices=role_choices, default="participant")
 
 
