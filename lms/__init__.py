@@ -119,6 +119,9 @@ class LMS:
 
         @bp.before_request
         def _before_request():
+            # Remember ?lang= even on pages that only redirect.
+            if request.args.get("lang") in LOCALES:
+                session["lms_lang"] = request.args["lang"]
             if request.method not in ("GET", "HEAD", "OPTIONS", "TRACE") and not (
                 current_app.config.get("WTF_CSRF_CHECK_DEFAULT", True)
             ):

@@ -54,3 +54,13 @@ def test_dates_use_the_locales_format(client, make_user, make_cohort, login_as):
     assert "September 2023" in indonesian and "Selasa" in indonesian
     english = client.get(f"/cohorts/{cohort.id}?lang=en").get_data(as_text=True)
     assert "Tuesday" in english
+
+
+def test_language_links_on_a_page_shown_after_a_post_lead_somewhere_that_exists(client):
+    token = csrf_token(client, "/login")
+    html = client.post(
+        "/login", data={"identifier": "x@example.org", "password": "x", "csrf_token": token}
+    ).get_data(as_text=True)
+    assert 'href="/?lang=en"' in html
+    assert client.get("/?lang=en").status_code == 302
+    assert "Email or NIP" in client.get("/login").get_data(as_text=True)

@@ -66,11 +66,10 @@ def template_context() -> dict:
     args = request.args.to_dict() if request else {}
 
     def lang_url(lang: str) -> str:
-        return url_for(
-            request.endpoint or "lms.core.index",
-            **(request.view_args or {}),
-            **{**args, "lang": lang},
-        )
+        # A page shown after a POST cannot be fetched again with GET: switch on the home page.
+        if request.method != "GET" or not request.endpoint:
+            return url_for("lms.core.index", lang=lang)
+        return url_for(request.endpoint, **(request.view_args or {}), **{**args, "lang": lang})
 
     return {"current_locale": locale, "lang_url": lang_url}
 
