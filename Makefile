@@ -24,6 +24,7 @@ instance/secret_key:
 
 run: $(VENV)/.installed instance/secret_key
 	$(FLASK) lms init
+	$(FLASK) lms courses sync
 	$(FLASK) lms demo
 	@echo "Kelas Inovasi: http://127.0.0.1:$(PORT)"
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)

@@ -26,6 +26,7 @@ def _resource_dir(name: str) -> Path:
 
 
 TEMPLATE_DIR = _resource_dir("templates")
+COURSES_DIR = _resource_dir("courses")
 MIGRATIONS_DIR = _resource_dir("migrations")
 STATIC_DIR = PACKAGE_DIR / "static"
 TRANSLATIONS_DIR = PACKAGE_DIR / "translations"
@@ -101,6 +102,8 @@ class LMS:
         from lms import security
         from lms.accounts import bp as accounts_bp
         from lms.accounts import views as _accounts_views  # noqa: F401
+        from lms.catalog import bp as catalog_bp
+        from lms.catalog import views as _catalog_views  # noqa: F401
         from lms.cohorts import bp as cohorts_bp
         from lms.cohorts import views as _cohorts_views  # noqa: F401
         from lms.core import bp as core_bp
@@ -114,7 +117,7 @@ class LMS:
             static_folder=str(STATIC_DIR),
             static_url_path="/static",
         )
-        for child in (core_bp, accounts_bp, cohorts_bp):
+        for child in (core_bp, accounts_bp, cohorts_bp, catalog_bp):
             bp.register_blueprint(child)
 
         @bp.before_request

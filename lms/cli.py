@@ -64,6 +64,58 @@ def create_admin_command(email: str, full_name: str, password: str) -> None:
     click.echo(f"Administrator {email.lower()} created.")
 
 
+courses_cli = AppGroup("courses", help="Course packs: check and load them.")
+lms_cli.add_command(courses_cli)
+
+
+def _pack_dirs(path: str | None) -> list:
+    from pathlib import Path
+
+    from flask import current_app
+
+    from lms import COURSES_DIR
+    from lms.catalog.packs import discover, pack_dirs_under
+
+    if path:
+        return pack_dirs_under(Path(path))
+    return discover(COURSES_DIR, current_app.config.get("LMS_COURSE_PATHS", ""))
+
+
+@courses_cli.command("check")
+@click.argument("path", required=False)
+def courses_check_command(path: str | None) -> None:
+    """Check packs (all known ones, or those at PATH); print file:line: message."""
+    from lms.catalog.packs import load_pack
+
+    dirs = _pack_dirs(path)
+    if not dirs:
+        raise click.ClickException(f"no course pack found at {path or 'the known places'}")
+    problems = []
+    for pack_dir in dirs:
+        problems.extend(load_pack(pack_dir)[1])
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        raise SystemExit(1)
+    click.echo(f"{len(dirs)} pack(s) OK: {', '.join(d.name for d in dirs)}")
+
+
+@courses_cli.command("sync")
+def courses_sync_command() -> None:
+    """Load every pack into the database (idempotent; removed lessons are archived)."""
+    from lms.catalog.operations import sync_all
+    from lms.extensions import db
+
+    report = sync_all(_pack_dirs(None))
+    db.session.commit()
+    for line in report.lines:
+        click.echo(line)
+    for problem in report.problems:
+        click.echo(f"skipped: {problem}", err=True)
+    if report.problems:
+        raise SystemExit(1)
+
+
 def register(app: Flask) -> None:
     if "lms" not in app.cli.commands:
         app.cli.add_command(lms_cli)

@@ -64,10 +64,13 @@ def _is_write_request() -> bool:
     locked" when another writer is active, whatever the busy timeout; BEGIN IMMEDIATE waits.
     Outside a request (CLI, tests) every transaction is treated as a write.
     """
-    from flask import has_request_context, request
+    from flask import current_app, has_request_context, request
 
     if has_request_context():
-        return request.method not in ("GET", "HEAD", "OPTIONS")
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            return True
+        view = current_app.view_functions.get(request.endpoint or "")
+        return bool(getattr(view, "writes_on_get", False))
     return True
 
 

@@ -29,6 +29,12 @@ def _login_redirect():
     return redirect(url_for("lms.accounts.login", next=request.full_path.rstrip("?")))
 
 
+def writes_on_get(view: Callable) -> Callable:
+    """A GET that records something: its SQLite transaction takes the write lock up front."""
+    view.writes_on_get = True  # type: ignore[attr-defined]
+    return view
+
+
 def public(view: Callable) -> Callable:
     """Anyone, logged in or not."""
     return _mark(view, "public")
@@ -82,6 +88,32 @@ def cohort_role(*roles: str) -> Callable[[Callable], Callable]:
         return _mark(wrapper, "cohort:" + ",".join(roles))
 
     return decorator
+
+
+def course_member(view: Callable) -> Callable:
+    """Members (any role) of a cohort that follows the course in the URL (``course_slug``);
+    admins too. The course is put on ``g.course``."""
+    from lms.catalog.models import CohortCourse, Course
+    from lms.cohorts.models import Membership
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any):
+        if not current_user.is_authenticated:
+            return _login_redirect()
+        course = db.first_or_404(db.select(Course).filter_by(slug=kwargs["course_slug"]))
+        if not current_user.is_admin:
+            follows = db.session.scalar(
+                db.select(CohortCourse.id)
+                .join(Membership, Membership.cohort_id == CohortCourse.cohort_id)
+                .where(CohortCourse.course_id == course.id, Membership.user_id == current_user.id)
+                .limit(1)
+            )
+            if follows is None:
+                abort(403)
+        g.course = course
+        return view(*args, **kwargs)
+
+    return _mark(wrapper, "course")
 
 
 def is_safe_next(target: str | None) -> bool:

@@ -150,6 +150,34 @@ def make_cohort(db: Any, make_user: Callable[..., User]) -> Callable[..., Cohort
 
 
 @pytest.fixture
+def make_course(db: Any, tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Any]:
+    """A synced course pack, followed by the given cohorts: ``make_course(cohorts=[c])``."""
+    from lms.catalog.models import Course
+    from lms.catalog.operations import set_cohort_courses, sync_pack
+    from lms.catalog.packs import load_pack
+    from tests.helpers import write_pack
+
+    def make(*, cohorts: list[Cohort] = (), slug: str | None = None, **pack: Any) -> Course:  # type: ignore[assignment]
+        slug = slug or f"kursus-uji-{next(_seq)}"
+        path = write_pack(tmp_path_factory.mktemp("packs"), slug, **pack)
+        loaded, problems = load_pack(path)
+        assert loaded is not None, problems
+        sync_pack(loaded)
+        course = db.session.scalar(db.select(Course).filter_by(slug=slug))
+        for cohort in cohorts:
+            from lms.catalog.models import CohortCourse
+
+            current = list(
+                db.session.scalars(db.select(CohortCourse.course_id).filter_by(cohort_id=cohort.id))
+            )
+            set_cohort_courses(cohort, [*current, course.id], actor=None)
+        db.session.commit()
+        return course
+
+    return make
+
+
+@pytest.fixture
 def login_as(client: FlaskClient) -> Callable[[User | None], FlaskClient]:
     def login(user: User | None) -> FlaskClient:
         with client.session_transaction() as session:

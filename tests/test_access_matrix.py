@@ -14,6 +14,8 @@ login                  → /login   allowed                                 allo
 admin                  → /login   403                                     allowed
 cohort:<roles>         → /login   403 unless their role in cohort A is    allowed
                                   one of <roles> (B's participant: 403)
+course                 → /login   403 unless a member of a cohort that    allowed
+                                  follows the course (cohort A does)
 =====================  =========  ======================================  =====
 
 "allowed" means: not 401/403 and not a redirect to ``/login?next=...``.
@@ -61,6 +63,9 @@ class World:
     cohort_b_id: int
     participant_membership_id: int
     participant_user_id: int
+    course_slug: str
+    lesson_slug: str
+    assignment_key: str
 
 
 #: URL parameter name -> its value in ``World``. A new module whose routes take another
@@ -70,7 +75,10 @@ PARAM_VALUES: dict[str, Callable[[World], Any]] = {
     "membership_id": lambda w: w.participant_membership_id,
     "user_id": lambda w: w.participant_user_id,
     "token": lambda w: "0123abcd",
-    "filename": lambda w: "style.css",  # static files
+    "filename": lambda w: "style.css",  # static files (and a pack's media: 404 there)
+    "course_slug": lambda w: w.course_slug,
+    "lesson_slug": lambda w: w.lesson_slug,
+    "key": lambda w: w.assignment_key,
 }
 
 # --- outcomes ----------------------------------------------------------------------------
@@ -89,6 +97,8 @@ def expected_outcome(access_rule: str, actor: str) -> str:
         return ALLOWED
     if access_rule == "admin":
         return FORBIDDEN
+    if access_rule == "course":  # cohort A follows the course; B does not
+        return ALLOWED if actor in ROLE_IN_COHORT_A else FORBIDDEN
     roles = access_rule.removeprefix("cohort:").split(",")
     return ALLOWED if ROLE_IN_COHORT_A.get(actor) in roles else FORBIDDEN
 
@@ -176,7 +186,7 @@ _ROUTES = route_cases(create_app(lms_config.TestingConfig()))
 
 
 @pytest.fixture
-def world(monkeypatch, make_user, make_cohort, db) -> World:
+def world(monkeypatch, make_user, make_cohort, make_course, db) -> World:
     # Logins go through the session, so nobody types these passwords: hash them cheaply
     # (a real scrypt hash per user would make the matrix take minutes).
     monkeypatch.setattr(
@@ -191,6 +201,7 @@ def world(monkeypatch, make_user, make_cohort, db) -> World:
         organizers=[users[ORGANIZER]],
     )
     cohort_b = make_cohort(participants=[users[OTHER_PARTICIPANT]])
+    course = make_course(cohorts=[cohort_a])
     membership_id = db.session.scalar(
         db.select(Membership.id).filter_by(cohort_id=cohort_a.id, user_id=users[PARTICIPANT].id)
     )
@@ -200,6 +211,9 @@ def world(monkeypatch, make_user, make_cohort, db) -> World:
         cohort_b_id=cohort_b.id,
         participant_membership_id=membership_id,
         participant_user_id=users[PARTICIPANT].id,
+        course_slug=course.slug,
+        lesson_slug="materi-1",
+        assignment_key="proposal",
     )
 
 
@@ -235,7 +249,9 @@ def describe(endpoint: str, method: str, actor: str, expected: str, response: An
 
 
 def test_every_endpoint_declares_an_access_rule(app: Flask) -> None:
-    known = re.compile(rf"public|login|admin|cohort:({'|'.join(ROLES)})(,({'|'.join(ROLES)}))*")
+    known = re.compile(
+        rf"public|login|admin|course|cohort:({'|'.join(ROLES)})(,({'|'.join(ROLES)}))*"
+    )
     missing = sorted(
         endpoint
         for endpoint in app.view_functions

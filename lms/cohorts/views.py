@@ -54,9 +54,12 @@ def detail(cohort_id: int):
             .group_by(Membership.role)
         ).all()
     )
+    from lms.catalog.queries import courses_with_progress
+
     return render_template(
         "cohorts/detail.html",
         cohort=cohort,
+        courses=courses_with_progress(cohort, current_user),
         membership=g.membership,
         counts=counts,
         can_manage=permissions.can_manage(current_user, cohort),
