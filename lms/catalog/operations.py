@@ -123,6 +123,9 @@ def _fill_rubric(rubric: Rubric, data: Any) -> None:
     rubric.bands = data.bands
     rubric.gates = data.gates
     rubric.content_hash = data.content_hash
+    if rubric.criteria:
+        rubric.criteria = []
+        db.session.flush()  # the old rows go before new ones reuse their keys
     rubric.criteria = [
         RubricCriterion(key=c.key, position=i, title=c.title, weight=c.weight, levels=c.levels)
         for i, c in enumerate(data.criteria, 1)
