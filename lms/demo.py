@@ -183,6 +183,54 @@ def _cohort(code: str, **data) -> Cohort:
     return cohort
 
 
+DEMO_COURSES = {
+    "KIT-2023-I": [
+        "kebijakan-inovasi-daerah",
+        "penulisan-proposal-inovasi",
+        "video-inovasi-sederhana",
+    ],
+    "KIV-2024-I": ["video-inovasi-sederhana"],
+}
+
+
+def _demo_courses(main: Cohort, other: Cohort, organizer: User) -> None:
+    """Synced courses for the demo classes, and some reading done by the first participants.
+
+    Only classes that follow no course yet are given theirs, so an organizer's later choice
+    is kept on the next run.
+    """
+    from lms.catalog.models import CohortCourse, Course, Lesson, LessonProgress
+    from lms.catalog.operations import mark_done, set_cohort_courses
+
+    for cohort in (main, other):
+        if db.session.scalar(db.select(CohortCourse.id).filter_by(cohort_id=cohort.id).limit(1)):
+            continue
+        slugs = DEMO_COURSES[cohort.code]
+        found = {
+            c.slug: c.id
+            for c in db.session.scalars(db.select(Course).where(Course.slug.in_(slugs)))
+        }
+        set_cohort_courses(cohort, [found[s] for s in slugs if s in found], actor=organizer)
+    first_course = db.session.scalar(
+        db.select(Course).filter_by(slug=DEMO_COURSES["KIT-2023-I"][0])
+    )
+    if first_course is None:
+        return
+    lessons = db.session.scalars(
+        db.select(Lesson)
+        .filter_by(course_id=first_course.id, archived=False)
+        .order_by(Lesson.position)
+    ).all()
+    for i in range(1, 6):
+        reader = db.session.scalar(db.select(User).filter_by(email=f"peserta{i}@example.org"))
+        started = db.session.scalar(
+            db.select(LessonProgress.id).filter_by(user_id=reader.id).limit(1)
+        )
+        if started is None:
+            for lesson in lessons[: 6 - i]:
+                mark_done(reader, lesson)
+
+
 def load_demo() -> str:
     """Create what is missing and leave everything else alone; returns a summary."""
     others = db.session.scalars(
@@ -260,6 +308,7 @@ def load_demo() -> str:
         office="Dinas PUPR",
     )
     cohorts.add_member(other, email=lain.email, role="participant", actor=panitia)
+    _demo_courses(main, other, panitia)
     db.session.commit()
     return "\n".join(
         [
@@ -269,5 +318,6 @@ def load_demo() -> str:
             "  widyaiswara@example.org  widyaiswara (trainer) of KIT-2023-I and KIV-2024-I",
             f"  peserta1..{len(PARTICIPANTS)}@example.org  peserta (participants) of KIT-2023-I",
             "  peserta.lain@example.org peserta of KIV-2024-I",
+            "Courses: run `flask --app wsgi lms courses sync` before this command to attach them.",
         ]
     )

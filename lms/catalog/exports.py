@@ -31,9 +31,10 @@ def progress_workbook(
 
     sheet.append([header(f"{cohort.name} ({cohort.code})")])
     titles = [c.localized("title", locale) for c in courses]
+    done_label = _("materi selesai")
     sheet.append(
         [header(_("No.")), header(_("Nama")), header(_("NIP")), header(_("Unit kerja"))]
-        + [header(f"{t} ({_('materi selesai')})") for t in titles]
+        + [header(f"{t} ({done_label})") for t in titles]
         + [header(f"{t} (%)") for t in titles]
     )
     for number, person in enumerate(participants, 1):

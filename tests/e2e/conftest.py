@@ -99,6 +99,12 @@ def live_server(
 
     with app.app_context():
         db.create_all()
+        from lms import COURSES_DIR
+        from lms.catalog.operations import sync_all
+        from lms.catalog.packs import discover
+
+        sync_all(discover(COURSES_DIR))
+        db.session.commit()
         load_demo()
         cohort_ids = {c.code: c.id for c in db.session.scalars(db.select(Cohort))}
         nips = {u.email: u.nip for u in db.session.scalars(db.select(User)) if u.nip is not None}

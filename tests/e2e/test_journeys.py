@@ -273,3 +273,37 @@ def test_organizer_members_page_fits_360(browse: Browsing, live_server: LiveServ
     expect(page.get_by_role("link", name="Tambah anggota")).to_be_visible()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360, f"members page scrolls sideways at 360 px (scrollWidth {width})"
+
+
+def test_participant_reads_a_lesson_on_a_phone_and_it_is_marked_done(
+    browse: Browsing, screenshot_dir: Path
+) -> None:
+    page = browse.new_page(viewport={"width": 360, "height": 740})
+    login(page, "peserta12@example.org")
+    cohort_card(page, KIT).get_by_role("link", name=KIT).click()
+    page.get_by_role("link", name="Kebijakan Inovasi Daerah").click()
+    expect(page.get_by_text("0 dari 6 materi")).to_be_visible()
+    page.locator("ol.lessons a").first.click()
+    expect(page.locator("article.lesson h1")).to_be_visible()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360, f"lesson scrolls sideways at 360 px (scrollWidth {width})"
+    page.screenshot(path=screenshot_dir / "lesson-360.png", full_page=True)
+
+    # A self-check answer opens on request.
+    answer = page.locator("details").first
+    answer.locator("summary").click()
+    expect(answer).to_have_attribute("open", "")
+
+    # Reading to the end marks the lesson done, with no button pressed: the end mark is an
+    # image the browser loads lazily, once the reader gets there.
+    page.locator(".lesson-end").scroll_into_view_if_needed()
+    expect(page.locator("img.end-mark")).to_have_js_property("complete", True)
+    page.wait_for_load_state("networkidle")
+    page.get_by_role("link", name="Kebijakan Inovasi Daerah").first.click()
+    expect(page.get_by_text("1 dari 6 materi")).to_be_visible()
+
+    # The button marks the next one and moves on.
+    page.locator("ol.lessons a").nth(1).click()
+    page.get_by_role("button", name="Tandai selesai, lanjut").click()
+    expect(page.get_by_text("ditandai selesai")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/courses/kebijakan-inovasi-daerah/03-"))
