@@ -56,6 +56,10 @@ class Result:
         return 1000 * ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
 
 
+#: A long shipped lesson with a table: the heaviest kind of page a participant reads.
+LESSON_PATH = "/courses/kebijakan-inovasi-daerah/05-indikator-dan-penilaian"
+
+
 def flask(*args: str) -> subprocess.CompletedProcess[str]:
     """``flask --app wsgi <args>`` in the repository, with the benchmark environment."""
     return subprocess.run(
@@ -88,6 +92,9 @@ def prepare_database(participants: int) -> str:
         if init.returncode != 0 or missing:
             db.create_all()
             schema = "db.create_all() (lms init unusable)"
+    sync = flask("lms", "courses", "sync")
+    if sync.returncode != 0:
+        raise SystemExit(f"flask lms courses sync failed:\n{sync.stdout}{sync.stderr}")
     demo = flask("lms", "demo")
     if demo.returncode != 0:
         raise SystemExit(f"flask lms demo failed:\n{demo.stdout}{demo.stderr}")
@@ -256,9 +263,11 @@ def main(argv: list[str] | None = None) -> int:
             proc = start_gunicorn(port, log)
             try:
                 wait_ready(proc, port, log_path)
+                cookie = {"Cookie": login(port)}
                 scenarios = [
                     ("/healthz", "/healthz", {}),
-                    ("/dashboard (peserta1)", "/dashboard", {"Cookie": login(port)}),
+                    ("/dashboard (peserta1)", "/dashboard", cookie),
+                    ("lesson page (peserta1)", LESSON_PATH, cookie),
                 ]
                 results = []
                 for name, path, headers in scenarios:
