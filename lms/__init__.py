@@ -102,6 +102,11 @@ class LMS:
         from lms import security
         from lms.accounts import bp as accounts_bp
         from lms.accounts import views as _accounts_views  # noqa: F401
+        from lms.attendance import bp as attendance_bp
+        from lms.attendance import calendar_views as _calendar_views  # noqa: F401
+        from lms.attendance import marking_views as _marking_views  # noqa: F401
+        from lms.attendance import report_views as _report_views  # noqa: F401
+        from lms.attendance import views as _attendance_views  # noqa: F401
         from lms.catalog import bp as catalog_bp
         from lms.catalog import views as _catalog_views  # noqa: F401
         from lms.cohorts import bp as cohorts_bp
@@ -117,7 +122,7 @@ class LMS:
             static_folder=str(STATIC_DIR),
             static_url_path="/static",
         )
-        for child in (core_bp, accounts_bp, cohorts_bp, catalog_bp):
+        for child in (core_bp, accounts_bp, cohorts_bp, catalog_bp, attendance_bp):
             bp.register_blueprint(child)
 
         @bp.before_request
@@ -131,6 +136,12 @@ class LMS:
                 csrf.protect()
 
         bp.after_request(security.set_security_headers)
+        from lms import timefmt
+
+        bp.add_app_template_filter(timefmt.local_datetime, "localdatetime")
+        bp.add_app_template_filter(timefmt.local_time, "localtime")
+        bp.add_app_template_filter(timefmt.local_date, "localdate")
+        bp.add_app_template_filter(timefmt.zone_abbr, "zoneabbr")
         core_views.register_error_handlers(bp)
         bp.context_processor(core_views.template_context)
         return bp

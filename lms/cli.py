@@ -116,6 +116,45 @@ def courses_sync_command() -> None:
         raise SystemExit(1)
 
 
+attendance_cli = AppGroup("attendance", help="Meetings and check-in codes.")
+lms_cli.add_command(attendance_cli)
+
+
+@attendance_cli.command("meetings")
+@click.option("--open", "only_open", is_flag=True, help="Only meetings whose check-in is open now.")
+def attendance_meetings_command(only_open: bool) -> None:
+    """List meetings: id, cohort code, title, local start, check-in window."""
+    from lms.attendance.models import Meeting
+    from lms.db import utcnow
+    from lms.extensions import db
+    from lms.timefmt import local
+
+    now = utcnow()
+    meetings = db.session.scalars(db.select(Meeting).order_by(Meeting.start_dt)).all()
+    for m in meetings:
+        if only_open and not m.window_open(now):
+            continue
+        tz = m.cohort.timezone
+        click.echo(
+            f"{m.id}\t{m.cohort.code}\t{m.title}\t{local(m.start_dt, tz):%Y-%m-%d %H:%M}"
+            f"\t{local(m.opens_dt, tz):%H:%M}-{local(m.closes_dt, tz):%H:%M} {tz}"
+        )
+
+
+@attendance_cli.command("code")
+@click.argument("meeting_id", type=int)
+def attendance_code_command(meeting_id: int) -> None:
+    """Print the meeting's current check-in code."""
+    from lms.attendance import codes
+    from lms.attendance.models import Meeting
+    from lms.extensions import db
+
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None:
+        raise click.ClickException(f"no meeting {meeting_id}")
+    click.echo(codes.current_code(meeting.secret))
+
+
 def register(app: Flask) -> None:
     if "lms" not in app.cli.commands:
         app.cli.add_command(lms_cli)

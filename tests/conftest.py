@@ -178,6 +178,31 @@ def make_course(db: Any, tmp_path_factory: pytest.TempPathFactory) -> Callable[.
 
 
 @pytest.fixture
+def make_meeting(db: Any) -> Callable[..., Any]:
+    """A meeting of ``cohort`` starting ``starts_in`` from now (default: started 5 min ago)."""
+    from datetime import timedelta
+
+    from lms.attendance.operations import create_meeting
+    from lms.db import utcnow
+
+    def make(cohort: Cohort, *, starts_in: timedelta = timedelta(minutes=-5), **data: Any):
+        start = utcnow().replace(microsecond=0) + starts_in
+        values: dict[str, Any] = {
+            "title": f"Pertemuan {next(_seq)}",
+            "venue": "Aula",
+            "start_dt": start,
+            "end_dt": start + timedelta(hours=2),
+            "jp": 3,
+        }
+        values.update(data)
+        meeting = create_meeting(cohort, values)
+        db.session.commit()
+        return meeting
+
+    return make
+
+
+@pytest.fixture
 def login_as(client: FlaskClient) -> Callable[[User | None], FlaskClient]:
     def login(user: User | None) -> FlaskClient:
         with client.session_transaction() as session:

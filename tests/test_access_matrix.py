@@ -66,6 +66,7 @@ class World:
     course_slug: str
     lesson_slug: str
     assignment_key: str
+    meeting_id: int
 
 
 #: URL parameter name -> its value in ``World``. A new module whose routes take another
@@ -79,6 +80,7 @@ PARAM_VALUES: dict[str, Callable[[World], Any]] = {
     "course_slug": lambda w: w.course_slug,
     "lesson_slug": lambda w: w.lesson_slug,
     "key": lambda w: w.assignment_key,
+    "meeting_id": lambda w: w.meeting_id,
 }
 
 # --- outcomes ----------------------------------------------------------------------------
@@ -186,7 +188,7 @@ _ROUTES = route_cases(create_app(lms_config.TestingConfig()))
 
 
 @pytest.fixture
-def world(monkeypatch, make_user, make_cohort, make_course, db) -> World:
+def world(monkeypatch, make_user, make_cohort, make_course, make_meeting, db) -> World:
     # Logins go through the session, so nobody types these passwords: hash them cheaply
     # (a real scrypt hash per user would make the matrix take minutes).
     monkeypatch.setattr(
@@ -202,6 +204,7 @@ def world(monkeypatch, make_user, make_cohort, make_course, db) -> World:
     )
     cohort_b = make_cohort(participants=[users[OTHER_PARTICIPANT]])
     course = make_course(cohorts=[cohort_a])
+    meeting = make_meeting(cohort_a)
     membership_id = db.session.scalar(
         db.select(Membership.id).filter_by(cohort_id=cohort_a.id, user_id=users[PARTICIPANT].id)
     )
@@ -214,6 +217,7 @@ def world(monkeypatch, make_user, make_cohort, make_course, db) -> World:
         course_slug=course.slug,
         lesson_slug="materi-1",
         assignment_key="proposal",
+        meeting_id=meeting.id,
     )
 
 

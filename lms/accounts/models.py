@@ -44,6 +44,8 @@ class User(UserMixin, TimestampMixin, Base):
     is_admin: Mapped[bool] = mapped_column(default=False)
     #: Deactivated accounts keep their records but cannot log in.
     active: Mapped[bool] = mapped_column(default=True)
+    #: Secret part of the personal calendar feed URL; NULL until first asked for.
+    calendar_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="user")
 

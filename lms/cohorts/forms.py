@@ -5,17 +5,25 @@ from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     InputRequired,
     Length,
     NumberRange,
+    Optional,
     Regexp,
     ValidationError,
 )
 
-from lms.accounts.forms import ProfileFieldsMixin, email_field
+from lms.accounts.forms import NIPField, ProfileFieldsMixin, email_field
 
 
 def timezone_choices() -> list[SelectChoice]:
@@ -77,6 +85,21 @@ class CohortForm(FlaskForm):
         ],
     )
     state = SelectField(_l("Status"), choices=state_choices, default="draft")
+    locale = SelectField(
+        _l("Bahasa daftar hadir dan ekspor"),
+        choices=lambda: [SelectChoice("id", "Bahasa Indonesia"), SelectChoice("en", "English")],
+        default="id",
+    )
+    excused_counts_as_attended = BooleanField(
+        _l("Izin dan Sakit dihitung hadir dalam persentase kehadiran")
+    )
+    signer_name = StringField(
+        _l("Nama pejabat penanda tangan"),
+        description=_l("Untuk daftar hadir dan sertifikat, dengan gelar."),
+        validators=[Length(max=200)],
+    )
+    signer_title = StringField(_l("Jabatan pejabat penanda tangan"), validators=[Length(max=200)])
+    signer_nip = NIPField(_l("NIP pejabat penanda tangan"), validators=[Optional()])
 
     def validate_end_date(self, field):
         if self.start_date.data and field.data and field.data < self.start_date.data:

@@ -23,6 +23,7 @@ class Cohort(TimestampMixin, Base):
         sa.CheckConstraint("end_date >= start_date", name="dates_ordered"),
         sa.CheckConstraint("state IN ('draft', 'open', 'finished')", name="state_known"),
         sa.CheckConstraint("jp_total >= 0", name="jp_not_negative"),
+        sa.CheckConstraint("locale IN ('id', 'en')", name="locale_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -38,6 +39,16 @@ class Cohort(TimestampMixin, Base):
     #: Total training hours (jam pelajaran) of the class.
     jp_total: Mapped[int] = mapped_column(default=0)
     state: Mapped[str] = mapped_column(sa.String(10), default="draft")
+    #: Language of printed lists and exports ("id" or "en").
+    locale: Mapped[str] = mapped_column(sa.String(5), default="id", server_default="id")
+    #: Whether Izin and Sakit count as attended in the attendance rate.
+    excused_counts_as_attended: Mapped[bool] = mapped_column(
+        default=False, server_default=sa.false()
+    )
+    #: The official who signs the attendance list and the certificates.
+    signer_name: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    signer_title: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    signer_nip: Mapped[str] = mapped_column(sa.String(18), default="", server_default="")
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="cohort", cascade="all, delete-orphan"

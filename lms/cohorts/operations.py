@@ -23,6 +23,11 @@ COHORT_FIELDS = (
     "timezone",
     "jp_total",
     "state",
+    "locale",
+    "excused_counts_as_attended",
+    "signer_name",
+    "signer_title",
+    "signer_nip",
 )
 
 

@@ -23,7 +23,9 @@ ANY_MEMBER = ("participant", "trainer", "organizer")
 
 
 def _cohort_data(form: CohortForm) -> dict:
-    return {name: getattr(form, name).data for name in operations.COHORT_FIELDS}
+    data = {name: getattr(form, name).data for name in operations.COHORT_FIELDS}
+    data["signer_nip"] = data["signer_nip"] or ""
+    return data
 
 
 @bp.route("/cohorts/new", methods=["GET", "POST"])

@@ -17,6 +17,7 @@ def _cohort_form(client, path, **changes):
         "timezone": "Asia/Makassar",
         "jp_total": "24",
         "state": "draft",
+        "locale": "id",
     }
     data.update(changes)
     return data

@@ -1,0 +1,353 @@
+"""Attendance writes. Each function flushes; the caller commits once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from lms import audit
+from lms.accounts.models import User
+from lms.attendance.models import STATUSES, AttendanceRecord, ExcuseRequest, Meeting
+from lms.cohorts.models import Cohort, Membership
+from lms.db import utcnow
+from lms.extensions import db
+from lms.timefmt import local_datetime
+
+MEETING_FIELDS = (
+    "title",
+    "venue",
+    "start_dt",
+    "end_dt",
+    "jp",
+    "opens_before_minutes",
+    "closes_after_minutes",
+    "late_after_minutes",
+)
+
+
+class AttendanceError(ValueError):
+    """A refusal with a message for the person who asked."""
+
+
+class ConflictError(AttendanceError):
+    """Someone else changed the row since it was shown."""
+
+
+def to_utc(day: date, at: time, tz: str) -> datetime:
+    return datetime.combine(day, at, tzinfo=ZoneInfo(tz)).astimezone(UTC)
+
+
+def _meeting_snapshot(meeting: Meeting) -> dict[str, Any]:
+    data = {f: getattr(meeting, f) for f in MEETING_FIELDS}
+    data["start_dt"] = meeting.start_dt.isoformat()
+    data["end_dt"] = meeting.end_dt.isoformat()
+    data["trainer_ids"] = sorted(u.id for u in meeting.trainers)
+    return data
+
+
+def create_meeting(
+    cohort: Cohort, data: dict[str, Any], *, trainers: list[User] = (), actor: Any = None
+) -> Meeting:
+    if data["end_dt"] <= data["start_dt"]:
+        raise AttendanceError(_("Waktu selesai harus setelah waktu mulai."))
+    meeting = Meeting(cohort_id=cohort.id, **{f: data[f] for f in MEETING_FIELDS if f in data})
+    meeting.trainers = list(trainers)
+    db.session.add(meeting)
+    db.session.flush()
+    audit.record(
+        "meeting.create",
+        meeting,
+        actor=actor,
+        after=_meeting_snapshot(meeting),
+        cohort_id=cohort.id,
+    )
+    return meeting
+
+
+def create_recurring(
+    cohort: Cohort,
+    data: dict[str, Any],
+    *,
+    days: int,
+    trainers: list[User] = (),
+    actor: Any = None,
+) -> list[Meeting]:
+    """The same meeting on ``days`` consecutive days (e.g. each day of a 3-day class)."""
+    meetings = []
+    for offset in range(days):
+        shifted = dict(data)
+        shifted["start_dt"] = _same_local_time_later(data["start_dt"], cohort.timezone, offset)
+        shifted["end_dt"] = _same_local_time_later(data["end_dt"], cohort.timezone, offset)
+        if days > 1:
+            shifted["title"] = _("%(title)s (hari ke-%(n)d)", title=data["title"], n=offset + 1)
+        meetings.append(create_meeting(cohort, shifted, trainers=trainers, actor=actor))
+    return meetings
+
+
+def _same_local_time_later(dt: datetime, tz: str, days: int) -> datetime:
+    local = dt.astimezone(ZoneInfo(tz))
+    return to_utc(local.date() + timedelta(days=days), local.time(), tz)
+
+
+def update_meeting(
+    meeting: Meeting, data: dict[str, Any], *, trainers: list[User], actor: Any
+) -> Meeting:
+    if data["end_dt"] <= data["start_dt"]:
+        raise AttendanceError(_("Waktu selesai harus setelah waktu mulai."))
+    before = _meeting_snapshot(meeting)
+    for f in MEETING_FIELDS:
+        if f in data:
+            setattr(meeting, f, data[f])
+    meeting.trainers = list(trainers)
+    db.session.flush()
+    after = _meeting_snapshot(meeting)
+    changed = [k for k in after if after[k] != before[k]]
+    if changed:
+        audit.record(
+            "meeting.update",
+            meeting,
+            actor=actor,
+            before={k: before[k] for k in changed},
+            after={k: after[k] for k in changed},
+            cohort_id=meeting.cohort_id,
+        )
+    return meeting
+
+
+def is_participant(meeting: Meeting, user: User) -> bool:
+    return (
+        db.session.scalar(
+            db.select(Membership.id).filter_by(
+                cohort_id=meeting.cohort_id, user_id=user.id, role="participant"
+            )
+        )
+        is not None
+    )
+
+
+@dataclass
+class CheckIn:
+    record: AttendanceRecord
+    #: False when the participant had already checked in (or been marked).
+    created: bool
+
+
+def check_in(meeting: Meeting, user: User, *, when: datetime | None = None) -> CheckIn:
+    """Record a participant's own check-in at ``when`` (now). Idempotent."""
+    when = when or utcnow()
+    tz = meeting.cohort.timezone
+    if not is_participant(meeting, user):
+        raise AttendanceError(_("Anda bukan peserta kelas pertemuan ini."))
+    existing = db.session.scalar(
+        db.select(AttendanceRecord).filter_by(meeting_id=meeting.id, user_id=user.id)
+    )
+    if existing is not None and existing.source == "checkin":
+        return CheckIn(existing, False)
+    if when < meeting.opens_dt:
+        raise AttendanceError(
+            _(
+                "Presensi pertemuan ini belum dibuka. Dibuka %(time)s.",
+                time=local_datetime(meeting.opens_dt, tz),
+            )
+        )
+    if when > meeting.closes_dt:
+        raise AttendanceError(
+            _(
+                "Presensi pertemuan ini sudah ditutup pada %(time)s.",
+                time=local_datetime(meeting.closes_dt, tz),
+            )
+        )
+    if existing is not None:
+        # An organizer marked this person already; their own check-in does not overwrite it.
+        return CheckIn(existing, False)
+    status = "present" if when <= meeting.late_dt else "late"
+    record = AttendanceRecord(
+        meeting_id=meeting.id,
+        user_id=user.id,
+        status=status,
+        checked_in_dt=when,
+        source="checkin",
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(record)
+    except IntegrityError:
+        # The same person, twice at once: the other request won.
+        record = db.session.scalar(
+            db.select(AttendanceRecord).filter_by(meeting_id=meeting.id, user_id=user.id)
+        )
+        return CheckIn(record, False)
+    audit.record(
+        "attendance.checkin",
+        record,
+        actor=user,
+        after={"user_id": user.id, "meeting_id": meeting.id, "status": status},
+        cohort_id=meeting.cohort_id,
+    )
+    return CheckIn(record, True)
+
+
+def set_mark(
+    meeting: Meeting,
+    user: User,
+    status: str,
+    *,
+    note: str = "",
+    actor: Any,
+    expected_version: int | None = None,
+    source: str = "organizer",
+) -> AttendanceRecord | None:
+    """Set one participant's status. ``expected_version`` is the row version the organizer
+    saw (None: the row did not exist); a different one raises ConflictError."""
+    if status not in STATUSES:
+        raise AttendanceError(_("Status kehadiran tidak dikenal."))
+    record = db.session.scalar(
+        db.select(AttendanceRecord).filter_by(meeting_id=meeting.id, user_id=user.id)
+    )
+    seen = record.version if record is not None else None
+    if seen != expected_version:
+        raise ConflictError(
+            _(
+                "Kehadiran %(name)s baru saja diubah orang lain. Muat ulang lalu periksa lagi.",
+                name=user.full_name,
+            )
+        )
+    note = (note or "").strip()[:500]
+    if record is None:
+        record = AttendanceRecord(
+            meeting_id=meeting.id,
+            user_id=user.id,
+            status=status,
+            source=source,
+            note=note,
+            marked_by_id=getattr(actor, "id", None),
+        )
+        db.session.add(record)
+        db.session.flush()
+        audit.record(
+            "attendance.mark",
+            record,
+            actor=actor,
+            after={"user_id": user.id, "status": status, "note": note, "source": source},
+            cohort_id=meeting.cohort_id,
+        )
+        return record
+    if record.status == status and record.note == note:
+        return record
+    before = {"user_id": user.id, "status": record.status, "note": record.note}
+    record.status = status
+    record.note = note
+    record.source = source
+    record.marked_by_id = getattr(actor, "id", None)
+    db.session.flush()
+    audit.record(
+        "attendance.mark",
+        record,
+        actor=actor,
+        before=before,
+        after={"user_id": user.id, "status": status, "note": note, "source": source},
+        cohort_id=meeting.cohort_id,
+    )
+    return record
+
+
+def participants(cohort_id: int) -> list[User]:
+    return db.session.scalars(
+        db.select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.cohort_id == cohort_id, Membership.role == "participant")
+        .order_by(User.full_name)
+    ).all()
+
+
+def close_meeting(meeting: Meeting, *, actor: Any) -> int:
+    """Mark everyone not yet marked as absent (Alpa); returns how many."""
+    marked = set(
+        db.session.scalars(db.select(AttendanceRecord.user_id).filter_by(meeting_id=meeting.id))
+    )
+    count = 0
+    for person in participants(meeting.cohort_id):
+        if person.id not in marked:
+            set_mark(meeting, person, "absent", actor=actor, source="close")
+            count += 1
+    meeting.closed_dt = utcnow()
+    db.session.flush()
+    return count
+
+
+def request_excuse(
+    meeting: Meeting,
+    user: User,
+    *,
+    kind: str,
+    reason: str,
+    file_key: str | None = None,
+    file_name: str = "",
+) -> ExcuseRequest:
+    if kind not in ("excused", "sick"):
+        raise AttendanceError(_("Pilih Izin atau Sakit."))
+    if not is_participant(meeting, user):
+        raise AttendanceError(_("Anda bukan peserta kelas pertemuan ini."))
+    pending = db.session.scalar(
+        db.select(ExcuseRequest.id).filter_by(
+            meeting_id=meeting.id, user_id=user.id, state="pending"
+        )
+    )
+    if pending is not None:
+        raise AttendanceError(_("Permohonan Anda untuk pertemuan ini masih menunggu keputusan."))
+    excuse = ExcuseRequest(
+        meeting_id=meeting.id,
+        user_id=user.id,
+        kind=kind,
+        reason=reason.strip(),
+        file_key=file_key,
+        file_name=file_name,
+    )
+    db.session.add(excuse)
+    db.session.flush()
+    audit.record(
+        "excuse.request",
+        excuse,
+        actor=user,
+        after={"meeting_id": meeting.id, "kind": kind},
+        cohort_id=meeting.cohort_id,
+    )
+    return excuse
+
+
+def decide_excuse(excuse: ExcuseRequest, *, approve: bool, note: str, actor: Any) -> None:
+    if excuse.state != "pending":
+        raise AttendanceError(_("Permohonan ini sudah diputuskan."))
+    excuse.state = "approved" if approve else "rejected"
+    excuse.decided_by_id = getattr(actor, "id", None)
+    excuse.decided_dt = utcnow()
+    excuse.decision_note = (note or "").strip()[:500]
+    db.session.flush()
+    audit.record(
+        "excuse.decide",
+        excuse,
+        actor=actor,
+        before={"state": "pending"},
+        after={"state": excuse.state, "note": excuse.decision_note},
+        cohort_id=excuse.meeting.cohort_id,
+    )
+    if approve:
+        record = db.session.scalar(
+            db.select(AttendanceRecord).filter_by(
+                meeting_id=excuse.meeting_id, user_id=excuse.user_id
+            )
+        )
+        set_mark(
+            excuse.meeting,
+            excuse.user,
+            excuse.kind,
+            note=excuse.reason[:200],
+            actor=actor,
+            expected_version=record.version if record is not None else None,
+            source="excuse",
+        )
