@@ -231,6 +231,82 @@ def _demo_courses(main: Cohort, other: Cohort, organizer: User) -> None:
                 mark_done(reader, lesson)
 
 
+PRACTICE_TITLE = "Latihan presensi (demo)"
+PAST_MEETINGS = [
+    ("Kebijakan inovasi daerah", date(2023, 9, 5)),
+    ("Penulisan proposal inovasi", date(2023, 9, 6)),
+    ("Video inovasi sederhana", date(2023, 9, 7)),
+]
+#: Statuses of peserta1..20 at the three past meetings: mostly present, some exceptions.
+PAST_MARKS = {
+    3: ("late", "present", "present"),
+    7: ("present", "excused", "present"),
+    11: ("sick", "sick", "present"),
+    16: ("present", "present", "absent"),
+    19: ("absent", "late", "present"),
+}
+
+
+def _demo_attendance(cohort: Cohort, organizer: User) -> None:
+    """Three past meetings with marks, and a practice meeting moved to the current hour on
+    every run so that check-in can be tried at once."""
+    from datetime import time, timedelta
+
+    from lms.attendance.models import Meeting
+    from lms.attendance.operations import create_meeting, set_mark, to_utc
+    from lms.db import utcnow
+    from lms.timefmt import local
+
+    if not cohort.signer_name:
+        cohort.signer_name = "Dr. Ir. Muhammad Syukri, M.Si."
+        cohort.signer_title = "Kepala Bappelitbangda"
+        cohort.signer_nip = "197005121996031004"
+    trainer = db.session.scalar(db.select(User).filter_by(email="widyaiswara@example.org"))
+    for title, day in PAST_MEETINGS:
+        if db.session.scalar(db.select(Meeting.id).filter_by(cohort_id=cohort.id, title=title)):
+            continue
+        meeting = create_meeting(
+            cohort,
+            {
+                "title": title,
+                "venue": cohort.venue,
+                "start_dt": to_utc(day, time(8, 0), cohort.timezone),
+                "end_dt": to_utc(day, time(16, 0), cohort.timezone),
+                "jp": 8,
+            },
+            trainers=[trainer],
+            actor=organizer,
+        )
+        index = [t for t, _d in PAST_MEETINGS].index(title)
+        for i in range(1, len(PARTICIPANTS) + 1):
+            person = db.session.scalar(db.select(User).filter_by(email=f"peserta{i}@example.org"))
+            status = PAST_MARKS.get(i, ("present",) * 3)[index]
+            set_mark(meeting, person, status, actor=organizer)
+
+    now = local(utcnow(), cohort.timezone)
+    start = to_utc(now.date(), time(now.hour, 0), cohort.timezone)
+    practice = db.session.scalar(
+        db.select(Meeting).filter_by(cohort_id=cohort.id, title=PRACTICE_TITLE)
+    )
+    if practice is None:
+        create_meeting(
+            cohort,
+            {
+                "title": PRACTICE_TITLE,
+                "venue": cohort.venue,
+                "start_dt": start,
+                "end_dt": start + timedelta(hours=3),
+                "jp": 0,
+                "late_after_minutes": 60,
+            },
+            trainers=[trainer],
+            actor=organizer,
+        )
+    elif practice.start_dt != start:
+        practice.start_dt = start
+        practice.end_dt = start + timedelta(hours=3)
+
+
 def load_demo() -> str:
     """Create what is missing and leave everything else alone; returns a summary."""
     others = db.session.scalars(
@@ -309,6 +385,7 @@ def load_demo() -> str:
     )
     cohorts.add_member(other, email=lain.email, role="participant", actor=panitia)
     _demo_courses(main, other, panitia)
+    _demo_attendance(main, panitia)
     db.session.commit()
     return "\n".join(
         [
@@ -319,5 +396,8 @@ def load_demo() -> str:
             f"  peserta1..{len(PARTICIPANTS)}@example.org  peserta (participants) of KIT-2023-I",
             "  peserta.lain@example.org peserta of KIV-2024-I",
             "Courses: run `flask --app wsgi lms courses sync` before this command to attach them.",
+            f"Check-in practice: the meeting '{PRACTICE_TITLE}' of KIT-2023-I is open now;",
+            "  log in as panitia@example.org, open Jadwal > Layar presensi, and check in as a",
+            "  participant (or: flask --app wsgi lms attendance code <meeting-id>).",
         ]
     )

@@ -50,7 +50,11 @@ def login():
             g.lms_login_failed = True
             form.identifier.errors.append(_("Email/NIP atau kata sandi salah."))
         else:
+            # A fresh session against fixation; a QR scanned before logging in survives.
+            pending = session.get("lms_pending_checkin")
             session.clear()
+            if pending:
+                session["lms_pending_checkin"] = pending
             login_user(user, remember=form.remember.data)
             session["lms_lang"] = user.locale
             return redirect(safe_next(next_url, url_for("lms.core.dashboard")))
