@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import datetime, timedelta
 
 import segno
@@ -219,8 +220,9 @@ def checkin_screen_state(cohort_id: int, meeting_id: int):
 def checkin_qr(cohort_id: int, meeting_id: int):
     meeting = meeting_of(g.cohort, meeting_id)
     url = url_for("lms.attendance.checkin_token", token=_token(meeting), _external=True)
-    svg = segno.make(url, error="m").svg_inline(scale=8, border=2, omitsize=True)
-    response = Response(svg, mimetype="image/svg+xml")
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(buffer, kind="svg", scale=8, border=2, xmldecl=False)
+    response = Response(buffer.getvalue(), mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -26,7 +26,6 @@ from lms.catalog import bp, exports, operations, queries
 from lms.catalog.models import AssignmentSpec, CohortCourse, Course, Lesson, LessonProgress, Rubric
 from lms.catalog.search import search_lessons
 from lms.cohorts.models import Cohort
-from lms.cohorts.permissions import can_see_members
 from lms.extensions import db
 from lms.security import cohort_role, course_member, writes_on_get
 
@@ -266,5 +265,4 @@ def search(cohort_id: int):
         cohort=cohort,
         q=query,
         hits=hits,
-        can_see_members=can_see_members(current_user, cohort),
     )

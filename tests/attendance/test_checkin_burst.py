@@ -12,8 +12,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
-from werkzeug.serving import make_server
 from werkzeug.security import generate_password_hash
+from werkzeug.serving import make_server
 
 import lms
 from lms.attendance import codes

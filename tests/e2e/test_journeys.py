@@ -307,3 +307,28 @@ def test_participant_reads_a_lesson_on_a_phone_and_it_is_marked_done(
     page.get_by_role("button", name="Tandai selesai, lanjut").click()
     expect(page.get_by_text("ditandai selesai")).to_be_visible()
     expect(page).to_have_url(re.compile(r"/courses/kebijakan-inovasi-daerah/03-"))
+
+
+def test_participant_types_the_code_from_the_organizers_screen(
+    browse: Browsing, live_server: LiveServer
+) -> None:
+    organizer = browse.new_page(viewport={"width": 1280, "height": 800})
+    login(organizer, "panitia@example.org")
+    organizer.goto(f"/cohorts/{live_server.cohort_ids['KIT-2023-I']}/meetings")
+    practice = organizer.get_by_role("listitem").filter(has_text="Latihan presensi (demo)")
+    practice.get_by_role("link", name="Layar presensi").click()
+    count = organizer.locator("#count")
+    before = int(count.inner_text())
+    code = organizer.locator("#code").inner_text().strip()
+    expect(organizer.locator("#qr")).to_be_visible()
+    assert organizer.evaluate("document.getElementById('qr').naturalWidth") > 0  # drawn
+
+    phone = browse.new_page(viewport={"width": 360, "height": 740})
+    login(phone, "peserta14@example.org")
+    phone.goto("/checkin")
+    phone.get_by_label("Kode presensi").fill(code)
+    phone.get_by_role("button", name="Kirim presensi").click()
+    expect(phone.get_by_text("Presensi tercatat")).to_be_visible()
+
+    # The screen's script polls: the count goes up without reloading the page.
+    expect(count).to_have_text(str(before + 1), timeout=15_000)

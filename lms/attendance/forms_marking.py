@@ -1,0 +1,77 @@
+"""Forms of the organizer's marking pages and of excuse requests."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import format_decimal
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import HiddenField, RadioField, StringField, TextAreaField
+from wtforms.validators import AnyOf, InputRequired, Length, Optional, ValidationError
+
+#: Excuse attachments: a doctor's note or a letter, photographed or scanned.
+EXCUSE_FILE_KINDS = frozenset({"pdf", "jpeg", "png", "webp"})
+EXCUSE_FILE_MAX_BYTES = 5 * 1024 * 1024
+REASON_MAX = 1000
+
+
+class MarksImportForm(FlaskForm):
+    file = FileField(
+        _l("Berkas CSV atau XLSX"),
+        description=_l(
+            "Kolom: NIP atau email, status (Hadir, Terlambat, Izin, Sakit, Alpa atau H, T, I, "
+            "S, A), catatan (boleh kosong). Pemisah koma atau titik koma."
+        ),
+        validators=[FileRequired(_l("Pilih berkas untuk diimpor."))],
+    )
+
+    def validate_file(self, field):
+        limit = current_app.config["LMS_IMPORT_MAX_BYTES"]
+        stream = field.data.stream
+        stream.seek(0, 2)
+        size = stream.tell()
+        stream.seek(0)
+        if size > limit:
+            raise ValidationError(
+                _l(
+                    "Berkas terlalu besar (%(size)s MB); batasnya %(limit)s MB.",
+                    size=format_decimal(round(size / 1048576, 1)),
+                    limit=format_decimal(round(limit / 1048576, 1)),
+                )
+            )
+
+
+class ExcuseForm(FlaskForm):
+    kind = RadioField(
+        _l("Jenis permohonan"),
+        choices=[("excused", _l("Izin")), ("sick", _l("Sakit"))],
+        validators=[InputRequired(_l("Pilih Izin atau Sakit."))],
+    )
+    reason = TextAreaField(
+        _l("Alasan"),
+        description=_l("Paling banyak 1000 karakter."),
+        validators=[
+            InputRequired(_l("Tulis alasan Anda.")),
+            Length(max=REASON_MAX, message=_l("Alasan paling banyak 1000 karakter.")),
+        ],
+    )
+    file = FileField(
+        _l("Lampiran (boleh kosong)"),
+        description=_l("Surat izin atau surat dokter: PDF, JPG, PNG atau WebP, paling besar 5 MB."),
+    )
+
+    def validate_reason(self, field):
+        if not (field.data or "").strip():
+            raise ValidationError(_l("Tulis alasan Anda."))
+
+
+class DecideForm(FlaskForm):
+    decision = HiddenField(validators=[AnyOf(("approve", "reject"))])
+    note = StringField(
+        _l("Catatan untuk peserta"),
+        validators=[
+            Optional(),
+            Length(max=500, message=_l("Catatan paling banyak 500 karakter.")),
+        ],
+    )
