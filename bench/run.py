@@ -56,6 +56,8 @@ class Result:
         return 1000 * ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
 
 
+#: Concurrent clients of the check-in burst: a room of people scanning at once.
+BURST_CLIENTS = 32
 #: A long shipped lesson with a table: the heaviest kind of page a participant reads.
 LESSON_PATH = "/courses/kebijakan-inovasi-daerah/05-indikator-dan-penilaian"
 
@@ -229,6 +231,77 @@ def load(port: int, path: str, headers: dict[str, str], threads: int, seconds: f
     return total
 
 
+def burst(port: int, requests: list[tuple[str, dict[str, str]]], threads: int) -> Result:
+    """Send each request once from ``threads`` clients at the same time (a crowd scanning a
+    QR code); anything but a 200 is an error."""
+    parts = [Result("burst", 0.0) for _ in range(threads)]
+    queue = list(reversed(requests))
+    lock = threading.Lock()
+
+    def client(part: Result) -> None:
+        conn = http.client.HTTPConnection(HOST, port, timeout=30)
+        while True:
+            with lock:
+                if not queue:
+                    break
+                path, headers = queue.pop()
+            start = time.perf_counter()
+            try:
+                conn.request("GET", path, headers=headers)
+                resp = conn.getresponse()
+                body = resp.read()
+                ok = resp.status == 200 and b"Presensi tercatat" in body
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                ok = False
+            if ok:
+                part.latencies.append(time.perf_counter() - start)
+            else:
+                part.errors += 1
+        conn.close()
+
+    workers = [threading.Thread(target=client, args=(p,)) for p in parts]
+    began = time.perf_counter()
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    total = Result("burst", time.perf_counter() - began)
+    for p in parts:
+        total.latencies += p.latencies
+        total.errors += p.errors
+    return total
+
+
+def checkin_requests(count: int) -> list[tuple[str, dict[str, str]]]:
+    """One check-in per extra participant for the demo's open practice meeting, each with
+    that participant's signed session cookie."""
+    from lms import create_app
+    from lms.accounts.models import User
+    from lms.attendance import codes
+    from lms.attendance.models import Meeting
+    from lms.demo import PRACTICE_TITLE
+    from lms.extensions import db
+
+    app = create_app()
+    with app.app_context():
+        meeting = db.session.scalar(db.select(Meeting).filter_by(title=PRACTICE_TITLE))
+        users = db.session.scalars(
+            db.select(User).where(User.email.like("bench%@example.org")).limit(count)
+        ).all()
+        serializer = app.session_interface.get_signing_serializer(app)
+        token = f"{meeting.id}-{codes.current_code(meeting.secret)}"
+        requests = [
+            (
+                f"/checkin/{token}",
+                {"Cookie": "session=" + serializer.dumps({"_user_id": str(u.id), "_fresh": True})},
+            )
+            for u in users
+        ]
+        db.engine.dispose()
+    return requests
+
+
 def report(results: list[Result], lines: list[str]) -> str:
     base = results[0].rps or float("nan")
     rows = [
@@ -275,6 +348,9 @@ def main(argv: list[str] | None = None) -> int:
                     result = load(port, path, headers, args.threads, args.seconds)
                     result.scenario = name
                     results.append(result)
+                crowd = burst(port, checkin_requests(args.participants), BURST_CLIENTS)
+                crowd.scenario = f"check-in burst ({len(crowd.latencies) + crowd.errors})"
+                results.append(crowd)
             finally:
                 stop_gunicorn(proc)
 
