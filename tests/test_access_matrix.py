@@ -67,6 +67,7 @@ class World:
     lesson_slug: str
     assignment_key: str
     meeting_id: int
+    excuse_id: int
 
 
 #: URL parameter name -> its value in ``World``. A new module whose routes take another
@@ -81,6 +82,7 @@ PARAM_VALUES: dict[str, Callable[[World], Any]] = {
     "lesson_slug": lambda w: w.lesson_slug,
     "key": lambda w: w.assignment_key,
     "meeting_id": lambda w: w.meeting_id,
+    "excuse_id": lambda w: w.excuse_id,
 }
 
 # --- outcomes ----------------------------------------------------------------------------
@@ -205,6 +207,10 @@ def world(monkeypatch, make_user, make_cohort, make_course, make_meeting, db) ->
     cohort_b = make_cohort(participants=[users[OTHER_PARTICIPANT]])
     course = make_course(cohorts=[cohort_a])
     meeting = make_meeting(cohort_a)
+    from lms.attendance.operations import request_excuse
+
+    excuse = request_excuse(meeting, users[PARTICIPANT], kind="sick", reason="Demam")
+    db.session.commit()
     membership_id = db.session.scalar(
         db.select(Membership.id).filter_by(cohort_id=cohort_a.id, user_id=users[PARTICIPANT].id)
     )
@@ -218,6 +224,7 @@ def world(monkeypatch, make_user, make_cohort, make_course, make_meeting, db) ->
         lesson_slug="materi-1",
         assignment_key="proposal",
         meeting_id=meeting.id,
+        excuse_id=excuse.id,
     )
 
 

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, InputRequired, Length, Optional, ValidationError
 
 #: Excuse attachments: a doctor's note or a letter, photographed or scanned.
@@ -45,8 +46,12 @@ class MarksImportForm(FlaskForm):
 class ExcuseForm(FlaskForm):
     kind = RadioField(
         _l("Jenis permohonan"),
-        choices=[("excused", _l("Izin")), ("sick", _l("Sakit"))],
-        validators=[InputRequired(_l("Pilih Izin atau Sakit."))],
+        choices=[SelectChoice("excused", _l("Izin")), SelectChoice("sick", _l("Sakit"))],
+        validate_choice=False,
+        validators=[
+            InputRequired(_l("Pilih Izin atau Sakit.")),
+            AnyOf(("excused", "sick"), message=_l("Pilih Izin atau Sakit.")),
+        ],
     )
     reason = TextAreaField(
         _l("Alasan"),
@@ -67,7 +72,9 @@ class ExcuseForm(FlaskForm):
 
 
 class DecideForm(FlaskForm):
-    decision = HiddenField(validators=[AnyOf(("approve", "reject"))])
+    decision = HiddenField(
+        validators=[AnyOf(("approve", "reject"), message=_l("Pilih setujui atau tolak."))]
+    )
     note = StringField(
         _l("Catatan untuk peserta"),
         validators=[

@@ -206,6 +206,8 @@ def set_mark(
     saw (None: the row did not exist); a different one raises ConflictError."""
     if status not in STATUSES:
         raise AttendanceError(_("Status kehadiran tidak dikenal."))
+    if not is_participant(meeting, user):
+        raise AttendanceError(_("%(name)s bukan peserta kelas pertemuan ini.", name=user.full_name))
     record = db.session.scalar(
         db.select(AttendanceRecord).filter_by(meeting_id=meeting.id, user_id=user.id)
     )
@@ -291,6 +293,8 @@ def request_excuse(
 ) -> ExcuseRequest:
     if kind not in ("excused", "sick"):
         raise AttendanceError(_("Pilih Izin atau Sakit."))
+    if not reason.strip() or len(reason) > 1000:
+        raise AttendanceError(_("Tulis alasan (paling banyak 1000 karakter)."))
     if not is_participant(meeting, user):
         raise AttendanceError(_("Anda bukan peserta kelas pertemuan ini."))
     pending = db.session.scalar(

@@ -194,9 +194,6 @@ class CohortReport:
         mark = self.marks.get((user_id, meeting_id))
         return mark.status if mark is not None else None
 
-    def attended_count(self, meeting: Meeting) -> int:
-        return sum(1 for row in self.rows if self.status(row.user.id, meeting.id) in self.attended)
-
 
 def cohort_report(
     cohort: Cohort, group_by_office: bool = False, *, now: datetime | None = None

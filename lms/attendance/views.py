@@ -96,7 +96,9 @@ def schedule(cohort_id: int):
         meetings=meetings,
         mine=mine,
         now=utcnow(),
+        day=timedelta(days=1),
         is_organizer=is_organizer,
+        is_participant=g.membership is not None and g.membership.role == "participant",
     )
 
 

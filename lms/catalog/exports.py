@@ -10,6 +10,8 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from lms.spreadsheets import row_cells
+
 
 def progress_workbook(
     cohort: Any,
@@ -44,9 +46,12 @@ def progress_workbook(
             for n, c in zip(counts, courses, strict=True)
         ]
         sheet.append(
-            [number, person.full_name, person.nip or "", person.office]
-            + [f"{n}/{totals.get(c.id, 0)}" for n, c in zip(counts, courses, strict=True)]
-            + shares
+            row_cells(
+                sheet,
+                [number, person.full_name, person.nip or "", person.office]
+                + [f"{n}/{totals.get(c.id, 0)}" for n, c in zip(counts, courses, strict=True)]
+                + shares,
+            )
         )
     buffer = io.BytesIO()
     book.save(buffer)

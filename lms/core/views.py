@@ -118,5 +118,7 @@ def register_error_handlers(target) -> None:
 
 
 def register_app_error_handlers(app) -> None:
-    """The standalone app owns every URL, so unmatched ones get our pages too."""
+    """The standalone app owns every URL, so unmatched ones get our pages too (with the
+    template context they need outside any blueprint)."""
     register_error_handlers(app)
+    app.context_processor(template_context)

@@ -208,3 +208,17 @@ def test_assignment_spec_page_shows_instructions_and_rubric(
     html = client.get(f"/courses/{course.slug}/assignments/proposal").get_data(as_text=True)
     assert "Proposal Uji" in html and "<strong>proposal</strong>" in html
     assert "Rubrik Uji" in html and "Kebaruan" in html and "Ada unsur baru yang jelas." in html
+
+
+def test_a_name_that_looks_like_a_formula_stays_text_in_the_spreadsheet(
+    client, make_user, make_cohort, make_course, login_as, db
+):
+    people, cohort, _course = _setup(make_user, make_cohort, make_course)
+    people["participant"].full_name = '=HYPERLINK("http://contoh.example","klik")'
+    db.session.commit()
+    login_as(people["trainer"])
+    response = client.get(f"/cohorts/{cohort.id}/progress.xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
+    cell = sheet.cell(row=3, column=2)
+    assert cell.data_type == "s"
+    assert cell.value.startswith("=HYPERLINK")

@@ -47,3 +47,9 @@ def test_anonymous_dashboard_redirects_to_login_with_next(client):
     response = client.get("/dashboard")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login?next=/dashboard")
+
+
+def test_an_unknown_address_gets_the_not_found_page(client):
+    response = client.get("/tidak/ada/di/sini")
+    assert response.status_code == 404
+    assert "Tidak ditemukan" in response.get_data(as_text=True)
