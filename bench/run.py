@@ -56,6 +56,8 @@ class Result:
         return 1000 * ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
 
 
+#: The cohort attendance report of the first demo cohort (cohort id 1).
+EXPORT_PATH = "/cohorts/1/attendance.xlsx"
 #: Concurrent clients of the check-in burst: a room of people scanning at once.
 BURST_CLIENTS = 32
 #: A long shipped lesson with a table: the heaviest kind of page a participant reads.
@@ -123,8 +125,51 @@ def prepare_database(participants: int) -> str:
             .select_from(Membership)
             .filter_by(cohort_id=cohort.id, role="participant")
         )
+        meetings = seed_meetings(cohort, actor)
         db.engine.dispose()
-    return f"{total} participants in {COHORT} ({participants} added); schema via {schema}"
+    return (
+        f"{total} participants in {COHORT} ({participants} added), {meetings} meetings with "
+        f"marks; schema via {schema}"
+    )
+
+
+def seed_meetings(cohort, actor, total: int = 10) -> int:
+    """Past meetings until the cohort has ``total``, each with a mark for everyone."""
+    import datetime as dt
+
+    from lms.attendance.models import AttendanceRecord, Meeting
+    from lms.attendance.operations import create_meeting, participants
+    from lms.extensions import db
+
+    existing = db.session.scalar(
+        db.select(db.func.count()).select_from(Meeting).filter_by(cohort_id=cohort.id)
+    )
+    start = dt.datetime(2023, 9, 8, 0, 0, tzinfo=dt.UTC)
+    people = participants(cohort.id)
+    for day in range(total - existing):
+        begin = start + dt.timedelta(days=day)
+        meeting = create_meeting(
+            cohort,
+            {
+                "title": f"Pertemuan {day + 1}",
+                "start_dt": begin,
+                "end_dt": begin + dt.timedelta(hours=8),
+                "jp": 2,
+            },
+            actor=actor,
+        )
+        statuses = ("present", "present", "present", "late", "excused", "sick", "absent")
+        db.session.add_all(
+            AttendanceRecord(
+                meeting_id=meeting.id,
+                user_id=person.id,
+                status=statuses[(i + day) % len(statuses)],
+                source="organizer",
+            )
+            for i, person in enumerate(people)
+        )
+    db.session.commit()
+    return total
 
 
 def free_port() -> int:
@@ -172,7 +217,7 @@ def wait_ready(proc: subprocess.Popen[bytes], port: int, log_path: Path) -> None
     raise SystemExit(f"/healthz did not answer within 30 s:\n{log_path.read_text()[-3000:]}")
 
 
-def login(port: int) -> str:
+def login(port: int, account: tuple[str, str] = LOGIN) -> str:
     """Log in through the form; returns the Cookie header of the session."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(
@@ -185,11 +230,11 @@ def login(port: int) -> str:
     match = re.search(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"', page)
     if match is None:
         raise SystemExit("no csrf_token on /login")
-    form = {"identifier": LOGIN[0], "password": LOGIN[1], "csrf_token": match.group(1)}
+    form = {"identifier": account[0], "password": account[1], "csrf_token": match.group(1)}
     data = urllib.parse.urlencode(form).encode()
     with opener.open(f"{base}/login", data=data, timeout=10) as resp:
         if resp.status != 200 or not resp.url.endswith("/dashboard"):
-            raise SystemExit(f"login as {LOGIN[0]} failed: {resp.status} {resp.url}")
+            raise SystemExit(f"login as {account[0]} failed: {resp.status} {resp.url}")
     return "; ".join(f"{c.name}={c.value}" for c in jar)
 
 
@@ -229,6 +274,25 @@ def load(port: int, path: str, headers: dict[str, str], threads: int, seconds: f
         total.latencies += p.latencies
         total.errors += p.errors
     return total
+
+
+def timed(port: int, path: str, headers: dict[str, str], name: str, runs: int = 3) -> Result:
+    """One request at a time, ``runs`` times: how long a large export takes."""
+    result = Result(name, 0.0)
+    began = time.perf_counter()
+    for _ in range(runs):
+        conn = http.client.HTTPConnection(HOST, port, timeout=120)
+        start = time.perf_counter()
+        conn.request("GET", path, headers=headers)
+        resp = conn.getresponse()
+        resp.read()
+        if resp.status == 200:
+            result.latencies.append(time.perf_counter() - start)
+        else:
+            result.errors += 1
+        conn.close()
+    result.seconds = time.perf_counter() - began
+    return result
 
 
 def burst(port: int, requests: list[tuple[str, dict[str, str]]], threads: int) -> Result:
@@ -348,6 +412,8 @@ def main(argv: list[str] | None = None) -> int:
                     result = load(port, path, headers, args.threads, args.seconds)
                     result.scenario = name
                     results.append(result)
+                organizer = {"Cookie": login(port, ("panitia@example.org", "kelasinovasi"))}
+                results.append(timed(port, EXPORT_PATH, organizer, "attendance XLSX 10 mtgs"))
                 crowd = burst(port, checkin_requests(args.participants), BURST_CLIENTS)
                 crowd.scenario = f"check-in burst ({len(crowd.latencies) + crowd.errors})"
                 results.append(crowd)
