@@ -3,11 +3,12 @@ participant's record. Each function runs a fixed number of queries, whatever the
 
 Counting rules (the same on every page and export):
 
-- a meeting counts once it has started (``start_dt <= now``); records of meetings that have not
-  started yet (an Izin asked for in advance) are shown but not counted;
+- a meeting counts once it is over (``end_dt <= now``) or the organizer closed it; records of
+  meetings still to come or under way (an Izin asked for in advance, a check-in this morning)
+  are shown but not counted, so nobody's rate drops while a meeting is still running;
 - attended = Hadir or Terlambat, plus Izin and Sakit when ``cohort.excused_counts_as_attended``;
-- rate = attended ÷ meetings that have started (None while none has);
-- JP attended = the sum of ``meeting.jp`` over the attended meetings that have started.
+- rate = attended ÷ meetings that count (None while none does);
+- JP attended = the sum of ``meeting.jp`` over the attended meetings that count.
 """
 
 from __future__ import annotations
@@ -57,7 +58,8 @@ def attended_statuses(cohort: Cohort) -> frozenset[str]:
 
 
 def has_started(meeting: Meeting, now: datetime) -> bool:
-    return meeting.start_dt <= now
+    """Whether the meeting counts yet: it is over, or its organizer closed it."""
+    return meeting.end_dt <= now or meeting.closed_dt is not None
 
 
 @dataclass

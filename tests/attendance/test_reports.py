@@ -62,7 +62,10 @@ def klass(db, make_user, make_cohort, make_meeting):
         signer_title="Kepala Bappelitbangda Kabupaten Sinjai",
         signer_nip="197001011995031002",
     )
-    meeting = make_meeting(cohort, title="Kebijakan Inovasi Daerah", jp=3)
+    # Over an hour ago, so that it counts in rates and JP.
+    meeting = make_meeting(
+        cohort, title="Kebijakan Inovasi Daerah", jp=3, starts_in=timedelta(hours=-3)
+    )
     return SimpleNamespace(
         cohort=cohort, people=people, trainer=trainer, organizer=organizer, meeting=meeting
     )
@@ -540,3 +543,21 @@ def test_an_indonesian_cohort_gets_indonesian_exports_for_english_readers(
     data = client.get(f"/cohorts/{cohort.id}/meetings/{meeting.id}/daftar-hadir.pdf?lang=en").data
     _reader, text = pdf_text(data)
     assert "DAFTAR HADIR" in text and "Unit kerja" in text and "Halaman 1 dari 1" in text
+
+
+def test_a_meeting_under_way_does_not_lower_anyones_rate_until_closed(
+    db, make_user, make_cohort, make_meeting
+):
+    from lms.attendance.operations import close_meeting
+
+    person = make_user()
+    cohort = make_cohort(participants=[person])
+    over = make_meeting(cohort, starts_in=timedelta(hours=-5), jp=2)
+    running = make_meeting(cohort, starts_in=timedelta(minutes=-10), jp=3)
+    mark(db, over, person, "present")
+    row = cohort_report(cohort).rows[0]
+    assert (row.tally.attended, row.tally.held, row.tally.jp) == (1, 1, 2)
+    close_meeting(running, actor=None)  # everyone unmarked becomes Alpa; now it counts
+    db.session.commit()
+    row = cohort_report(cohort).rows[0]
+    assert (row.tally.attended, row.tally.held) == (1, 2)
