@@ -26,7 +26,7 @@ from lms.attendance.forms import CheckInForm, MeetingForm, NewMeetingForm
 from lms.attendance.models import AttendanceRecord, Meeting
 from lms.cohorts.models import Cohort, Membership
 from lms.db import utcnow
-from lms.extensions import db
+from lms.extensions import db, limiter
 from lms.security import cohort_role, login_required, public, writes_on_get
 from lms.timefmt import local, local_datetime
 
@@ -318,7 +318,13 @@ def pending():
     return _do_check_in(meeting, scanned)
 
 
+def _per_person() -> str:
+    # A whole class may share one address (the venue's wifi): count per account.
+    return f"checkin:{current_user.get_id()}"
+
+
 @bp.route("/checkin", methods=["GET", "POST"])
+@limiter.limit("20 per minute", methods=["POST"], key_func=_per_person)
 @login_required
 def checkin():
     """Typing the short code shown on the organizer's screen."""

@@ -94,6 +94,14 @@ def _too_large(_e=None):
     )
 
 
+def _too_many(_e=None):
+    return _error_page(
+        429,
+        _("Terlalu banyak percobaan"),
+        _("Terlalu banyak percobaan dalam waktu singkat. Tunggu sebentar, lalu coba lagi."),
+    )
+
+
 def _csrf_error(_e=None):
     return _error_page(
         400,
@@ -113,6 +121,7 @@ def register_error_handlers(target) -> None:
     target.register_error_handler(403, _forbidden)
     target.register_error_handler(404, _not_found)
     target.register_error_handler(413, _too_large)
+    target.register_error_handler(429, _too_many)
     target.register_error_handler(CSRFError, _csrf_error)
     target.register_error_handler(500, _server_error)
 

@@ -191,3 +191,16 @@ def test_cli_prints_the_current_code_and_lists_open_meetings(
     listed = runner.invoke(args=["lms", "attendance", "meetings", "--open"]).output
     assert "Praktik presensi" in listed and "Besok" not in listed
     assert cohort.code in listed
+
+
+def test_guessing_codes_is_rate_limited_per_person(
+    client, make_user, make_cohort, make_meeting, login_as
+):
+    participant, *_rest, cohort = _people(make_user, make_cohort)
+    make_meeting(cohort)
+    login_as(participant)
+    for _ in range(20):
+        assert _post_code(client, "AAAAAA").status_code == 200
+    blocked = _post_code(client, "AAAAAA")
+    assert blocked.status_code == 429
+    assert "Terlalu banyak percobaan" in blocked.get_data(as_text=True)
