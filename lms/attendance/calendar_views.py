@@ -3,11 +3,8 @@ import for organizers (CSV/XLSX → preview every row → confirm writes all or 
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
-import time
-from pathlib import Path
 
 from flask import (
     Response,
@@ -43,13 +40,18 @@ from lms.attendance.schedule_import import (
 )
 from lms.cohorts.models import Cohort, Membership
 from lms.extensions import db
+from lms.imports import (
+    PENDING_MAX_AGE,
+    discard_pending,
+    expired_message,
+    load_pending,
+    save_pending,
+)
 from lms.security import cohort_role, login_required, public
 
 ANY_MEMBER = ("participant", "trainer", "organizer")
 #: ``secrets.token_urlsafe(24)`` gives 32 characters; anything else is not a token.
 _FEED_TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
-#: Previews older than this are deleted when a new one is written.
-PENDING_MAX_AGE = 24 * 3600
 
 
 class CalendarTokenForm(FlaskForm):
@@ -167,33 +169,7 @@ def account_calendar():
 
 
 # --- schedule import ---------------------------------------------------------------------
-# The checked rows wait in the upload store between preview and confirmation, so that any
-# worker behind a load balancer can finish the import (as the member import does).
-
-
-def _import_dir() -> Path:
-    base = current_app.config.get("LMS_UPLOAD_DIR") or str(
-        Path(current_app.instance_path) / "uploads"
-    )
-    path = Path(base) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _pending_path(token: str) -> Path:
-    if not (token.isascii() and token.isalnum()) or len(token) > 64:
-        abort(404)
-    return _import_dir() / f"schedule-{token}.json"
-
-
-def _forget_old_previews() -> None:
-    cutoff = time.time() - PENDING_MAX_AGE
-    for path in _import_dir().glob("schedule-*.json"):
-        try:
-            if path.stat().st_mtime < cutoff:
-                path.unlink(missing_ok=True)
-        except OSError:
-            pass
+# The checked rows wait in the upload store between preview and confirmation (lms.imports).
 
 
 def _trainers_by_email(cohort: Cohort) -> dict[str, User]:
@@ -243,16 +219,14 @@ def import_schedule(cohort_id: int):
         parsed = _read_upload(form, cohort)
         token = None
         if parsed.ok:
-            _forget_old_previews()
-            token = secrets.token_hex(16)
-            payload = {
-                "kind": "schedule",
-                "cohort_id": cohort.id,
-                "user_id": current_user.id,
-                "filename": filename,
-                "rows": [row_to_json(r) for r in parsed.rows],
-            }
-            _pending_path(token).write_text(json.dumps(payload), encoding="utf-8")
+            payload = {"filename": filename, "rows": [row_to_json(r) for r in parsed.rows]}
+            token = save_pending(
+                "schedule",
+                cohort.id,
+                current_user.id,
+                payload,
+                forget_older_than=PENDING_MAX_AGE,
+            )
         return render_template(
             "attendance/schedule_import_preview.html",
             cohort=cohort,
@@ -277,16 +251,9 @@ def confirm_schedule_import(cohort_id: int, token: str):
     cohort: Cohort = g.cohort
     if not ConfirmImportForm().validate_on_submit():
         abort(400)
-    path = _pending_path(token)
-    if not path.is_file():
-        return _back_to_upload(_("Pratinjau impor ini sudah tidak berlaku. Unggah berkasnya lagi."))
-    payload = json.loads(path.read_text(encoding="utf-8"))
-    if (
-        payload.get("kind") != "schedule"
-        or payload.get("cohort_id") != cohort.id
-        or payload.get("user_id") != current_user.id
-    ):
-        abort(404)
+    payload = load_pending("schedule", token, cohort.id, current_user.id)
+    if payload is None:
+        return _back_to_upload(expired_message())
     rows: list[ScheduleRow] = [row_from_json(r) for r in payload["rows"]]
     trainers = _trainers_by_email(cohort)
     if check_rows(rows, trainer_emails=trainers.keys(), scheduled=_scheduled(cohort)):
@@ -313,6 +280,6 @@ def confirm_schedule_import(cohort_id: int, token: str):
             _("Impor dibatalkan, tidak ada yang disimpan: %(msg)s", msg=str(exc))
         )
     db.session.commit()
-    path.unlink(missing_ok=True)
+    discard_pending("schedule", token)
     flash(_("%(n)s pertemuan sudah dijadwalkan.", n=len(rows)), "success")
     return redirect(url_for("lms.attendance.schedule", cohort_id=cohort.id))

@@ -8,28 +8,18 @@ request or app context.
 
 from __future__ import annotations
 
-import codecs
 import re
 from collections.abc import Iterator
-from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
 
-from lms import storage
+from lms import storage, tabular
 from lms.accounts.models import User
-
-# The member import already reads CSV (`,`/`;`, BOM, "sep=" line) and XLSX the way Indonesian
-# offices write them; the marks file is read the same way.
-from lms.cohorts.importing import (
-    Problem,
-    _csv_rows,
-    _UnreadableFile,
-    _xlsx_rows,
-)
 from lms.cohorts.models import Membership
 from lms.extensions import db
+from lms.tabular import Problem, cell_text, shorten
 
 __all__ = [
     "MarkRow",
@@ -77,10 +67,7 @@ _HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "status": ("status", "kehadiran", "status kehadiran", "presensi"),
     "note": ("note", "catatan", "keterangan", "ket", "ket."),
 }
-_COLUMN_BY_HEADER = {alias: col for col, aliases in _HEADER_ALIASES.items() for alias in aliases}
-
-_XLSX_MAGIC = b"PK\x03\x04"
-_XLS_MAGIC = b"\xd0\xcf\x11\xe0"
+_COLUMN_BY_HEADER = tabular.columns_by_header(_HEADER_ALIASES)
 
 
 def status_label(status: str) -> str:
@@ -106,7 +93,7 @@ def column_label(column: str | None) -> str:
 def parse_status(value: Any) -> str | None:
     """The stored status for what an organizer typed ("Hadir", "h", "Present", " SAKIT "...);
     None when unknown."""
-    text = " ".join(_text(value).lower().split())
+    text = " ".join(cell_text(value).lower().split())
     return _STATUS_WORDS.get(text)
 
 
@@ -129,110 +116,33 @@ class MarkRow:
         return data
 
 
-@dataclass
-class ParsedMarks:
-    rows: list[MarkRow] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return bool(self.rows) and not self.problems
-
-    def collect(self) -> None:
-        """File-level problems first, then each row's, in row order."""
-        self.problems = [p for p in self.problems if p.row is None] + [
-            p for r in self.rows for p in r.problems
-        ]
-
-
-def _file_problem(message: str) -> ParsedMarks:
-    return ParsedMarks(rows=[], problems=[Problem(row=None, column=None, message=message)])
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _header_key(value: Any) -> str:
-    return " ".join(_text(value).lower().rstrip("*").split())
-
-
-def _shorten(value: str, limit: int = 60) -> str:
-    return value if len(value) <= limit else value[: limit - 1] + "…"
-
-
-def _not_a_table() -> ParsedMarks:
-    return _file_problem(
-        _(
-            "Berkas bukan CSV atau XLSX yang dapat dibaca. Simpan ulang sebagai XLSX "
-            "atau CSV (UTF-8)."
-        )
-    )
+class ParsedMarks(tabular.ParsedTable[MarkRow]):
+    """The marks found in a file."""
 
 
 def parse_marks_file(data: bytes, *, max_rows: int = MAX_ROWS) -> ParsedMarks:
     """Read a marks file; the type is decided by the content, not by the file name."""
-    if not data.removeprefix(codecs.BOM_UTF8).strip():
-        return _file_problem(_("Berkas kosong."))
-    if data.startswith(_XLS_MAGIC):
-        return _file_problem(
-            _(
-                "Berkas Excel lama (.xls) tidak didukung. Buka berkas di Excel lalu simpan "
-                "sebagai XLSX atau CSV."
-            )
-        )
-    if storage.kind_of_bytes(data[:64]) is not None:
-        # A PDF, a photo or a video renamed to .csv.
-        return _not_a_table()
-    rows = _xlsx_rows(data) if data.startswith(_XLSX_MAGIC) else _csv_rows(data)
     try:
-        with closing(rows):
+        with tabular.open_table(data) as rows:
+            if storage.kind_of_bytes(data[:64]) is not None:
+                # A PDF, a photo or a video renamed to .csv.
+                raise tabular.FileProblem(tabular.unreadable_message())
             parsed = _parse_table(rows, max_rows)
-    except _UnreadableFile:
-        return _not_a_table()
+    except tabular.FileProblem as exc:
+        return ParsedMarks.refused(exc.message)
     parsed.collect()
     return parsed
 
 
-def _parse_table(rows: Iterator[tuple[int, list[Any]]], max_rows: int) -> ParsedMarks:
-    header: list[Any] | None = None
-    for _number, values in rows:
-        if any(_text(v) for v in values):
-            header = values
-            break
-    if header is None:
-        return _file_problem(_("Berkas kosong."))
-
-    positions: dict[str, int] = {}
-    problems: list[Problem] = []
-    for index, cell in enumerate(header):
-        column = _COLUMN_BY_HEADER.get(_header_key(cell))
-        if column is None:
-            continue
-        if column in positions:
-            problems.append(
-                Problem(
-                    row=None,
-                    column=column,
-                    message=_(
-                        "Kolom %(column)s muncul lebih dari sekali.", column=column_label(column)
-                    ),
-                )
-            )
-            continue
-        positions[column] = index
-
+def _parse_table(rows: Iterator[tabular.Row], max_rows: int) -> ParsedMarks:
+    header = tabular.read_header(rows, _COLUMN_BY_HEADER, column_label)
     missing = []
-    if "nip" not in positions and "email" not in positions:
+    if "nip" not in header.positions and "email" not in header.positions:
         missing.append(_("NIP atau email"))
-    if "status" not in positions:
+    if "status" not in header.positions:
         missing.append(column_label("status"))
     if missing:
-        return _file_problem(
+        raise tabular.FileProblem(
             _(
                 "Kolom wajib tidak ditemukan: %(columns)s. Baris pertama harus berisi judul "
                 "kolom: NIP atau email, status, dan (boleh) catatan.",
@@ -240,30 +150,12 @@ def _parse_table(rows: Iterator[tuple[int, list[Any]]], max_rows: int) -> Parsed
             )
         )
 
-    parsed = ParsedMarks(rows=[], problems=problems)
-    for number, values in rows:
-        cells = {
-            col: values[index] if index < len(values) else None for col, index in positions.items()
-        }
-        if not any(_text(v) for v in cells.values()):
-            continue
-        if len(parsed.rows) >= max_rows:
-            return _file_problem(
-                _(
-                    "Berkas berisi lebih dari %(max)d baris data. Bagi menjadi beberapa berkas.",
-                    max=max_rows,
-                )
-            )
+    parsed = ParsedMarks(rows=[], problems=header.problems)
+    for number, cells in tabular.data_rows(rows, header, max_rows):
         parsed.rows.append(_parse_row(number, cells))
 
     if not parsed.rows:
-        parsed.problems.append(
-            Problem(
-                row=None,
-                column=None,
-                message=_("Berkas hanya berisi judul kolom; tidak ada baris data."),
-            )
-        )
+        parsed.problems.append(tabular.no_data_problem())
     return parsed
 
 
@@ -274,35 +166,27 @@ def _parse_row(number: int, cells: dict[str, Any]) -> MarkRow:
         problems.append(Problem(row=number, column=column, message=message))
 
     nip = ""
-    raw_nip = cells.get("nip")
-    if isinstance(raw_nip, float):
-        problem(
-            "nip",
-            _(
-                "NIP tersimpan sebagai angka sehingga angka terakhirnya hilang. Format kolom "
-                "NIP sebagai Teks lalu ketik ulang NIP."
-            ),
-        )
-    else:
-        nip_text = str(raw_nip) if isinstance(raw_nip, int) else _text(raw_nip)
-        if nip_text:
-            digits = re.sub(r"[\s.\-]", "", nip_text)
-            if len(digits) == 18 and digits.isdigit():
-                nip = digits
-            else:
-                problem(
-                    "nip",
-                    _("NIP harus 18 angka: %(value)s", value=_shorten(nip_text)),
-                )
+    nip_text = tabular.nip_cell(cells.get("nip"))
+    if nip_text is None:
+        problem("nip", tabular.nip_stored_as_number())
+    elif nip_text:
+        digits = re.sub(r"[\s.\-]", "", nip_text)
+        if len(digits) == 18 and digits.isdigit():
+            nip = digits
+        else:
+            problem(
+                "nip",
+                _("NIP harus 18 angka: %(value)s", value=shorten(nip_text)),
+            )
 
-    email = _text(cells.get("email")).lower()
+    email = cell_text(cells.get("email")).lower()
     if not nip and not email and not problems:
         problem(
             "nip" if "nip" in cells else "email",
             _("Isi NIP atau email untuk mengenali peserta."),
         )
 
-    status_text = _text(cells.get("status"))
+    status_text = cell_text(cells.get("status"))
     status = parse_status(status_text) or ""
     if not status_text:
         problem(
@@ -315,11 +199,11 @@ def _parse_row(number: int, cells: dict[str, Any]) -> MarkRow:
             _(
                 "Status tidak dikenal: %(value)s. Gunakan Hadir, Terlambat, Izin, Sakit atau "
                 "Alpa (atau H, T, I, S, A).",
-                value=_shorten(status_text),
+                value=shorten(status_text),
             ),
         )
 
-    note = _text(cells.get("note"))
+    note = cell_text(cells.get("note"))
     if len(note) > NOTE_MAX:
         problem("note", _("Catatan paling banyak %(max)d karakter.", max=NOTE_MAX))
 
@@ -366,7 +250,7 @@ def resolve_people(parsed: ParsedMarks, cohort_id: int) -> None:
             continue
         if row.email and user_email is None and user_nip is None:
             problem(
-                "email", _("Tidak ada peserta dengan email %(email)s.", email=_shorten(row.email))
+                "email", _("Tidak ada peserta dengan email %(email)s.", email=shorten(row.email))
             )
             continue
         if user_nip is not None and user_email is not None and user_nip.id != user_email.id:

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import re
-import secrets
 from dataclasses import dataclass
-from pathlib import Path
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -39,6 +36,7 @@ from lms.attendance.models import STATUSES, AttendanceRecord, ExcuseRequest, Mee
 from lms.attendance.views import meeting_of
 from lms.cohorts.models import Cohort
 from lms.extensions import db
+from lms.imports import discard_pending, expired_message, load_pending, save_pending
 from lms.security import cohort_role
 
 EXCUSE_STATES = ("pending", "approved", "rejected", "withdrawn")
@@ -255,15 +253,7 @@ def close(cohort_id: int, meeting_id: int):
 
 # --- importing marks ----------------------------------------------------------------------
 # Like the member import: every row is checked and shown first; the parsed rows wait in the
-# upload store (any worker can finish the import) until the organizer confirms.
-
-
-def _pending_path(token: str) -> Path:
-    if not token.isalnum() or len(token) > 64:
-        abort(404)
-    folder = storage.store_dir() / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"marks-{token}.json"
+# upload store (lms.imports) until the organizer confirms.
 
 
 @bp.route(
@@ -285,15 +275,12 @@ def import_marks(cohort_id: int, meeting_id: int):
         resolve_people(parsed, cohort.id)
     token = None
     if parsed.ok:
-        token = secrets.token_hex(16)
         payload = {
-            "cohort_id": cohort.id,
             "meeting_id": meeting.id,
-            "user_id": current_user.id,
             "filename": filename,
             "rows": [r.payload() for r in parsed.rows],
         }
-        _pending_path(token).write_text(json.dumps(payload), encoding="utf-8")
+        token = save_pending("marks", cohort.id, current_user.id, payload)
     return render_template(
         "attendance/mark_import_preview.html",
         cohort=cohort,
@@ -316,16 +303,11 @@ def confirm_import_marks(cohort_id: int, meeting_id: int, token: str):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     back = url_for(".import_marks", cohort_id=cohort.id, meeting_id=meeting.id)
-    path = _pending_path(token)
-    if not path.is_file():
-        flash(_("Pratinjau impor ini sudah tidak berlaku. Unggah berkasnya lagi."), "error")
+    payload = load_pending("marks", token, cohort.id, current_user.id)
+    if payload is None:
+        flash(expired_message(), "error")
         return redirect(back)
-    payload = json.loads(path.read_text(encoding="utf-8"))
-    if (payload.get("cohort_id"), payload.get("meeting_id"), payload.get("user_id")) != (
-        cohort.id,
-        meeting.id,
-        current_user.id,
-    ):
+    if payload.get("meeting_id") != meeting.id:
         abort(404)
     parsed = ParsedMarks(rows=[MarkRow(**{**r, "problems": []}) for r in payload["rows"]])
     # Memberships may have changed since the preview.
@@ -363,7 +345,7 @@ def confirm_import_marks(cohort_id: int, meeting_id: int, token: str):
         )
         flash(_("Impor dibatalkan, tidak ada yang disimpan: %(msg)s", msg=detail), "error")
         return redirect(back)
-    path.unlink(missing_ok=True)
+    discard_pending("marks", token)
     flash(_("%(n)d baris sudah diimpor.", n=len(parsed.rows)), "success")
     return redirect(url_for(".marks", cohort_id=cohort.id, meeting_id=meeting.id))
 

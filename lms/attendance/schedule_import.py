@@ -11,12 +11,8 @@ separated by spaces or ``|``). Times are local times of the cohort's zone.
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
 import re
-from collections.abc import Collection, Generator, Iterator
-from contextlib import closing
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
@@ -25,7 +21,9 @@ from babel.numbers import format_decimal
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from lms import tabular
 from lms.attendance.operations import to_utc
+from lms.tabular import Problem, cell_text, shorten
 
 __all__ = [
     "COLUMNS",
@@ -61,24 +59,13 @@ _HEADER_ALIASES: dict[str, tuple[str, ...]] = {
         "pengajar",
     ),
 }
-_COLUMN_BY_HEADER = {alias: col for col, aliases in _HEADER_ALIASES.items() for alias in aliases}
-
-_XLSX_MAGIC = b"PK\x03\x04"
-_XLS_MAGIC = b"\xd0\xcf\x11\xe0"
-_EXCEL_SEP_LINE = re.compile(r"^sep=(.)$", re.IGNORECASE)
+_COLUMN_BY_HEADER = tabular.columns_by_header(_HEADER_ALIASES)
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _DMY_DATE = re.compile(r"^(\d{1,2})([/-])(\d{1,2})\2(\d{4})$")
 #: Spreadsheets exported to CSV sometimes add a midnight time to date cells.
 _MIDNIGHT = re.compile(r"\s+00[:.]00(?:[:.]00)?$")
 _TIME = re.compile(r"^(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?$")
 _EMAIL_SPLIT = re.compile(r"[\s|,;]+")
-
-
-@dataclass
-class Problem:
-    row: int | None
-    column: str | None
-    message: str
 
 
 @dataclass
@@ -94,18 +81,8 @@ class ScheduleRow:
     problems: list[Problem] = field(default_factory=list)
 
 
-@dataclass
-class ParsedSchedule:
-    rows: list[ScheduleRow] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return bool(self.rows) and not self.problems
-
-
-class _UnreadableFile(Exception):
-    """The content could not be read as a table."""
+class ParsedSchedule(tabular.ParsedTable[ScheduleRow]):
+    """The meetings found in a file."""
 
 
 def column_label(column: str | None) -> str:
@@ -125,7 +102,7 @@ def column_label(column: str | None) -> str:
 def too_large(size: int, limit: int) -> ParsedSchedule:
     """The answer for an upload over ``limit`` bytes (checked before reading it)."""
     locale = str(get_locale() or "id")
-    return _file_problem(
+    return ParsedSchedule.refused(
         _(
             "Berkas terlalu besar (%(size)s MB); batasnya %(limit)s MB.",
             size=format_decimal(round(size / 1048576, 1), locale=locale),
@@ -149,16 +126,6 @@ def parse_schedule_file(
     ``(title.casefold(), start_dt)`` of meetings the cohort already has, so that importing
     the same file twice is caught; ``default_venue`` fills an empty venue cell.
     """
-    if not data.removeprefix(codecs.BOM_UTF8).strip():
-        return _file_problem(_("Berkas kosong."))
-    if data.startswith(_XLS_MAGIC):
-        return _file_problem(
-            _(
-                "Berkas Excel lama (.xls) tidak didukung. Buka berkas di Excel lalu simpan "
-                "sebagai XLSX atau CSV."
-            )
-        )
-    rows = _xlsx_rows(data) if data.startswith(_XLSX_MAGIC) else _csv_rows(data)
     context = _Context(
         timezone=timezone,
         trainer_emails={e.lower() for e in trainer_emails},
@@ -166,15 +133,10 @@ def parse_schedule_file(
         default_venue=default_venue,
     )
     try:
-        with closing(rows):
+        with tabular.open_table(data) as rows:
             return _parse_table(rows, context, max_rows)
-    except _UnreadableFile:
-        return _file_problem(
-            _(
-                "Berkas bukan CSV atau XLSX yang dapat dibaca. Simpan ulang sebagai XLSX "
-                "atau CSV (UTF-8)."
-            )
-        )
+    except tabular.FileProblem as exc:
+        return ParsedSchedule.refused(exc.message)
 
 
 def check_rows(
@@ -225,78 +187,6 @@ def row_from_json(data: dict[str, Any]) -> ScheduleRow:
     )
 
 
-def _file_problem(message: str) -> ParsedSchedule:
-    return ParsedSchedule(rows=[], problems=[Problem(row=None, column=None, message=message)])
-
-
-# --- reading (the same rules as the member import in lms.cohorts.importing) -----------------
-
-
-def _xlsx_rows(data: bytes) -> Generator[tuple[int, list[Any]], None, None]:
-    import openpyxl
-
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:
-        raise _UnreadableFile from exc
-    try:
-        if not workbook.worksheets:
-            return
-        rows = workbook.worksheets[0].iter_rows(min_row=1, values_only=True)
-        number = 0
-        while True:
-            try:
-                values = next(rows)
-            except StopIteration:
-                return
-            except Exception as exc:
-                raise _UnreadableFile from exc
-            number += 1
-            yield number, list(values)
-    finally:
-        workbook.close()
-
-
-def _csv_rows(data: bytes) -> Generator[tuple[int, list[Any]], None, None]:
-    if b"\x00" in data:
-        raise _UnreadableFile
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise _UnreadableFile from exc
-    first_line, _sep, rest = text.lstrip("\r\n").partition("\n")
-    explicit = _EXCEL_SEP_LINE.match(first_line.strip())
-    if explicit:
-        delimiter = explicit.group(1)
-        text = rest
-    else:
-        delimiter = _guess_delimiter(first_line)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    number = 0
-    while True:
-        try:
-            values = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise _UnreadableFile from exc
-        number += 1
-        yield number, values
-
-
-def _guess_delimiter(header_line: str) -> str:
-    commas = semicolons = 0
-    quoted = False
-    for char in header_line:
-        if char == '"':
-            quoted = not quoted
-        elif not quoted and char == ",":
-            commas += 1
-        elif not quoted and char == ";":
-            semicolons += 1
-    return ";" if semicolons > commas else ","
-
-
 # --- validating --------------------------------------------------------------------------
 
 
@@ -310,55 +200,11 @@ class _Context:
     seen: dict[tuple[str, datetime], int] = field(default_factory=dict)
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _header_key(value: Any) -> str:
-    return " ".join(_text(value).lower().rstrip("*").split())
-
-
-def _shorten(value: str, limit: int = 60) -> str:
-    return value if len(value) <= limit else value[: limit - 1] + "…"
-
-
-def _parse_table(
-    rows: Iterator[tuple[int, list[Any]]], context: _Context, max_rows: int
-) -> ParsedSchedule:
-    header: list[Any] | None = None
-    for _number, values in rows:
-        if any(_text(v) for v in values):
-            header = values
-            break
-    if header is None:
-        return _file_problem(_("Berkas kosong."))
-
-    positions: dict[str, int] = {}
-    problems: list[Problem] = []
-    for index, cell in enumerate(header):
-        column = _COLUMN_BY_HEADER.get(_header_key(cell))
-        if column is None:
-            continue
-        if column in positions:
-            problems.append(
-                Problem(
-                    row=None,
-                    column=column,
-                    message=_(
-                        "Kolom %(column)s muncul lebih dari sekali.", column=column_label(column)
-                    ),
-                )
-            )
-            continue
-        positions[column] = index
-
-    missing = [col for col in REQUIRED_COLUMNS if col not in positions]
+def _parse_table(rows: Iterator[tabular.Row], context: _Context, max_rows: int) -> ParsedSchedule:
+    header = tabular.read_header(rows, _COLUMN_BY_HEADER, column_label)
+    missing = [col for col in REQUIRED_COLUMNS if col not in header.positions]
     if missing:
-        return _file_problem(
+        raise tabular.FileProblem(
             _(
                 "Kolom wajib tidak ditemukan: %(columns)s. Baris pertama harus berisi judul "
                 "kolom judul, tanggal, mulai dan selesai.",
@@ -366,32 +212,14 @@ def _parse_table(
             )
         )
 
-    parsed = ParsedSchedule(rows=[], problems=problems)
-    for number, values in rows:
-        cells = {
-            col: values[index] if index < len(values) else None for col, index in positions.items()
-        }
-        if not any(_text(v) for v in cells.values()):
-            continue
-        if len(parsed.rows) >= max_rows:
-            return _file_problem(
-                _(
-                    "Berkas berisi lebih dari %(max)d baris data. Bagi menjadi beberapa berkas.",
-                    max=max_rows,
-                )
-            )
+    parsed = ParsedSchedule(rows=[], problems=header.problems)
+    for number, cells in tabular.data_rows(rows, header, max_rows):
         row = _parse_row(number, cells, context)
         parsed.rows.append(row)
         parsed.problems.extend(row.problems)
 
     if not parsed.rows:
-        parsed.problems.append(
-            Problem(
-                row=None,
-                column=None,
-                message=_("Berkas hanya berisi judul kolom; tidak ada baris data."),
-            )
-        )
+        parsed.problems.append(tabular.no_data_problem())
     return parsed
 
 
@@ -401,7 +229,7 @@ def _parse_row(number: int, cells: dict[str, Any], context: _Context) -> Schedul
     def problem(column: str, message: str) -> None:
         problems.append(Problem(row=number, column=column, message=message))
 
-    title = _text(cells.get("title"))
+    title = cell_text(cells.get("title"))
     if not title:
         problem("title", _("Judul wajib diisi."))
     elif len(title) > MAX_TEXT:
@@ -418,14 +246,14 @@ def _parse_row(number: int, cells: dict[str, Any], context: _Context) -> Schedul
         if end_dt <= start_dt:
             problem("end", _("Jam selesai harus setelah jam mulai."))
 
-    venue = _text(cells.get("venue")) or context.default_venue
+    venue = cell_text(cells.get("venue")) or context.default_venue
     if len(venue) > MAX_TEXT:
         problem("venue", _("Tempat paling panjang %(n)d karakter.", n=MAX_TEXT))
 
     jp = _parse_jp(cells.get("jp"), problem)
 
     emails: list[str] = []
-    for email in _EMAIL_SPLIT.split(_text(cells.get("trainers")).lower()):
+    for email in _EMAIL_SPLIT.split(cell_text(cells.get("trainers")).lower()):
         if email and email not in emails:
             emails.append(email)
     _check_trainers(number, emails, context, problems)
@@ -473,7 +301,7 @@ def _check_trainers(
                     message=_(
                         "%(email)s bukan widyaiswara kelas ini. Tambahkan dulu sebagai anggota "
                         "dengan peran widyaiswara.",
-                        email=_shorten(email),
+                        email=shorten(email),
                     ),
                 )
             )
@@ -484,7 +312,7 @@ def _parse_date(value: Any, problem) -> date | None:
         return value.date()
     if isinstance(value, date):
         return value
-    text = _MIDNIGHT.sub("", _text(value))
+    text = _MIDNIGHT.sub("", cell_text(value))
     if not text:
         problem("date", _("Tanggal wajib diisi."))
         return None
@@ -500,7 +328,7 @@ def _parse_date(value: Any, problem) -> date | None:
         "date",
         _(
             "Tanggal tidak dapat dibaca: %(value)s. Tulis seperti 2023-09-05 atau 05/09/2023.",
-            value=_shorten(text),
+            value=shorten(text),
         ),
     )
     return None
@@ -516,7 +344,7 @@ def _parse_time(value: Any, column: str, problem) -> time | None:
         minutes = round(value * 24 * 60)
         if minutes < 24 * 60:
             return time(minutes // 60, minutes % 60)
-    text = _text(value)
+    text = cell_text(value)
     if not text:
         if column == "start":
             problem(column, _("Jam mulai wajib diisi."))
@@ -532,7 +360,7 @@ def _parse_time(value: Any, column: str, problem) -> time | None:
         column,
         _(
             "Jam tidak dapat dibaca: %(value)s. Tulis seperti 09:00 atau 09.00.",
-            value=_shorten(text),
+            value=shorten(text),
         ),
     )
     return None
@@ -556,7 +384,7 @@ def _parse_jp(value: Any, problem) -> int:
             _(
                 "JP harus bilangan bulat 0 sampai %(max)d, bukan %(value)s.",
                 max=MAX_JP,
-                value=_shorten(_text(value)),
+                value=shorten(cell_text(value)),
             ),
         )
         return 0

@@ -1,9 +1,5 @@
 from __future__ import annotations
 
-import json
-import secrets
-from pathlib import Path
-
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -17,6 +13,7 @@ from lms.cohorts.forms import CohortForm, ImportForm, MemberAddForm, RoleForm
 from lms.cohorts.importing import MemberRow, column_label, parse_member_file
 from lms.cohorts.models import ROLES, Cohort, Membership
 from lms.extensions import db
+from lms.imports import discard_pending, expired_message, load_pending, save_pending
 from lms.security import admin_required, cohort_role
 
 ANY_MEMBER = ("participant", "trainer", "organizer")
@@ -204,23 +201,7 @@ def remove_member(cohort_id: int, membership_id: int):
 
 
 # --- import -------------------------------------------------------------------------------
-# The parsed rows wait in the upload store between preview and confirmation, so that any
-# worker behind a load balancer can finish the import.
-
-
-def _import_dir() -> Path:
-    base = current_app.config.get("LMS_UPLOAD_DIR") or str(
-        Path(current_app.instance_path) / "uploads"
-    )
-    path = Path(base) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _pending_path(token: str) -> Path:
-    if not token.isalnum():
-        abort(404)
-    return _import_dir() / f"{token}.json"
+# The parsed rows wait in the upload store between preview and confirmation (lms.imports).
 
 
 def _check_against_accounts(rows: list[MemberRow]) -> None:
@@ -253,9 +234,7 @@ def _parse_upload(data: bytes, filename: str):
     parsed = parse_member_file(filename, data)
     if parsed.rows:
         _check_against_accounts(parsed.rows)
-        parsed.problems = [p for p in parsed.problems if p.row is None] + [
-            p for r in parsed.rows for p in r.problems
-        ]
+        parsed.collect()
     return parsed
 
 
@@ -269,17 +248,14 @@ def import_members(cohort_id: int):
         parsed = _parse_upload(upload.read(), upload.filename or "")
         token = None
         if parsed.ok:
-            token = secrets.token_hex(16)
             payload = {
-                "cohort_id": cohort.id,
-                "user_id": current_user.id,
                 "filename": upload.filename,
                 "rows": [
                     {k: getattr(r, k) for k in MemberRow.__dataclass_fields__ if k != "problems"}
                     for r in parsed.rows
                 ],
             }
-            _pending_path(token).write_text(json.dumps(payload), encoding="utf-8")
+            token = save_pending("members", cohort.id, current_user.id, payload)
         return render_template(
             "cohorts/import_preview.html",
             cohort=cohort,
@@ -300,13 +276,10 @@ def confirm_import(cohort_id: int, token: str):
     cohort: Cohort = g.cohort
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    path = _pending_path(token)
-    if not path.is_file():
-        flash(_("Pratinjau impor ini sudah tidak berlaku. Unggah berkasnya lagi."), "error")
+    payload = load_pending("members", token, cohort.id, current_user.id)
+    if payload is None:
+        flash(expired_message(), "error")
         return redirect(url_for("lms.cohorts.import_members", cohort_id=cohort.id))
-    payload = json.loads(path.read_text(encoding="utf-8"))
-    if payload["cohort_id"] != cohort.id or payload["user_id"] != current_user.id:
-        abort(404)
     rows = [MemberRow(problems=[], **r) for r in payload["rows"]]
     _check_against_accounts(rows)
     problems = [p for r in rows for p in r.problems]
@@ -320,6 +293,6 @@ def confirm_import(cohort_id: int, token: str):
         db.session.rollback()
         flash(_("Impor dibatalkan, tidak ada yang disimpan: %(msg)s", msg=str(exc)), "error")
         return redirect(url_for("lms.cohorts.import_members", cohort_id=cohort.id))
-    path.unlink(missing_ok=True)
+    discard_pending("members", token)
     flash(_("%(n)d baris sudah diimpor.", n=len(results)), "success")
     return render_template("cohorts/added.html", cohort=cohort, results=results)
