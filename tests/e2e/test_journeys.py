@@ -332,3 +332,51 @@ def test_participant_types_the_code_from_the_organizers_screen(
 
     # The screen's script polls: the count goes up without reloading the page.
     expect(count).to_have_text(str(before + 1), timeout=15_000)
+
+
+PHONE_PAGES = {
+    "panitia@example.org": [
+        "/cohorts/{kit}",
+        "/cohorts/{kit}/meetings",
+        "/cohorts/{kit}/meetings/1",
+        "/cohorts/{kit}/meetings/1/marks",
+        "/cohorts/{kit}/meetings/1/edit",
+        "/cohorts/{kit}/meetings/new",
+        "/cohorts/{kit}/attendance",
+        "/cohorts/{kit}/excuses",
+        "/cohorts/{kit}/members",
+        "/cohorts/{kit}/members/import",
+        "/cohorts/{kit}/progress",
+        "/cohorts/{kit}/courses",
+        "/cohorts/{kit}/edit",
+        "/cohorts/{kit}/search?q=inovasi",
+        "/courses/penulisan-proposal-inovasi",
+        "/courses/penulisan-proposal-inovasi/assignments/proposal",
+    ],
+    "peserta7@example.org": [
+        "/cohorts/{kit}/my-attendance",
+        "/cohorts/{kit}/meetings/1/excuse",
+        "/checkin",
+        "/account/calendar",
+        "/account/profile",
+        "/courses/video-inovasi-sederhana/02-storyboard-dan-naskah",
+    ],
+}
+
+
+@pytest.mark.parametrize("account", sorted(PHONE_PAGES))
+def test_every_page_fits_a_360_px_phone(
+    browse: Browsing, live_server: LiveServer, account: str
+) -> None:
+    page = browse.new_page(viewport={"width": 360, "height": 740})
+    login(page, account)
+    kit = live_server.cohort_ids["KIT-2023-I"]
+    too_wide = []
+    for template in PHONE_PAGES[account]:
+        path = template.format(kit=kit)
+        response = page.goto(path)
+        assert response is not None and response.status == 200, path
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 360:
+            too_wide.append(f"{path}: {width} px")
+    assert too_wide == [], "pages that scroll sideways at 360 px"
