@@ -114,6 +114,12 @@ class LMS:
         from lms.core import bp as core_bp
         from lms.core import views as core_views
         from lms.extensions import csrf
+        from lms.submissions import bp as submissions_bp
+        from lms.submissions import settings_views as _settings_views  # noqa: F401
+        from lms.submissions import staff_views as _staff_views  # noqa: F401
+        from lms.submissions import version_views as _version_views  # noqa: F401
+        from lms.submissions import video_views as _video_views  # noqa: F401
+        from lms.submissions import views as _submission_views  # noqa: F401
 
         bp = Blueprint(
             "lms",
@@ -122,7 +128,14 @@ class LMS:
             static_folder=str(STATIC_DIR),
             static_url_path="/static",
         )
-        for child in (core_bp, accounts_bp, cohorts_bp, catalog_bp, attendance_bp):
+        for child in (
+            core_bp,
+            accounts_bp,
+            cohorts_bp,
+            catalog_bp,
+            attendance_bp,
+            submissions_bp,
+        ):
             bp.register_blueprint(child)
 
         @bp.before_request

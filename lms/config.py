@@ -42,6 +42,12 @@ class Config:
         # Whole-request cap; uploads of member lists are far smaller.
         self.MAX_CONTENT_LENGTH = _env_int("LMS_MAX_UPLOAD_MB", 250) * 1024 * 1024
         self.LMS_IMPORT_MAX_BYTES = _env_int("LMS_IMPORT_MAX_KB", 2048) * 1024
+        self.LMS_ATTACHMENT_MAX_BYTES = _env_int("LMS_ATTACHMENT_MAX_MB", 20) * 1024 * 1024
+        self.LMS_VIDEO_MAX_BYTES = _env_int("LMS_VIDEO_MAX_MB", 200) * 1024 * 1024
+        #: Hosts a video link may point at (subdomains included), space or comma separated.
+        self.LMS_VIDEO_HOSTS = os.environ.get(
+            "LMS_VIDEO_HOSTS", "youtube.com youtu.be drive.google.com vimeo.com"
+        )
         self.LMS_LOGIN_FAILURES = os.environ.get("LMS_LOGIN_FAILURES", "10 per 15 minutes")
         self.RATELIMIT_STORAGE_URI = os.environ.get("LMS_RATELIMIT_STORAGE_URI", "memory://")
         self.RATELIMIT_HEADERS_ENABLED = False

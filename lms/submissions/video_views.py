@@ -1,0 +1,3 @@
+"""Placeholder: routes are added here."""
+
+from lms.submissions import bp  # noqa: F401
