@@ -68,6 +68,9 @@ class World:
     assignment_key: str
     meeting_id: int
     excuse_id: int
+    assignment_id: int
+    submission_id: int
+    file_id: int
 
 
 #: URL parameter name -> its value in ``World``. A new module whose routes take another
@@ -83,6 +86,10 @@ PARAM_VALUES: dict[str, Callable[[World], Any]] = {
     "key": lambda w: w.assignment_key,
     "meeting_id": lambda w: w.meeting_id,
     "excuse_id": lambda w: w.excuse_id,
+    "assignment_id": lambda w: w.assignment_id,
+    "number": lambda w: 1,  # the participant's first submitted version
+    "submission_id": lambda w: w.submission_id,
+    "file_id": lambda w: w.file_id,
 }
 
 # --- outcomes ----------------------------------------------------------------------------
@@ -189,8 +196,33 @@ _ROUTES = route_cases(create_app(lms_config.TestingConfig()))
 # --- fixtures ----------------------------------------------------------------------------
 
 
+def _participant_submission(app, cohort, person, db):
+    """A submitted proposal (version 1) with one attached PDF."""
+    import io
+
+    from lms.storage import save_upload
+    from lms.submissions import operations as ops
+    from lms.submissions.fields import PP38_CRITERIA
+
+    with app.test_request_context():
+        (assignment,) = ops.ensure_cohort_assignments(cohort)
+        submission = ops.submission_for(assignment, person)
+        ops.save_draft(
+            submission, {"nama_inovasi": "Si Cepat", "rancang_bangun": " ".join(["kata"] * 300)}
+        )
+        stored = save_upload(
+            io.BytesIO(b"%PDF-1.4\n1 0 obj <<>> endobj\n%%EOF\n"),
+            max_bytes=1_000_000,
+            allowed={"pdf"},
+        )
+        attachment = ops.add_file(submission, stored, name="surat.pdf")
+        ops.submit(submission, self_check={k: True for k, _label in PP38_CRITERIA}, statement=True)
+        db.session.commit()
+    return submission, attachment
+
+
 @pytest.fixture
-def world(monkeypatch, make_user, make_cohort, make_course, make_meeting, db) -> World:
+def world(app, monkeypatch, make_user, make_cohort, make_course, make_meeting, db) -> World:
     # Logins go through the session, so nobody types these passwords: hash them cheaply
     # (a real scrypt hash per user would make the matrix take minutes).
     monkeypatch.setattr(
@@ -211,6 +243,7 @@ def world(monkeypatch, make_user, make_cohort, make_course, make_meeting, db) ->
 
     excuse = request_excuse(meeting, users[PARTICIPANT], kind="sick", reason="Demam")
     db.session.commit()
+    submission, attachment = _participant_submission(app, cohort_a, users[PARTICIPANT], db)
     membership_id = db.session.scalar(
         db.select(Membership.id).filter_by(cohort_id=cohort_a.id, user_id=users[PARTICIPANT].id)
     )
@@ -225,6 +258,9 @@ def world(monkeypatch, make_user, make_cohort, make_course, make_meeting, db) ->
         assignment_key="proposal",
         meeting_id=meeting.id,
         excuse_id=excuse.id,
+        assignment_id=submission.assignment_id,
+        submission_id=submission.id,
+        file_id=attachment.id,
     )
 
 
