@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, request, session
+from flask import Blueprint, Flask, current_app, has_request_context, request, session
 from flask_login import current_user
 
 from lms.config import DEFAULT_SECRET_KEY, Config, TestingConfig
@@ -36,6 +36,8 @@ LOCALES = ("id", "en")
 def _select_locale() -> str:
     """?lang= switches and is remembered in the session; at login the user's preference is
     copied into the session, so it wins over what an anonymous visitor chose before."""
+    if not has_request_context():  # commands and background work: the default language
+        return current_app.config.get("BABEL_DEFAULT_LOCALE", "id")
     lang = request.args.get("lang")
     if lang in LOCALES:
         session["lms_lang"] = lang

@@ -307,6 +307,38 @@ def _demo_attendance(cohort: Cohort, organizer: User) -> None:
         practice.end_dt = start + timedelta(hours=3)
 
 
+def _demo_submissions(cohort: Cohort) -> None:
+    """peserta1 has submitted the demo proposal, peserta2 has a draft of it."""
+    import tomllib
+    from pathlib import Path
+
+    from lms.submissions import operations as submissions
+    from lms.submissions.fields import PP38_CRITERIA
+    from lms.submissions.models import Submission
+
+    proposal = next(
+        (a for a in submissions.ensure_cohort_assignments(cohort) if a.spec.kind == "proposal"),
+        None,
+    )
+    if proposal is None:
+        return
+    text = (Path(__file__).parent / "demo_data" / "proposal.toml").read_text(encoding="utf-8")
+    fields = tomllib.loads(text)
+    for number, submit in ((1, True), (2, False)):
+        person = db.session.scalar(db.select(User).filter_by(email=f"peserta{number}@example.org"))
+        exists = db.session.scalar(
+            db.select(Submission.id).filter_by(assignment_id=proposal.id, user_id=person.id)
+        )
+        if exists:
+            continue
+        work = submissions.submission_for(proposal, person)
+        submissions.save_draft(work, fields)
+        if submit:
+            submissions.submit(
+                work, self_check={key: True for key, _label in PP38_CRITERIA}, statement=True
+            )
+
+
 def load_demo() -> str:
     """Create what is missing and leave everything else alone; returns a summary."""
     others = db.session.scalars(
@@ -386,6 +418,7 @@ def load_demo() -> str:
     cohorts.add_member(other, email=lain.email, role="participant", actor=panitia)
     _demo_courses(main, other, panitia)
     _demo_attendance(main, panitia)
+    _demo_submissions(main)
     db.session.commit()
     return "\n".join(
         [

@@ -80,3 +80,22 @@ def test_create_admin_refuses_a_short_password(app, db):
     assert result.exit_code != 0
     assert "at least 8" in result.output
     assert db.session.scalar(db.select(User).filter_by(email="a@example.org")) is None
+
+
+def test_demo_classes_follow_the_shipped_courses_with_work_done(app, db, fast_hash):
+    from lms import COURSES_DIR
+    from lms.attendance.models import Meeting
+    from lms.catalog.operations import sync_all
+    from lms.catalog.packs import discover
+    from lms.submissions.models import Submission
+
+    assert sync_all(discover(COURSES_DIR)).problems == []
+    load_demo()  # outside any request, as `flask lms demo` runs it
+    states = dict(
+        db.session.execute(
+            db.select(User.email, Submission.state).join(Submission, Submission.user_id == User.id)
+        ).all()
+    )
+    assert states == {"peserta1@example.org": "submitted", "peserta2@example.org": "draft"}
+    titles = db.session.scalars(db.select(Meeting.title)).all()
+    assert "Latihan presensi (demo)" in titles and len(titles) == 4
