@@ -1,3 +1,85 @@
-"""Placeholder: routes are added here."""
+"""Staff pages: an assignment's submissions across the cohort, and file downloads."""
 
-from lms.submissions import bp  # noqa: F401
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import abort, current_app, g, render_template, request, url_for
+from flask_login import current_user
+
+from lms.cohorts.models import Cohort
+from lms.security import cohort_role
+from lms.storage import send_stored
+from lms.submissions import bp, queries
+from lms.submissions.models import CohortAssignment
+from lms.submissions.permissions import STAFF_ROLES, can_view_submission
+
+#: The receipt page of a submitted version (in version_views.py).
+RECEIPT_ENDPOINT = "lms.submissions.version"
+
+
+def _receipt_url(
+    cohort: Cohort, assignment: CohortAssignment
+) -> Callable[[queries.StaffRow], str | None]:
+    """A function giving a row's receipt link (None before the first version, or while the
+    receipt page does not exist). The URL's parameters are filled from what the row knows;
+    the participant goes in ``?user=``."""
+    if RECEIPT_ENDPOINT not in current_app.view_functions:
+        return lambda row: None
+    arguments: set[str] = set()
+    for rule in current_app.url_map.iter_rules(RECEIPT_ENDPOINT):
+        arguments = set(rule.arguments)
+        break
+
+    def build(row: queries.StaffRow) -> str | None:
+        if row.latest is None or row.submission is None:
+            return None
+        known = {
+            "cohort_id": cohort.id,
+            "assignment_id": assignment.id,
+            "submission_id": row.submission.id,
+            "number": row.latest.number,
+            "version_number": row.latest.number,
+            "version_id": row.latest.id,
+        }
+        if not arguments <= known.keys():
+            return None
+        values = {name: known[name] for name in arguments}
+        if "user" not in arguments:
+            values["user"] = row.user.id
+        return url_for(RECEIPT_ENDPOINT, **values)
+
+    return build
+
+
+@bp.get("/cohorts/<int:cohort_id>/assignments/<int:assignment_id>/submissions")
+@cohort_role(*STAFF_ROLES)
+def staff_list(cohort_id: int, assignment_id: int):
+    cohort: Cohort = g.cohort
+    assignment = queries.assignment_of(cohort, assignment_id)
+    listing = queries.staff_list(assignment)
+    state = request.args.get("state")
+    if state not in queries.DISPLAY_STATES:
+        state = None
+    return render_template(
+        "submissions/staff_list.html",
+        cohort=cohort,
+        assignment=assignment,
+        listing=listing,
+        rows=listing.only(state),
+        state=state,
+        states=queries.DISPLAY_STATES,
+        state_labels=queries.state_labels(),
+        receipt_url=_receipt_url(cohort, assignment),
+    )
+
+
+@bp.get("/cohorts/<int:cohort_id>/submissions/<int:submission_id>/files/<int:file_id>")
+@cohort_role("participant", *STAFF_ROLES)
+def download_file(cohort_id: int, submission_id: int, file_id: int):
+    # 404 unless the file, the submission and the cohort belong together; then the owner,
+    # the cohort's staff and admins only (another participant guessing ids gets 403).
+    row = queries.file_of(g.cohort, submission_id, file_id)
+    if not can_view_submission(current_user, row.submission):
+        abort(403)
+    return send_stored(row.key, row.name)

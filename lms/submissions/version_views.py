@@ -1,3 +1,158 @@
-"""Placeholder: routes are added here."""
+"""Submitted versions: the receipt page, its PDF, and the difference from the version before.
 
-from lms.submissions import bp  # noqa: F401
+Who sees which version: a participant always their own (``?user=`` is ignored for them, so a
+guessed id shows their own work or a 404, never someone else's); trainers and organizers of the
+cohort, and admins, the participant named in ``?user=``.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Any
+
+from flask import abort, current_app, g, render_template, request, send_file, url_for
+from flask_login import current_user
+
+from lms.cohorts.models import Cohort
+from lms.extensions import db
+from lms.security import cohort_role
+from lms.submissions import bp, queries, receipts
+from lms.submissions.diff import diff_versions
+from lms.submissions.models import CohortAssignment, Submission, SubmissionFile, SubmissionVersion
+from lms.submissions.permissions import STAFF_ROLES, can_view_submission
+
+ANY_MEMBER = ("participant", "trainer", "organizer")
+DOWNLOAD_ENDPOINT = "lms.submissions.download_file"
+BASE = "/cohorts/<int:cohort_id>/assignments/<int:assignment_id>/versions/<int:number>"
+
+
+@dataclass
+class Found:
+    cohort: Cohort
+    assignment: CohortAssignment
+    submission: Submission
+    version: SubmissionVersion
+    #: Query arguments that keep pointing at the same participant in links (staff only).
+    who: dict[str, Any]
+
+
+def _viewer_is_staff() -> bool:
+    return bool(
+        current_user.is_admin or (g.membership is not None and g.membership.role in STAFF_ROLES)
+    )
+
+
+def _load(assignment_id: int, number: int) -> Found:
+    cohort: Cohort = g.cohort
+    assignment = queries.assignment_of(cohort, assignment_id)
+    staff = _viewer_is_staff()
+    owner_id = current_user.id
+    if staff:
+        owner_id = request.args.get("user", type=int) or current_user.id
+    submission = db.session.scalar(
+        db.select(Submission).filter_by(assignment_id=assignment.id, user_id=owner_id)
+    )
+    if submission is None or not can_view_submission(current_user, submission):
+        abort(404)
+    version = db.session.scalar(
+        db.select(SubmissionVersion).filter_by(submission_id=submission.id, number=number)
+    )
+    if version is None:
+        abort(404)
+    who = {"user": submission.user_id} if submission.user_id != current_user.id else {}
+    return Found(cohort, assignment, submission, version, who)
+
+
+def _file_links(found: Found) -> tuple[dict[str, str], dict[str, str]]:
+    """Stored key -> download URL, and key -> in-page player URL for videos (one query)."""
+    keys = [f.get("key") for f in found.version.files or [] if f.get("key")]
+    if not keys or DOWNLOAD_ENDPOINT not in current_app.view_functions:
+        return {}, {}
+    rows = db.session.execute(
+        db.select(SubmissionFile.key, SubmissionFile.id, SubmissionFile.role)
+        .where(SubmissionFile.submission_id == found.submission.id, SubmissionFile.key.in_(keys))
+        .order_by(SubmissionFile.id)
+    ).all()
+    links: dict[str, str] = {}
+    players: dict[str, str] = {}
+    for key, file_id, role in rows:
+        ids = {
+            "cohort_id": found.cohort.id,
+            "submission_id": found.submission.id,
+            "file_id": file_id,
+        }
+        links.setdefault(key, url_for(DOWNLOAD_ENDPOINT, **ids))
+        if role == "video":
+            players.setdefault(key, url_for("lms.submissions.play_video", **ids))
+    return links, players
+
+
+@bp.get(BASE)
+@cohort_role(*ANY_MEMBER)
+def version(cohort_id: int, assignment_id: int, number: int):
+    found = _load(assignment_id, number)
+    kind = found.assignment.spec.kind
+    versions = db.session.execute(
+        db.select(SubmissionVersion.number, SubmissionVersion.submitted_dt, SubmissionVersion.late)
+        .filter_by(submission_id=found.submission.id)
+        .order_by(SubmissionVersion.number)
+    ).all()
+    file_links, players = _file_links(found)
+    return render_template(
+        "submissions/version.html",
+        cohort=found.cohort,
+        assignment=found.assignment,
+        submission=found.submission,
+        version=found.version,
+        person=found.submission.user,
+        who=found.who,
+        rows=receipts.field_rows(kind, found.version.fields or {}, with_html=True),
+        files=found.version.files or [],
+        file_links=file_links,
+        players=players,
+        human_size=receipts.human_size,
+        checks=receipts.self_check_labels(found.version),
+        versions=versions,
+        latest_number=found.submission.latest_number,
+    )
+
+
+@bp.get(BASE + "/receipt.pdf")
+@cohort_role(*ANY_MEMBER)
+def receipt_pdf(cohort_id: int, assignment_id: int, number: int):
+    found = _load(assignment_id, number)
+    data = receipts.receipt_pdf(found.assignment, found.submission, found.version)
+    response = send_file(
+        io.BytesIO(data),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=receipts.pdf_filename(found.assignment, found.submission, number),
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get(BASE + "/diff")
+@cohort_role(*ANY_MEMBER)
+def version_diff(cohort_id: int, assignment_id: int, number: int):
+    if number < 2:
+        abort(404)
+    found = _load(assignment_id, number)
+    previous = db.session.scalar(
+        db.select(SubmissionVersion).filter_by(submission_id=found.submission.id, number=number - 1)
+    )
+    if previous is None:
+        abort(404)
+    return render_template(
+        "submissions/version_diff.html",
+        cohort=found.cohort,
+        assignment=found.assignment,
+        submission=found.submission,
+        person=found.submission.user,
+        version=found.version,
+        previous=previous,
+        who=found.who,
+        diff=diff_versions(found.assignment.spec.kind, previous, found.version),
+        human_size=receipts.human_size,
+    )
