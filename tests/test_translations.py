@@ -50,6 +50,11 @@ def _placeholders(value) -> set[str]:
     return {m.group(0) for form in _forms(value) for m in PLACEHOLDER.finditer(form or "")}
 
 
+def _compiled(message) -> tuple[str, ...]:
+    ids = _forms(message.id)
+    return tuple(s or ids[min(i, len(ids) - 1)] for i, s in enumerate(_forms(message.string)))
+
+
 def _msgids(catalog: Catalog) -> set:
     return {m.id for m in catalog if m.id}
 
@@ -122,13 +127,19 @@ def test_mo_is_compiled_from_po(locale: str):
     po_path = _po_path(locale)
     mo_path = po_path.with_suffix(".mo")
     assert mo_path.exists(), f"{mo_path.relative_to(ROOT)} missing: run `make messages`"
+    # What `pybabel compile` writes: translated messages, and plural messages whose empty
+    # forms fall back to the msgid (read_mo gives plural msgids as lists).
     po = {
-        m.id: _forms(m.string)
+        _forms(m.id) if isinstance(m.id, list | tuple) else m.id: _compiled(m)
         for m in _read_po(po_path)
-        if m.id and not m.fuzzy and all(_forms(m.string))
+        if m.id and not m.fuzzy and m.string
     }
     with mo_path.open("rb") as f:
-        mo = {m.id: _forms(m.string) for m in read_mo(f) if m.id}
+        mo = {
+            _forms(m.id) if isinstance(m.id, list | tuple) else m.id: _forms(m.string)
+            for m in read_mo(f)
+            if m.id
+        }
     assert mo == po, (
         f"{mo_path.relative_to(ROOT)} does not match its .po: run "
         "`.venv/bin/pybabel compile -d lms/translations` (or `make messages`) and commit the .mo"
