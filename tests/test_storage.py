@@ -189,3 +189,29 @@ def test_download_name_is_data_only_and_matches_the_content(store):
 def test_missing_file_of_a_valid_key_is_404(store):
     with pytest.raises(NotFound):
         storage.send_stored("pdf/aa/" + "a" * 64, "x.pdf")
+
+
+def test_an_svg_with_a_script_is_refused_whatever_its_name(store):
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+    for name in ("surat.pdf", "foto.png", "gambar.svg"):
+        upload = FileStorage(io.BytesIO(svg), filename=name)
+        with pytest.raises(storage.UploadError, match="PDF"):
+            storage.save_upload(upload, max_bytes=1_000_000, allowed={"pdf", "png", "jpeg"})
+    assert [p for p in _files(store) if "tmp" not in p.parts] == []
+
+
+def test_a_zip_bomb_named_xlsx_is_stored_as_is_and_never_inflated(store):
+    """Only the archive's list of names is read; 200 MB of zeros stay a small file."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/bom.bin", bytes(200 * 1024 * 1024))
+    data = buffer.getvalue()
+    assert len(data) < 1_000_000
+    stored = storage.save_upload(
+        FileStorage(io.BytesIO(data), filename="rekap.xlsx"),
+        max_bytes=5_000_000,
+        allowed={"xlsx"},
+    )
+    assert stored.kind == "xlsx" and stored.size == len(data)
