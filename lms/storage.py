@@ -16,6 +16,7 @@ import hashlib
 import os
 import re
 import tempfile
+import time
 import unicodedata
 import zipfile
 from dataclasses import dataclass
@@ -159,6 +160,21 @@ def kind_of_bytes(head: bytes) -> str | None:
 # --- saving -------------------------------------------------------------------------------
 
 
+#: A temporary file this old belongs to an upload whose process was killed.
+ABANDONED_SECONDS = 6 * 3600
+
+
+def _forget_abandoned(tmp_dir: Path) -> None:
+    """Delete half-written uploads left by killed processes (no row ever points at them)."""
+    limit = time.time() - ABANDONED_SECONDS
+    for path in tmp_dir.glob("upload-*"):
+        try:
+            if path.stat().st_mtime < limit:
+                path.unlink()
+        except OSError:  # another worker got there first
+            pass
+
+
 def save_upload(stream: _Readable, *, max_bytes: int, allowed: set[str]) -> StoredFile:
     """Store the content of ``stream`` (a file object or werkzeug ``FileStorage``).
 
@@ -171,6 +187,7 @@ def save_upload(stream: _Readable, *, max_bytes: int, allowed: set[str]) -> Stor
     root = store_dir()
     tmp_dir = root / "tmp"
     tmp_dir.mkdir(parents=True, exist_ok=True)
+    _forget_abandoned(tmp_dir)
     fd, tmp_name = tempfile.mkstemp(dir=tmp_dir, prefix="upload-")
     tmp_path = Path(tmp_name)
     try:

@@ -215,3 +215,19 @@ def test_a_zip_bomb_named_xlsx_is_stored_as_is_and_never_inflated(store):
         allowed={"xlsx"},
     )
     assert stored.kind == "xlsx" and stored.size == len(data)
+
+
+def test_half_written_uploads_of_killed_processes_are_cleared(store):
+    import os
+    import time
+
+    tmp = store / "tmp"
+    tmp.mkdir(parents=True)
+    abandoned, recent = tmp / "upload-old", tmp / "upload-new"
+    abandoned.write_bytes(b"%PDF-half")
+    recent.write_bytes(b"%PDF-in-progress")
+    old = time.time() - storage.ABANDONED_SECONDS - 60
+    os.utime(abandoned, (old, old))
+    storage.save_upload(io.BytesIO(b"%PDF-1.4\n%%EOF\n"), max_bytes=1000, allowed={"pdf"})
+    assert not abandoned.exists()
+    assert recent.exists()  # maybe another worker's upload in progress
