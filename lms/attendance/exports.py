@@ -11,7 +11,6 @@ import io
 import re
 from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 
 from babel.dates import format_date
 from flask_babel import force_locale
@@ -22,15 +21,14 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-import lms
 from lms.accounts.civil_service import format_nip
 from lms.attendance.models import Meeting
 from lms.attendance.reports import CohortReport, MeetingSummary, status_words
 from lms.cohorts.models import Cohort
+from lms.pdf import FONT, PagedPdf
 from lms.spreadsheets import row_cells
 from lms.timefmt import local, local_date, local_time, zone_abbr
 
-FONT_DIR = Path(lms.__file__).parent / "fonts"
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -172,7 +170,6 @@ def _workbook(report: CohortReport) -> bytes:
 
 # --- the printed attendance list (daftar hadir) -------------------------------------------
 
-FONT = "DejaVu"
 BODY_SIZE = 9
 LINE = 4.2  # mm between two lines of a table cell
 PAD = 1.2  # mm inside a cell
@@ -183,27 +180,7 @@ COLUMNS = (10.0, 52.0, 42.0, 44.0, 32.0)
 FOOTER_ROOM = 16.0  # mm kept free at the bottom of each page for the page number
 
 
-class _ListPdf(FPDF):
-    def __init__(self, footer_left: str, footer_right: str) -> None:
-        super().__init__(orientation="P", unit="mm", format="A4")
-        self._footer_left = footer_left
-        #: "Halaman %(page)s dari %(total)s", translated before the pages are made.
-        self._footer_right = footer_right
-
-    def footer(self) -> None:
-        self.set_font(FONT, size=7.5)
-        self.set_text_color(90)
-        half = (self.w - self.l_margin - self.r_margin) / 2
-        self.set_xy(self.l_margin, self.h - 13)
-        left = self._footer_left
-        while len(left) > 1 and self.get_string_width(left) > half - 4:
-            left = left[:-2] + "…"
-        self._footer_left = left
-        self.cell(half, 5, left)
-        # cell() (not text()) replaces the "{nb}" alias with the page count.
-        total = self.str_alias_nb_pages
-        self.cell(half, 5, self._footer_right % {"page": self.page_no(), "total": total}, align="R")
-        self.set_text_color(0)
+_ListPdf = PagedPdf
 
 
 class _Measure:
@@ -261,8 +238,6 @@ def _attendance_list(summary: MeetingSummary) -> bytes:
     pdf.set_title(f"{list_word} {meeting.title}")
     pdf.set_creator("Kelas Inovasi")
     pdf.set_lang(lang)
-    pdf.add_font(FONT, "", FONT_DIR / "DejaVuSans.ttf")
-    pdf.add_font(FONT, "B", FONT_DIR / "DejaVuSans-Bold.ttf")
     pdf.add_page()
     width = pdf.w - pdf.l_margin - pdf.r_margin
 

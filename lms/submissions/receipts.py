@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from babel.dates import format_date
@@ -21,15 +20,13 @@ from flask_babel import gettext as _
 from fpdf import FPDF
 from markupsafe import Markup
 
-import lms
 from lms.markdown import render
+from lms.pdf import FONT, PagedPdf
 from lms.submissions.fields import FIELDS_BY_KIND, PP38_CRITERIA, Field
 from lms.submissions.models import CohortAssignment, Submission, SubmissionVersion
 from lms.timefmt import local_datetime
 
 #: The bundled DejaVu fonts (the attendance list uses them too).
-FONT_DIR = Path(lms.__file__).parent / "fonts"
-FONT = "DejaVu"
 
 
 def _locale(locale: str | None) -> str:
@@ -152,27 +149,7 @@ MARGIN = 15.0  # mm
 BOTTOM_ROOM = 18.0  # mm kept free at the bottom of each page for the footer
 
 
-class _ReceiptPdf(FPDF):
-    def __init__(self, footer_left: str, footer_right: str) -> None:
-        super().__init__(orientation="P", unit="mm", format="A4")
-        self._footer_left = footer_left
-        #: "Halaman %(page)s dari %(total)s", translated before the pages are made.
-        self._footer_right = footer_right
-
-    def footer(self) -> None:
-        self.set_font(FONT, size=7.5)
-        self.set_text_color(90)
-        half = (self.w - self.l_margin - self.r_margin) / 2
-        self.set_xy(self.l_margin, self.h - 13)
-        left = self._footer_left
-        while len(left) > 1 and self.get_string_width(left) > half - 4:
-            left = left[:-2] + "…"
-        self._footer_left = left
-        self.cell(half, 5, left)
-        # cell() (not text()) replaces the "{nb}" alias with the page count.
-        total = self.str_alias_nb_pages
-        self.cell(half, 5, self._footer_right % {"page": self.page_no(), "total": total}, align="R")
-        self.set_text_color(0)
+_ReceiptPdf = PagedPdf
 
 
 class _Writer:
@@ -317,8 +294,6 @@ def _receipt(
     pdf.set_author(person.full_name)
     pdf.set_creator("Kelas Inovasi")
     pdf.set_lang(lang)
-    pdf.add_font(FONT, "", FONT_DIR / "DejaVuSans.ttf")
-    pdf.add_font(FONT, "B", FONT_DIR / "DejaVuSans-Bold.ttf")
     pdf.add_page()
     out = _Writer(pdf)
 

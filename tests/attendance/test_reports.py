@@ -22,6 +22,7 @@ from lms.attendance.reports import (
     meeting_summary,
     participant_record,
 )
+from lms.pdf import FONT_DIR
 
 _nip_seq = itertools.count(1)
 
@@ -432,7 +433,7 @@ def test_long_names_and_offices_wrap_inside_their_cells(db, make_cohort, make_me
     from fpdf import FPDF
 
     pdf = FPDF()
-    pdf.add_font(exports.FONT, "", exports.FONT_DIR / "DejaVuSans.ttf")
+    pdf.add_font(exports.FONT, "", FONT_DIR / "DejaVuSans.ttf")
     pdf.set_font(exports.FONT, "", exports.BODY_SIZE)
     measure = exports._Measure(pdf, exports.BODY_SIZE)
     lines = measure.wrap(_people_like(1, long=True)[0].full_name, 49.6)
