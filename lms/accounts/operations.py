@@ -153,3 +153,10 @@ def set_admin(user: User, is_admin: bool, *, actor: User | None) -> None:
         before={"is_admin": not is_admin},
         after={"is_admin": is_admin},
     )
+
+
+def set_calendar_token(user: User, *, enabled: bool) -> str | None:
+    """A new secret for the personal calendar feed (the old URL stops working), or none."""
+    user.calendar_token = secrets.token_urlsafe(24) if enabled else None
+    db.session.flush()
+    return user.calendar_token

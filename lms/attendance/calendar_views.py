@@ -4,7 +4,6 @@ import for organizers (CSV/XLSX → preview every row → confirm writes all or 
 from __future__ import annotations
 
 import re
-import secrets
 
 from flask import (
     Response,
@@ -25,6 +24,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy.orm import joinedload, selectinload
 
+from lms.accounts import operations as accounts
 from lms.accounts.models import User
 from lms.attendance import bp, calendar, operations
 from lms.attendance.models import Meeting
@@ -132,13 +132,13 @@ def account_calendar():
     form = CalendarTokenForm()
     if form.validate_on_submit():
         if request.form.get("action") == "revoke":
-            current_user.calendar_token = None
+            accounts.set_calendar_token(current_user, enabled=False)
             message = _(
                 "Tautan kalender dimatikan. Kalender yang berlangganan tidak lagi diperbarui."
             )
         else:
             renewed = current_user.calendar_token is not None
-            current_user.calendar_token = secrets.token_urlsafe(24)
+            accounts.set_calendar_token(current_user, enabled=True)
             message = (
                 _("Tautan kalender baru sudah dibuat; tautan lama tidak berlaku lagi.")
                 if renewed

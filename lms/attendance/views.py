@@ -19,6 +19,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from lms.accounts.models import User
 from lms.attendance import bp, codes, operations
@@ -75,7 +76,10 @@ def _chosen_trainers(form: MeetingForm) -> list[User]:
 def schedule(cohort_id: int):
     cohort: Cohort = g.cohort
     meetings = db.session.scalars(
-        db.select(Meeting).filter_by(cohort_id=cohort.id).order_by(Meeting.start_dt)
+        db.select(Meeting)
+        .filter_by(cohort_id=cohort.id)
+        .options(selectinload(Meeting.trainers))
+        .order_by(Meeting.start_dt)
     ).all()
     mine = {}
     if g.membership is not None and g.membership.role == "participant":
