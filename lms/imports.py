@@ -17,13 +17,19 @@ import time
 from pathlib import Path
 from typing import Any
 
-from flask import abort
+from flask import abort, current_app
+from flask_babel import format_decimal
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField, FileRequired
+from wtforms.validators import ValidationError
 
 from lms import storage
 
 __all__ = [
     "PENDING_MAX_AGE",
+    "ImportSizeCheck",
+    "import_file_field",
     "discard_pending",
     "expired_message",
     "load_pending",
@@ -107,3 +113,31 @@ def _forget_old(kind: str, max_age: float) -> None:
         except OSError:
             # Another worker deleted it first.
             pass
+
+
+def import_file_field(description: Any) -> FileField:
+    """The upload field of an import form (CSV or XLSX)."""
+    return FileField(
+        _l("Berkas CSV atau XLSX"),
+        description=description,
+        validators=[FileRequired(_l("Pilih berkas untuk diimpor."))],
+    )
+
+
+class ImportSizeCheck:
+    """Mixed into an import form: a file above LMS_IMPORT_MAX_BYTES is refused next to it."""
+
+    def validate_file(self, field: Any) -> None:
+        limit = current_app.config["LMS_IMPORT_MAX_BYTES"]
+        stream = field.data.stream
+        stream.seek(0, 2)
+        size = stream.tell()
+        stream.seek(0)
+        if size > limit:
+            raise ValidationError(
+                _l(
+                    "Berkas terlalu besar (%(size)s MB); batasnya %(limit)s MB.",
+                    size=format_decimal(round(size / 1048576, 1)),
+                    limit=format_decimal(round(limit / 1048576, 1)),
+                )
+            )

@@ -21,10 +21,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
 from sqlalchemy.orm import joinedload, selectinload
 
 from lms.accounts import operations as accounts
+from lms.accounts.forms import ConfirmForm
 from lms.accounts.models import User
 from lms.attendance import bp, calendar, operations
 from lms.attendance.models import Meeting
@@ -44,6 +44,7 @@ from lms.imports import (
     PENDING_MAX_AGE,
     discard_pending,
     expired_message,
+    import_file_field,
     load_pending,
     save_pending,
 )
@@ -54,22 +55,17 @@ ANY_MEMBER = ("participant", "trainer", "organizer")
 _FEED_TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
 
 
-class CalendarTokenForm(FlaskForm):
-    """Only the CSRF token: the buttons say what to do."""
-
-
-class ConfirmImportForm(FlaskForm):
-    """Only the CSRF token."""
+# Only the CSRF token: the buttons say what to do.
+CalendarTokenForm = ConfirmImportForm = ConfirmForm
 
 
 class ScheduleImportForm(FlaskForm):
-    file = FileField(
-        _l("Berkas CSV atau XLSX"),
-        description=_l(
+    # Too large a file is reported in the preview, with the rest of the file's problems.
+    file = import_file_field(
+        _l(
             "Kolom: judul, tanggal, mulai, selesai, tempat, JP, widyaiswara. Pemisah koma atau "
             "titik koma."
-        ),
-        validators=[FileRequired(_l("Pilih berkas untuk diimpor."))],
+        )
     )
 
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask import current_app
-from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
+from flask_wtf.file import FileField
 from wtforms import HiddenField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, InputRequired, Length, Optional, ValidationError
+
+from lms.imports import ImportSizeCheck, import_file_field
 
 #: Excuse attachments: a doctor's note or a letter, photographed or scanned.
 EXCUSE_FILE_KINDS = frozenset({"pdf", "jpeg", "png", "webp"})
@@ -17,30 +17,13 @@ EXCUSE_FILE_MAX_BYTES = 5 * 1024 * 1024
 REASON_MAX = 1000
 
 
-class MarksImportForm(FlaskForm):
-    file = FileField(
-        _l("Berkas CSV atau XLSX"),
-        description=_l(
+class MarksImportForm(ImportSizeCheck, FlaskForm):
+    file = import_file_field(
+        _l(
             "Kolom: NIP atau email, status (Hadir, Terlambat, Izin, Sakit, Alpa atau H, T, I, "
             "S, A), catatan (boleh kosong). Pemisah koma atau titik koma."
-        ),
-        validators=[FileRequired(_l("Pilih berkas untuk diimpor."))],
+        )
     )
-
-    def validate_file(self, field):
-        limit = current_app.config["LMS_IMPORT_MAX_BYTES"]
-        stream = field.data.stream
-        stream.seek(0, 2)
-        size = stream.tell()
-        stream.seek(0)
-        if size > limit:
-            raise ValidationError(
-                _l(
-                    "Berkas terlalu besar (%(size)s MB); batasnya %(limit)s MB.",
-                    size=format_decimal(round(size / 1048576, 1)),
-                    limit=format_decimal(round(limit / 1048576, 1)),
-                )
-            )
 
 
 class ExcuseForm(FlaskForm):

@@ -1,10 +1,7 @@
 from __future__ import annotations
 
-from flask import current_app
-from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -24,6 +21,7 @@ from wtforms.validators import (
 )
 
 from lms.accounts.forms import NIPField, ProfileFieldsMixin, email_field
+from lms.imports import ImportSizeCheck, import_file_field
 
 
 def timezone_choices() -> list[SelectChoice]:
@@ -115,27 +113,10 @@ class RoleForm(FlaskForm):
     role = SelectField(_l("Peran"), choices=role_choices)
 
 
-class ImportForm(FlaskForm):
-    file = FileField(
-        _l("Berkas CSV atau XLSX"),
-        description=_l(
+class ImportForm(ImportSizeCheck, FlaskForm):
+    file = import_file_field(
+        _l(
             "Kolom: nama, email, NIP, pangkat, jabatan, unit kerja, telepon, peran. "
             "Pemisah koma atau titik koma."
-        ),
-        validators=[FileRequired(_l("Pilih berkas untuk diimpor."))],
+        )
     )
-
-    def validate_file(self, field):
-        limit = current_app.config["LMS_IMPORT_MAX_BYTES"]
-        stream = field.data.stream
-        stream.seek(0, 2)
-        size = stream.tell()
-        stream.seek(0)
-        if size > limit:
-            raise ValidationError(
-                _l(
-                    "Berkas terlalu besar (%(size)s MB); batasnya %(limit)s MB.",
-                    size=format_decimal(round(size / 1048576, 1)),
-                    limit=format_decimal(round(limit / 1048576, 1)),
-                )
-            )
