@@ -53,7 +53,7 @@ from lms.submissions.video import (
     max_seconds_of,
     probe,
 )
-from lms.submissions.views import kind_label, optional_url, state_label, time_left
+from lms.submissions.views import kind_label, state_label, time_left
 from lms.timefmt import local_datetime
 
 #: Thumbnails: small images only.
@@ -233,7 +233,7 @@ def _render(
             summary=list(summary),
             versions=versions,
             receipts={
-                v.number: optional_url(
+                v.number: url_for(
                     "lms.submissions.version",
                     cohort_id=cohort.id,
                     assignment_id=assignment.id,
@@ -254,7 +254,7 @@ def _render(
             if video_file is not None
             else None,
             thumbnail=thumbnail,
-            thumbnail_url=optional_url(
+            thumbnail_url=url_for(
                 "lms.submissions.download_file",
                 cohort_id=cohort.id,
                 submission_id=thumbnail.submission_id,
@@ -425,16 +425,16 @@ def video(cohort_id: int, assignment_id: int):
     except (StaleDataError, IntegrityError):
         db.session.rollback()
         return _conflict(assignment, form, now)
+    # The receipt shows the content hash.
     message = _(
-        "Versi %(n)d terkirim %(time)s. Kode bukti (SHA-256): %(hash)s",
+        "Versi %(n)d terkirim %(time)s.",
         n=version.number,
         time=local_datetime(version.submitted_dt, cohort.timezone),
-        hash=version.content_hash,
     )
     if version.late:
         message += " " + _("Pengumpulan ini tercatat terlambat.")
     flash(message, "success")
-    receipt = optional_url(
+    receipt = url_for(
         "lms.submissions.version",
         cohort_id=cohort.id,
         assignment_id=assignment.id,

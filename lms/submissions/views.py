@@ -7,14 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.routing import BuildError
 
 from lms import storage
 from lms.catalog.models import AssignmentSpec
@@ -79,16 +78,6 @@ def time_left(due: datetime | None, now: datetime) -> str:
     if seconds >= 0:
         return _("%(time)s lagi", time=_duration(seconds))
     return _("lewat %(time)s", time=_duration(-seconds))
-
-
-def optional_url(endpoint: str, **values: Any) -> str | None:
-    """The URL of a route another part of the app may not have (yet), or None."""
-    if endpoint not in current_app.view_functions:
-        return None
-    try:
-        return url_for(endpoint, **values)
-    except BuildError:
-        return None
 
 
 def _role() -> str | None:
@@ -180,7 +169,6 @@ def assignments(cohort_id: int):
         participant=participant,
         state_label=state_label,
         kind_label=kind_label,
-        optional_url=optional_url,
     )
 
 
@@ -274,7 +262,7 @@ def _render_work(
     versions = list(submission.versions) if submission is not None else []
     files = ops.current_files(submission) if submission is not None else []
     receipts = {
-        v.number: optional_url(
+        v.number: url_for(
             "lms.submissions.version",
             cohort_id=cohort.id,
             assignment_id=assignment.id,
@@ -306,7 +294,7 @@ def _render_work(
             receipts=receipts,
             files=files,
             file_urls={
-                f.id: optional_url(
+                f.id: url_for(
                     "lms.submissions.download_file",
                     cohort_id=cohort.id,
                     submission_id=f.submission_id,
@@ -436,26 +424,19 @@ def _handle_post(assignment: CohortAssignment, *, remove: SubmissionFile | None 
         except (StaleDataError, IntegrityError):
             db.session.rollback()
             return _conflict(assignment, _own_submission(assignment), form, now)
-        receipt = optional_url(
+        receipt = url_for(
             "lms.submissions.version",
             cohort_id=assignment.cohort_id,
             assignment_id=assignment.id,
             number=version.number,
         )
         sent = local_datetime(version.submitted_dt, assignment.cohort.timezone)
-        if receipt:  # the receipt shows the content hash
-            message = _("Versi %(n)d terkirim %(time)s.", n=version.number, time=sent)
-        else:
-            message = _(
-                "Versi %(n)d terkirim %(time)s. Kode bukti (SHA-256): %(hash)s",
-                n=version.number,
-                time=sent,
-                hash=version.content_hash,
-            )
+        # The receipt shows the content hash.
+        message = _("Versi %(n)d terkirim %(time)s.", n=version.number, time=sent)
         if version.late:
             message += " " + _("Pengumpulan ini tercatat terlambat.")
         flash(message, "success")
-        return redirect(receipt or _work_url(assignment))
+        return redirect(receipt)
 
     try:
         db.session.commit()
@@ -492,19 +473,9 @@ def _conflict(
 def work(cohort_id: int, assignment_id: int):
     assignment = _assignment_of(g.cohort, assignment_id)
     spec = assignment.spec
-    if spec.kind not in forms.WORK_KINDS:
-        video = optional_url(
-            "lms.submissions.video", cohort_id=g.cohort.id, assignment_id=assignment.id
-        )
-        if video:
-            return redirect(video)
-        return render_template(
-            "submissions/work.html",
-            cohort=g.cohort,
-            assignment=assignment,
-            spec=spec,
-            unsupported=True,
-            kind_label=kind_label,
+    if spec.kind not in forms.WORK_KINDS:  # videos have a page of their own
+        return redirect(
+            url_for("lms.submissions.video", cohort_id=g.cohort.id, assignment_id=assignment.id)
         )
     if request.method == "POST":
         return _handle_post(assignment)

@@ -270,8 +270,6 @@ def test_receipt_links_fill_the_receipt_routes_parameters_and_name_the_participa
         submission=SimpleNamespace(id=11),
         latest=SimpleNamespace(id=13, number=2),
     )
-    with host.test_request_context():
-        assert _receipt_url(cohort, assignment)(row) is None  # no receipt page yet
     host.add_url_rule(
         "/cohorts/<int:cohort_id>/assignments/<int:assignment_id>/versions/<int:number>",
         endpoint=RECEIPT_ENDPOINT,
