@@ -116,6 +116,11 @@ class LMS:
         from lms.core import bp as core_bp
         from lms.core import views as core_views
         from lms.extensions import csrf
+        from lms.grading import allocation_views as _allocation_views  # noqa: F401
+        from lms.grading import bp as grading_bp
+        from lms.grading import marking_views as _marking_grading_views  # noqa: F401
+        from lms.grading import report_views as _grading_report_views  # noqa: F401
+        from lms.grading import settings_views as _grading_settings_views  # noqa: F401
         from lms.submissions import bp as submissions_bp
         from lms.submissions import settings_views as _settings_views  # noqa: F401
         from lms.submissions import staff_views as _staff_views  # noqa: F401
@@ -137,6 +142,7 @@ class LMS:
             catalog_bp,
             attendance_bp,
             submissions_bp,
+            grading_bp,
         ):
             bp.register_blueprint(child)
 

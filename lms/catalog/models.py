@@ -101,11 +101,23 @@ class CohortCourse(Base):
 
 
 class Rubric(Base):
-    """One version of a pack rubric. Frozen once used for marking; a change then makes a new
-    version and the old one stays for the reviews that used it."""
+    """One version of a pack rubric, or a cohort's adjusted copy of one (``cohort_id`` set).
+    Frozen once used for marking; a pack change then makes a new version and the old one stays
+    for the reviews that used it."""
 
     __tablename__ = "rubric"
-    __table_args__ = (sa.UniqueConstraint("course_id", "key", "version"),)
+    __table_args__ = (
+        # Pack versions are unique; cohort copies share their source's key and version.
+        sa.Index(
+            "uq_rubric_pack_version",
+            "course_id",
+            "key",
+            "version",
+            unique=True,
+            sqlite_where=sa.text("cohort_id IS NULL"),
+            postgresql_where=sa.text("cohort_id IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(sa.ForeignKey("course.id"), index=True)
@@ -122,7 +134,14 @@ class Rubric(Base):
     #: Set by grading when the first review uses this version.
     frozen: Mapped[bool] = mapped_column(default=False)
     #: The newest version of a key is current; older ones serve existing reviews only.
+    #: Cohort copies are never current: pack sync and course pages ignore them.
     current: Mapped[bool] = mapped_column(default=True)
+    #: Set on a cohort's copy (made by an organizer before grading starts).
+    cohort_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("cohort.id", ondelete="CASCADE"), index=True
+    )
+    #: The pack rubric a cohort copy was made from.
+    source_id: Mapped[int | None] = mapped_column(sa.ForeignKey("rubric.id"))
 
     criteria: Mapped[list[RubricCriterion]] = relationship(
         back_populates="rubric", order_by="RubricCriterion.position", cascade="all, delete-orphan"

@@ -48,6 +48,8 @@ class CohortAssignment(Base):
     late_allowed: Mapped[bool] = mapped_column(default=False)
     #: Whether a participant may submit a new version before the due date on their own.
     resubmit_before_due: Mapped[bool] = mapped_column(default=True)
+    #: Trainers see a code instead of the participant's name and office (grading, lists, files).
+    blind_marking: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     version: Mapped[int] = mapped_column(default=1)
 
     cohort: Mapped[Cohort] = relationship()

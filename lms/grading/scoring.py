@@ -1,0 +1,102 @@
+"""Rubric maths, shared by the server and (formula for formula) lms/static/rubric-total.js.
+
+- A criterion contributes ``weight × points ÷ highest points of its levels``.
+- The total is ``100 × Σ contributions ÷ Σ weights``: 0–100 whatever the weights add up to.
+- Totals are rounded half up to one decimal (78.25 → 78.3); bands and the pass mark are
+  compared with the rounded total, so what people see is what decided.
+- A total passes when it reaches the pass mark (if the rubric has one) and every gate is met.
+- Two markers agree on the mean of their rounded totals, rounded the same way.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def round_total(value: float) -> float:
+    """Half up to one decimal; the small epsilon absorbs binary fractions (78.25 is stored as
+    78.2499999…). The browser script does exactly this."""
+    return math.floor(value * 10 + 0.5 + 1e-9) / 10
+
+
+def highest_points(levels: Iterable[Mapping[str, Any]]) -> float:
+    return max(float(level["points"]) for level in levels)
+
+
+def level_points(levels: Iterable[Mapping[str, Any]]) -> list[float]:
+    return [float(level["points"]) for level in levels]
+
+
+def level_title(levels: Iterable[Mapping[str, Any]], points: float | None) -> str:
+    for level in levels:
+        if points is not None and float(level["points"]) == float(points):
+            return str(level.get("title", ""))
+    return ""
+
+
+@dataclass
+class Score:
+    #: Rounded total (0–100); None while a criterion has no level.
+    total: float | None
+    band: str | None
+    #: None while the total is unknown and every gate is met.
+    passed: bool | None
+    #: Keys of criteria without a level.
+    missing: list[str] = field(default_factory=list)
+    #: Keys of gates not met.
+    gates_failed: list[str] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+
+def band_for(bands: Iterable[Mapping[str, Any]], total: float | None) -> str | None:
+    """The first band (highest first) whose minimum the total reaches."""
+    if total is None:
+        return None
+    best: tuple[float, str] | None = None
+    for band in bands:
+        low = float(band.get("min", 0))
+        if total >= low and (best is None or low > best[0]):
+            best = (low, str(band["label"]))
+    return best[1] if best else None
+
+
+def passes(pass_mark: float | None, total: float | None, gates_failed: list[str]) -> bool | None:
+    if gates_failed:
+        return False
+    if total is None:
+        return None
+    return pass_mark is None or total >= float(pass_mark)
+
+
+def compute(rubric: Any, points: Mapping[str, float | None], gates: Mapping[str, bool]) -> Score:
+    """The score of a marking: ``points`` by criterion key, ``gates`` by gate key."""
+    weighted = 0.0
+    weights = 0.0
+    missing: list[str] = []
+    for criterion in rubric.criteria:
+        chosen = points.get(criterion.key)
+        weights += float(criterion.weight)
+        if chosen is None:
+            missing.append(criterion.key)
+            continue
+        weighted += float(criterion.weight) * float(chosen) / highest_points(criterion.levels)
+    total = None if missing or weights == 0 else round_total(100 * weighted / weights)
+    failed = [gate["key"] for gate in rubric.gates or [] if not gates.get(gate["key"])]
+    return Score(
+        total=total,
+        band=band_for(rubric.bands or [], total),
+        passed=passes(rubric.pass_mark, total, failed),
+        missing=missing,
+        gates_failed=failed,
+    )
+
+
+def mean_total(totals: Iterable[float]) -> float:
+    values = list(totals)
+    return round_total(sum(values) / len(values))
