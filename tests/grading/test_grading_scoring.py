@@ -32,7 +32,11 @@ def _rubric(*, pass_mark=60, gates=()):
 
 def _points(a, b, c, d, e):
     return dict(
-        zip(["kebaruan", "manfaat", "kewenangan", "replikasi", "penulisan"], [a, b, c, d, e])
+        zip(
+            ["kebaruan", "manfaat", "kewenangan", "replikasi", "penulisan"],
+            [a, b, c, d, e],
+            strict=True,
+        )
     )
 
 
