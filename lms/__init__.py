@@ -163,6 +163,9 @@ class LMS:
         bp.add_app_template_filter(timefmt.local_time, "localtime")
         bp.add_app_template_filter(timefmt.local_date, "localdate")
         bp.add_app_template_filter(timefmt.zone_abbr, "zoneabbr")
+        from lms.grading.scoring import format_score
+
+        bp.add_app_template_filter(format_score, "score")
         core_views.register_error_handlers(bp)
         bp.context_processor(core_views.template_context)
         return bp

@@ -100,3 +100,13 @@ def compute(rubric: Any, points: Mapping[str, float | None], gates: Mapping[str,
 def mean_total(totals: Iterable[float]) -> float:
     values = list(totals)
     return round_total(sum(values) / len(values))
+
+
+def format_score(value: float | None) -> str:
+    """A total or points as people read them: one decimal in the page's locale ("72,5");
+    "–" when unknown. Jinja filter ``score``."""
+    if value is None:
+        return "–"
+    from flask_babel import format_decimal
+
+    return format_decimal(value, format="0.0")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import abort
+from flask import abort, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, load_only
 
@@ -169,3 +169,26 @@ def staff_list(assignment: CohortAssignment) -> StaffList:
         counts[state] += 1
         rows.append(StaffRow(person, submission, version, extensions.get(person.id), state))
     return StaffList(assignment, rows, counts)
+
+
+def file_links(
+    cohort_id: int, submission_id: int, version: SubmissionVersion
+) -> tuple[dict[str, str], dict[str, str]]:
+    """For a version's files: stored key -> download URL, and key -> in-page player URL for
+    videos (one query)."""
+    keys = [f.get("key") for f in version.files or [] if f.get("key")]
+    if not keys:
+        return {}, {}
+    rows = db.session.execute(
+        db.select(SubmissionFile.key, SubmissionFile.id, SubmissionFile.role)
+        .where(SubmissionFile.submission_id == submission_id, SubmissionFile.key.in_(keys))
+        .order_by(SubmissionFile.id)
+    ).all()
+    links: dict[str, str] = {}
+    players: dict[str, str] = {}
+    for key, file_id, role in rows:
+        ids = {"cohort_id": cohort_id, "submission_id": submission_id, "file_id": file_id}
+        links.setdefault(key, url_for("lms.submissions.download_file", **ids))
+        if role == "video":
+            players.setdefault(key, url_for("lms.submissions.play_video", **ids))
+    return links, players

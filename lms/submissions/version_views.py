@@ -11,7 +11,7 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
-from flask import abort, g, render_template, request, send_file, url_for
+from flask import abort, g, render_template, request, send_file
 from flask_login import current_user
 
 from lms.cohorts.models import Cohort
@@ -19,11 +19,10 @@ from lms.extensions import db
 from lms.security import cohort_role
 from lms.submissions import bp, queries, receipts
 from lms.submissions.diff import diff_versions
-from lms.submissions.models import CohortAssignment, Submission, SubmissionFile, SubmissionVersion
+from lms.submissions.models import CohortAssignment, Submission, SubmissionVersion
 from lms.submissions.permissions import STAFF_ROLES, can_view_submission
 
 ANY_MEMBER = ("participant", "trainer", "organizer")
-DOWNLOAD_ENDPOINT = "lms.submissions.download_file"
 BASE = "/cohorts/<int:cohort_id>/assignments/<int:assignment_id>/versions/<int:number>"
 
 
@@ -64,30 +63,6 @@ def _load(assignment_id: int, number: int) -> Found:
     return Found(cohort, assignment, submission, version, who)
 
 
-def _file_links(found: Found) -> tuple[dict[str, str], dict[str, str]]:
-    """Stored key -> download URL, and key -> in-page player URL for videos (one query)."""
-    keys = [f.get("key") for f in found.version.files or [] if f.get("key")]
-    if not keys:
-        return {}, {}
-    rows = db.session.execute(
-        db.select(SubmissionFile.key, SubmissionFile.id, SubmissionFile.role)
-        .where(SubmissionFile.submission_id == found.submission.id, SubmissionFile.key.in_(keys))
-        .order_by(SubmissionFile.id)
-    ).all()
-    links: dict[str, str] = {}
-    players: dict[str, str] = {}
-    for key, file_id, role in rows:
-        ids = {
-            "cohort_id": found.cohort.id,
-            "submission_id": found.submission.id,
-            "file_id": file_id,
-        }
-        links.setdefault(key, url_for(DOWNLOAD_ENDPOINT, **ids))
-        if role == "video":
-            players.setdefault(key, url_for("lms.submissions.play_video", **ids))
-    return links, players
-
-
 @bp.get(BASE)
 @cohort_role(*ANY_MEMBER)
 def version(cohort_id: int, assignment_id: int, number: int):
@@ -98,7 +73,7 @@ def version(cohort_id: int, assignment_id: int, number: int):
         .filter_by(submission_id=found.submission.id)
         .order_by(SubmissionVersion.number)
     ).all()
-    file_links, players = _file_links(found)
+    file_links, players = queries.file_links(found.cohort.id, found.submission.id, found.version)
     return render_template(
         "submissions/version.html",
         cohort=found.cohort,
