@@ -11,6 +11,7 @@ from lms.cohorts.models import Cohort
 from lms.security import cohort_role
 from lms.storage import send_stored
 from lms.submissions import bp, queries
+from lms.submissions.anonymity import hides_identity, participant_code
 from lms.submissions.models import CohortAssignment
 from lms.submissions.permissions import STAFF_ROLES, can_view_submission
 
@@ -46,12 +47,19 @@ def staff_list(cohort_id: int, assignment_id: int):
     state = request.args.get("state")
     if state not in queries.DISPLAY_STATES:
         state = None
+    rows = listing.only(state)
+    codes: dict[int, str] = {}
+    if hides_identity(assignment, current_user, g.membership):
+        # Blind marking: codes instead of names, in code order (name order would give them away).
+        codes = {row.user.id: participant_code(assignment.id, row.user.id) for row in listing.rows}
+        rows = sorted(rows, key=lambda row: codes[row.user.id])
     return render_template(
         "submissions/staff_list.html",
         cohort=cohort,
         assignment=assignment,
         listing=listing,
-        rows=listing.only(state),
+        rows=rows,
+        codes=codes,
         state=state,
         states=queries.DISPLAY_STATES,
         state_labels=queries.state_labels(),
@@ -67,4 +75,9 @@ def download_file(cohort_id: int, submission_id: int, file_id: int):
     row = queries.file_of(g.cohort, submission_id, file_id)
     if not can_view_submission(current_user, row.submission):
         abort(403)
-    return send_stored(row.key, row.name)
+    name = row.name
+    if hides_identity(row.submission.assignment, current_user, g.membership):
+        # The participant's file name may carry their name: send it under the code.
+        code = participant_code(row.submission.assignment_id, row.submission.user_id)
+        name = f"{code}-{row.id}.{row.kind or 'bin'}"
+    return send_stored(row.key, name)

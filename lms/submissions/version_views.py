@@ -18,6 +18,7 @@ from lms.cohorts.models import Cohort
 from lms.extensions import db
 from lms.security import cohort_role
 from lms.submissions import bp, queries, receipts
+from lms.submissions.anonymity import hides_identity
 from lms.submissions.diff import diff_versions
 from lms.submissions.models import CohortAssignment, Submission, SubmissionVersion
 from lms.submissions.permissions import STAFF_ROLES, can_view_submission
@@ -54,6 +55,9 @@ def _load(assignment_id: int, number: int) -> Found:
     )
     if submission is None or not can_view_submission(current_user, submission):
         abort(404)
+    if hides_identity(assignment, current_user, g.membership):
+        # Receipts name the participant; blind markers read the work on the grading page.
+        abort(403)
     version = db.session.scalar(
         db.select(SubmissionVersion).filter_by(submission_id=submission.id, number=number)
     )

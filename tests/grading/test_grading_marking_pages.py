@@ -9,7 +9,7 @@ import pytest
 from lms.audit import AuditEvent
 from lms.grading import operations as grading
 from lms.grading.models import Review
-from tests.grading.conftest import allocate, mark
+from tests.grading.conftest import allocate, mark, submit_proposal
 from tests.helpers import csrf_token
 
 
@@ -191,3 +191,42 @@ def test_feedback_shows_nothing_before_release_and_everything_after(app, allocat
     # Another participant reads only their own (nothing released for them).
     other = login_as(allocated.participants[2]).get(url).get_data(as_text=True)
     assert "Komentar rahasia" not in other
+
+
+def test_blind_marking_hides_the_participant_from_trainers_everywhere(app, allocated, login_as, db):
+    import io
+
+    from lms import storage
+    from lms.submissions import operations as subs
+    from lms.submissions.anonymity import participant_code
+
+    budi = allocated.participants[1]
+    submission = allocated.submission_of(budi)
+    with app.test_request_context():
+        stored = storage.save_upload(
+            io.BytesIO(b"%PDF-1.4\n%%EOF\n"), max_bytes=10_000, allowed={"pdf"}
+        )
+        subs.add_file(submission, stored, name="Proposal Peserta Budi.pdf")
+        submit_proposal(allocated.assignment, budi)
+        allocated.assignment.blind_marking = True
+        code = participant_code(allocated.assignment.id, budi.id)
+        db.session.commit()
+    client = login_as(allocated.trainers[0])
+    pages = [
+        _url(allocated, budi),
+        f"/cohorts/{allocated.cohort.id}/assignments/{allocated.assignment.id}/submissions",
+    ]
+    for page in pages:
+        html = client.get(page).get_data(as_text=True)
+        assert code in html, page
+        assert "Peserta Budi" not in html and "Dinas A" not in html, page
+    file_link = re.search(r'href="([^"]+/files/\d+)"', client.get(pages[0]).get_data(as_text=True))
+    response = client.get(file_link.group(1))
+    disposition = response.headers["Content-Disposition"]
+    assert code in disposition and "Budi" not in disposition
+    base = f"/cohorts/{allocated.cohort.id}/assignments/{allocated.assignment.id}"
+    receipt = f"{base}/versions/2?user={budi.id}"
+    assert client.get(receipt).status_code == 403
+    # The organizer still sees who it is.
+    html = login_as(allocated.organizer).get(pages[0]).get_data(as_text=True)
+    assert "Peserta Budi" in html
