@@ -161,6 +161,7 @@ def _demo_emails() -> set[str]:
         "admin@example.org",
         "panitia@example.org",
         "widyaiswara@example.org",
+        "widyaiswara2@example.org",
         "peserta.lain@example.org",
     }
     emails.update(f"peserta{i}@example.org" for i in range(1, len(PARTICIPANTS) + 1))
@@ -308,7 +309,7 @@ def _demo_attendance(cohort: Cohort, organizer: User) -> None:
 
 
 def _demo_submissions(cohort: Cohort) -> None:
-    """peserta1 has submitted the demo proposal, peserta2 has a draft of it."""
+    """peserta1, peserta3 and peserta4 have submitted the demo proposal, peserta2 has a draft."""
     import tomllib
     from pathlib import Path
 
@@ -324,7 +325,7 @@ def _demo_submissions(cohort: Cohort) -> None:
         return
     text = (Path(__file__).parent / "demo_data" / "proposal.toml").read_text(encoding="utf-8")
     fields = tomllib.loads(text)
-    for number, submit in ((1, True), (2, False)):
+    for number, submit in ((1, True), (2, False), (3, True), (4, True)):
         person = db.session.scalar(db.select(User).filter_by(email=f"peserta{number}@example.org"))
         exists = db.session.scalar(
             db.select(Submission.id).filter_by(assignment_id=proposal.id, user_id=person.id)
@@ -337,6 +338,107 @@ def _demo_submissions(cohort: Cohort) -> None:
             submissions.submit(
                 work, self_check={key: True for key, _label in PP38_CRITERIA}, statement=True
             )
+
+
+#: Demo markings of the proposal rubric: criterion points and overall comment.
+GOOD_MARKING = (
+    {
+        "kebaruan": 3,
+        "manfaat": 3,
+        "kewenangan_kolaborasi": 3,
+        "replikasi": 2,
+        "kualitas_penulisan": 3,
+    },
+    "Proposal sudah runtut dan menjawab masalah antrean. Perkuat bagian replikasi: sebutkan "
+    "syarat yang harus dipenuhi perangkat daerah lain yang ingin meniru.",
+)
+HIGH_MARKING = (
+    {
+        "kebaruan": 4,
+        "manfaat": 4,
+        "kewenangan_kolaborasi": 4,
+        "replikasi": 4,
+        "kualitas_penulisan": 4,
+    },
+    "Sangat baik; siap diuji coba.",
+)
+LOW_MARKING = (
+    {
+        "kebaruan": 2,
+        "manfaat": 2,
+        "kewenangan_kolaborasi": 3,
+        "replikasi": 2,
+        "kualitas_penulisan": 2,
+    },
+    "Unsur pembaruan belum dibandingkan dengan cara lama; manfaat belum terukur.",
+)
+
+
+def _demo_grading(cohort: Cohort, organizer: User, lead: User, second: User) -> None:
+    """peserta1: marked by the lead trainer and released; peserta3: double-marked with totals
+    far apart, so flagged for reconciliation; peserta4: waiting for the second trainer."""
+    from lms.grading import operations as grading
+    from lms.grading.models import Allocation
+    from lms.submissions import operations as submissions
+    from lms.submissions.models import Submission
+
+    proposal = next(
+        (a for a in submissions.ensure_cohort_assignments(cohort) if a.spec.kind == "proposal"),
+        None,
+    )
+    if proposal is None or grading.rubric_for(proposal) is None:
+        return
+    if db.session.scalar(db.select(Allocation.id).filter_by(assignment_id=proposal.id)):
+        return
+    plan = grading.plan_for(proposal)
+    plan.lead_trainer_id = lead.id
+    rubric = grading.rubric_for(proposal)
+    gates = {gate["key"]: True for gate in rubric.gates or []}
+    people = {
+        number: db.session.scalar(db.select(User).filter_by(email=f"peserta{number}@example.org"))
+        for number in (1, 3, 4)
+    }
+    plan_of = {
+        1: [(lead, GOOD_MARKING)],
+        3: [(lead, HIGH_MARKING), (second, LOW_MARKING)],
+        4: [(second, None)],
+    }
+    for number, markers in plan_of.items():
+        person = people[number]
+        work = db.session.scalar(
+            db.select(Submission).filter_by(assignment_id=proposal.id, user_id=person.id)
+        )
+        for slot, (trainer, _marking) in enumerate(markers, 1):
+            db.session.add(
+                Allocation(
+                    assignment_id=proposal.id,
+                    participant_id=person.id,
+                    trainer_id=trainer.id,
+                    slot=slot,
+                    created_by_id=organizer.id,
+                )
+            )
+        db.session.flush()
+        version = grading.latest_version(work)
+        for trainer, marking in markers:
+            if marking is None:
+                continue
+            points, comment = marking
+            data = grading.MarkingInput(
+                points={k: float(v) for k, v in points.items()},
+                gates=gates,
+                overall_comment=comment,
+            )
+            grading.save_review(work, version, trainer, data, done=True, lock_version=0)
+    first = grading.grade_of(
+        grading.latest_version(
+            db.session.scalar(
+                db.select(Submission).filter_by(assignment_id=proposal.id, user_id=people[1].id)
+            )
+        )
+    )
+    if first is not None:
+        grading.release([first], organizer)
 
 
 def load_demo() -> str:
@@ -394,6 +496,15 @@ def load_demo() -> str:
     )
     cohorts.add_member(main, email=panitia.email, role="organizer", actor=admin)
     cohorts.add_member(main, email=widyaiswara.email, role="trainer", actor=admin)
+    widyaiswara2 = _user(
+        "widyaiswara2@example.org",
+        "Ir. I Made Suarjana, M.T.",
+        nip="196805121994031005",
+        rank="IV/a",
+        position="Widyaiswara Ahli Muda",
+        office="BPSDM Provinsi Sulawesi Selatan",
+    )
+    cohorts.add_member(main, email=widyaiswara2.email, role="trainer", actor=admin)
     cohorts.add_member(other, email=panitia.email, role="organizer", actor=admin)
     cohorts.add_member(other, email=widyaiswara.email, role="trainer", actor=admin)
     for i, (name, birth, appointed, sex, rank, position, office) in enumerate(PARTICIPANTS, 1):
@@ -419,13 +530,16 @@ def load_demo() -> str:
     _demo_courses(main, other, panitia)
     _demo_attendance(main, panitia)
     _demo_submissions(main)
+    _demo_grading(main, panitia, widyaiswara, widyaiswara2)
     db.session.commit()
     return "\n".join(
         [
             "Demo data ready. Accounts (password: kelasinovasi):",
             "  admin@example.org        admin",
             "  panitia@example.org      panitia (organizer) of KIT-2023-I and KIV-2024-I",
-            "  widyaiswara@example.org  widyaiswara (trainer) of KIT-2023-I and KIV-2024-I",
+            "  widyaiswara@example.org  widyaiswara (trainer) of KIT-2023-I and KIV-2024-I,",
+            "                           lead trainer of the proposal assignment",
+            "  widyaiswara2@example.org second widyaiswara of KIT-2023-I",
             f"  peserta1..{len(PARTICIPANTS)}@example.org  peserta (participants) of KIT-2023-I",
             "  peserta.lain@example.org peserta of KIV-2024-I",
             "Courses: run `flask --app wsgi lms courses sync` before this command to attach them.",

@@ -244,6 +244,21 @@ def world(app, monkeypatch, make_user, make_cohort, make_course, make_meeting, d
     excuse = request_excuse(meeting, users[PARTICIPANT], kind="sick", reason="Demam")
     db.session.commit()
     submission, attachment = _participant_submission(app, cohort_a, users[PARTICIPANT], db)
+    # The trainer marks that work and leads the assignment's grading (reconciles, releases), so
+    # every grading route is open to them as their role's rule says.
+    from lms.grading.models import Allocation, GradingPlan
+
+    db.session.add(
+        Allocation(
+            assignment_id=submission.assignment_id,
+            participant_id=users[PARTICIPANT].id,
+            trainer_id=users[TRAINER].id,
+        )
+    )
+    db.session.add(
+        GradingPlan(assignment_id=submission.assignment_id, lead_trainer_id=users[TRAINER].id)
+    )
+    db.session.commit()
     membership_id = db.session.scalar(
         db.select(Membership.id).filter_by(cohort_id=cohort_a.id, user_id=users[PARTICIPANT].id)
     )

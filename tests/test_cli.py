@@ -96,6 +96,18 @@ def test_demo_classes_follow_the_shipped_courses_with_work_done(app, db, fast_ha
             db.select(User.email, Submission.state).join(Submission, Submission.user_id == User.id)
         ).all()
     )
-    assert states == {"peserta1@example.org": "submitted", "peserta2@example.org": "draft"}
+    assert states == {
+        "peserta1@example.org": "graded",
+        "peserta2@example.org": "draft",
+        "peserta3@example.org": "submitted",
+        "peserta4@example.org": "submitted",
+    }
+    from lms.grading.models import Grade
+
+    statuses = sorted(
+        (g.status, g.released_dt is not None) for g in db.session.scalars(db.select(Grade))
+    )
+    # peserta1 released; peserta3's two markings too far apart; peserta4 still waiting.
+    assert statuses == [("agreed", True), ("flagged", False)]
     titles = db.session.scalars(db.select(Meeting.title)).all()
     assert "Latihan presensi (demo)" in titles and len(titles) == 4
