@@ -230,3 +230,29 @@ def test_blind_marking_hides_the_participant_from_trainers_everywhere(app, alloc
     # The organizer still sees who it is.
     html = login_as(allocated.organizer).get(pages[0]).get_data(as_text=True)
     assert "Peserta Budi" in html
+
+
+def test_after_revisions_the_next_marking_starts_from_the_last_with_the_diff(
+    app, allocated, login_as, db
+):
+    budi = allocated.participants[1]
+    submission = allocated.submission_of(budi)
+    with app.test_request_context():
+        mark(
+            submission, allocated.trainers[0], outcome="revisions", comment="Tambahkan cara kerja."
+        )
+        grading.release_all(allocated.assignment, allocated.organizer)
+        db.session.commit()
+    assert submission.state == "revisions_requested"
+    client = login_as(budi)
+    feedback = f"/cohorts/{allocated.cohort.id}/assignments/{allocated.assignment.id}/feedback"
+    html = client.get(feedback).get_data(as_text=True)
+    assert "Tambahkan cara kerja." in html and "Perbaiki tugas" in html
+    with app.test_request_context():
+        submit_proposal(allocated.assignment, budi, cara_kerja="Warga mengirim pesan singkat.")
+        db.session.commit()
+    html = login_as(allocated.trainers[0]).get(_url(allocated, budi)).get_data(as_text=True)
+    assert "Perubahan dari versi 1" in html
+    assert "<ins>Warga" in html or "<ins>Warga mengirim" in html
+    assert "Tambahkan cara kerja." in html  # the new marking starts from the last one
+    assert "Isian dimulai dari penilaian Anda atas versi sebelumnya" in html
