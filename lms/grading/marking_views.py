@@ -186,7 +186,7 @@ def _render_mark(
     )
 
 
-@bp.route(BASE, methods=["GET", "POST"])
+@bp.get(BASE)
 @cohort_role(*STAFF)
 def mark(cohort_id: int, submission_id: int):
     loaded = _load(submission_id)
@@ -194,9 +194,18 @@ def mark(cohort_id: int, submission_id: int):
     overseer = current_user.is_admin or can_lead(current_user, g.membership, loaded.plan)
     if not marker and not overseer:
         abort(403)
-    if request.method == "GET":
-        return _render_mark(loaded)
-    if not marker:
+    return _render_mark(loaded)
+
+
+@bp.post(BASE)
+@cohort_role("trainer")
+def save_marking(cohort_id: int, submission_id: int):
+    # Only the allocated markers write markings; admins and organizers oversee.
+    loaded = _load(submission_id)
+    if not is_marker(current_user, loaded.submission):
+        if current_user.is_admin:
+            flash(_("Hanya widyaiswara yang dialokasikan yang dapat menilai."), "error")
+            return redirect(url_for(".mark", cohort_id=cohort_id, submission_id=submission_id))
         abort(403)
     existing = ops.review_of(loaded.version, current_user)
     rubric = existing.rubric if existing else ops.rubric_for(loaded.assignment, loaded.plan)
