@@ -64,6 +64,7 @@ test-postgres: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/grading.py
 
 # Extract strings into the catalogs and compile them (after changing UI text).
 messages: $(VENV)/.installed
