@@ -113,6 +113,23 @@ def _marker_label(index: int) -> str:
     return _("Penilai %(n)d", n=index)
 
 
+def _page(loaded: Loaded) -> dict[str, Any]:
+    """What every grading page of one submission shows, and the helpers its partials use."""
+    return {
+        "cohort": g.cohort,
+        "assignment": loaded.assignment,
+        "submission": loaded.submission,
+        "version": loaded.version,
+        "person": loaded.submission.user,
+        "blind_code": loaded.blind_code,
+        "reason_text": ops.reason_text,
+        "marker_label": _marker_label,
+        "level_title": scoring.level_title,
+        "highest_points": scoring.highest_points,
+        "outcome_labels": outcome_labels(),
+    }
+
+
 def _markings_shown(loaded: Loaded, marker: bool, grade: Grade | None) -> list[Review]:
     markings = ops.markings_of(loaded.version)
     if marker and grade is None:
@@ -144,20 +161,11 @@ def _render_mark(
     reconciliation = ops.reconciliation_of(loaded.version) if grade else None
     score = scoring.compute(rubric, data.points, data.gates) if (rubric and data) else None
     state = workflow_status(loaded.submission, loaded.version, markings, grade)
-    editable = (
-        marker
-        and rubric is not None
-        and not (grade is not None and (grade.released or grade.status == "reconciled"))
-    )
+    editable = marker and rubric is not None and not ops.is_final(grade)
     return (
         render_template(
             "grading/mark.html",
-            cohort=g.cohort,
-            assignment=loaded.assignment,
-            submission=loaded.submission,
-            version=loaded.version,
-            person=loaded.submission.user,
-            blind_code=loaded.blind_code,
+            **_page(loaded),
             rubric=rubric,
             review=review,
             data=data,
@@ -173,11 +181,6 @@ def _render_mark(
             lead=lead,
             state=state,
             status_labels=status_labels(),
-            outcome_labels=outcome_labels(),
-            reason_text=ops.reason_text,
-            marker_label=_marker_label,
-            level_title=scoring.level_title,
-            highest_points=scoring.highest_points,
             releasable=grade is not None and ops.releasable(grade),
             lock_version=review.lock_version if review else 0,
             **_content(loaded),
@@ -268,12 +271,7 @@ def _render_reconcile(
     return (
         render_template(
             "grading/reconcile.html",
-            cohort=g.cohort,
-            assignment=loaded.assignment,
-            submission=loaded.submission,
-            version=loaded.version,
-            person=loaded.submission.user,
-            blind_code=loaded.blind_code,
+            **_page(loaded),
             grade=grade,
             markings=markings,
             rubric=rubric,
@@ -282,11 +280,6 @@ def _render_reconcile(
             note=grade.note if note is None else note,
             errors=errors or {},
             conflict=conflict,
-            reason_text=ops.reason_text,
-            marker_label=_marker_label,
-            level_title=scoring.level_title,
-            highest_points=scoring.highest_points,
-            outcome_labels=outcome_labels(),
             lock_version=existing.lock_version if existing else 0,
             grade_lock_version=grade.lock_version,
         ),

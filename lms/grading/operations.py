@@ -256,7 +256,8 @@ def _snapshot(review: Review) -> dict[str, Any]:
     }
 
 
-def _final(grade: Grade | None) -> bool:
+def is_final(grade: Grade | None) -> bool:
+    """Released or reconciled: markers can no longer change it."""
     return grade is not None and (grade.released or grade.status == "reconciled")
 
 
@@ -296,7 +297,7 @@ def save_review(
     assignment = submission.assignment
     if version.number != submission.latest_number:
         raise GradingError(_("Peserta sudah mengumpulkan versi yang lebih baru; buka ulang."))
-    if _final(grade_of(version)):
+    if is_final(grade_of(version)):
         raise GradingError(_("Nilai versi ini sudah final; penilaian tidak dapat diubah."))
     review = review_of(version, trainer)
     if (review.lock_version if review else 0) != lock_version:
@@ -408,7 +409,7 @@ def settle(submission: Submission, version: SubmissionVersion) -> Grade | None:
     """Once every allocated marker is done with ``version``: agree (one marker, or two within
     tolerance: the mean) or flag for reconciliation. A final grade is left alone."""
     grade = grade_of(version)
-    if _final(grade):
+    if is_final(grade):
         return grade
     markers = [a.trainer_id for a in allocations_of(submission.assignment_id, submission.user_id)]
     done = {r.trainer_id: r for r in markings_of(version) if r.state == "done"}
