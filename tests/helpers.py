@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from flask.testing import FlaskClient
+from sqlalchemy import event
 
 PASSWORD = "rahasia-123"
 
@@ -15,6 +18,22 @@ def csrf_token(client: FlaskClient, path: str) -> str:
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
     assert match, f"no CSRF token on {path}"
     return match.group(1)
+
+
+@contextmanager
+def counted_queries(db) -> Iterator[list[str]]:
+    """The SQL statements run inside the block (on the test session's connection)."""
+    statements: list[str] = []
+    connection = db.session.connection()
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(connection, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(connection, "before_cursor_execute", record)
 
 
 RUBRIC_TOML = """

@@ -11,7 +11,7 @@ import pytest
 from lms.attendance import operations
 from lms.attendance.models import AttendanceRecord, ExcuseRequest
 from lms.audit import AuditEvent
-from tests.helpers import csrf_token
+from tests.helpers import counted_queries, csrf_token
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64 + b"\xff\xd9"
@@ -296,7 +296,6 @@ def test_request_without_file_has_no_download(client, db, klass, login_as):
 def test_excuse_list_uses_the_same_number_of_queries_for_3_and_12_requests(
     client, db, make_user, make_cohort, make_meeting, login_as
 ):
-    from sqlalchemy import event
 
     def count_queries(size: int) -> int:
         organizer = make_user()
@@ -307,17 +306,8 @@ def test_excuse_list_uses_the_same_number_of_queries_for_3_and_12_requests(
             operations.request_excuse(meetings[i % 2], person, kind="sick", reason="Demam")
         db.session.commit()
         login_as(organizer)
-        statements: list[str] = []
-        connection = db.session.connection()
-
-        def record(*args):
-            statements.append(args[2])
-
-        event.listen(connection, "before_cursor_execute", record)
-        try:
+        with counted_queries(db) as statements:
             response = client.get(f"/cohorts/{cohort.id}/excuses")
-        finally:
-            event.remove(connection, "before_cursor_execute", record)
         assert response.get_data(as_text=True).count('value="approve"') == size
         return len(statements)
 

@@ -8,14 +8,13 @@ from html.parser import HTMLParser
 
 import openpyxl
 import pytest
-from sqlalchemy import event
 
 from lms.attendance import operations
 from lms.attendance.models import AttendanceRecord
 from lms.audit import AuditEvent
 from lms.cohorts import operations as cohort_ops
 from lms.cohorts.models import Membership
-from tests.helpers import csrf_token
+from tests.helpers import counted_queries, csrf_token
 
 _nip_seq = iter(range(100, 1000))
 
@@ -302,17 +301,8 @@ def test_grid_uses_the_same_number_of_queries_for_5_and_60_participants(
             operations.set_mark(meeting, person, "present", actor=None, expected_version=None)
         db.session.commit()
         login_as(organizer)
-        statements: list[str] = []
-        connection = db.session.connection()
-
-        def record(*args):
-            statements.append(args[2])
-
-        event.listen(connection, "before_cursor_execute", record)
-        try:
+        with counted_queries(db) as statements:
             response = client.get(_marks_url(cohort, meeting))
-        finally:
-            event.remove(connection, "before_cursor_execute", record)
         assert response.status_code == 200
         assert response.get_data(as_text=True).count('type="radio"') == size * 5
         return len(statements)

@@ -11,7 +11,6 @@ from types import SimpleNamespace
 import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
-from sqlalchemy import event
 
 from lms.attendance import exports
 from lms.attendance.models import AttendanceRecord
@@ -23,6 +22,7 @@ from lms.attendance.reports import (
     participant_record,
 )
 from lms.pdf import FONT_DIR
+from tests.helpers import counted_queries
 
 _nip_seq = itertools.count(1)
 
@@ -297,17 +297,8 @@ def test_grouping_by_office_orders_rows_and_adds_subtotals(db, client, login_as,
 
 
 def _count_queries(db, client, path: str) -> int:
-    statements: list[str] = []
-    connection = db.session.connection()
-
-    def record(*args):
-        statements.append(args[2])
-
-    event.listen(connection, "before_cursor_execute", record)
-    try:
+    with counted_queries(db) as statements:
         response = client.get(path)
-    finally:
-        event.remove(connection, "before_cursor_execute", record)
     assert response.status_code == 200
     return len(statements)
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import event
-
 from lms.attendance.models import Meeting
+from tests.helpers import counted_queries
 
 
 def test_schedule_queries_do_not_grow_with_meetings(
@@ -20,17 +19,8 @@ def test_schedule_queries_do_not_grow_with_meetings(
             db.session.get(Meeting, meeting.id).trainers = [trainer]
         db.session.commit()
         login_as(participant)
-        statements: list[str] = []
-        connection = db.session.connection()
-
-        def record(*args):
-            statements.append(args[2])
-
-        event.listen(connection, "before_cursor_execute", record)
-        try:
+        with counted_queries(db) as statements:
             html = client.get(f"/cohorts/{cohort.id}/meetings").get_data(as_text=True)
-        finally:
-            event.remove(connection, "before_cursor_execute", record)
         assert html.count("Dr. Pelatih") == meetings
         return len(statements)
 

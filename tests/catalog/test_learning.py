@@ -5,10 +5,9 @@ from __future__ import annotations
 import io
 
 import openpyxl
-from sqlalchemy import event
 
 from lms.catalog.models import CohortCourse, LessonProgress
-from tests.helpers import csrf_token
+from tests.helpers import counted_queries, csrf_token
 
 
 def _setup(make_user, make_cohort, make_course, **pack):
@@ -164,17 +163,8 @@ def test_lesson_page_queries_do_not_grow_with_lessons_or_participants(
             lessons={f"materi-{i}": f"# Materi {i}\n\nIsi {i}.\n" for i in range(1, lessons + 1)},
         )
         login_as(reader)
-        statements: list[str] = []
-        connection = db.session.connection()
-
-        def record(*args):
-            statements.append(args[2])
-
-        event.listen(connection, "before_cursor_execute", record)
-        try:
+        with counted_queries(db) as statements:
             assert client.get(f"/courses/{course.slug}/materi-2").status_code == 200
-        finally:
-            event.remove(connection, "before_cursor_execute", record)
         return len(statements)
 
     assert count(3, 0) == count(40, 50)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from lms.audit import AuditEvent
 from lms.cohorts.models import Cohort, Membership
-from tests.helpers import csrf_token
+from tests.helpers import counted_queries, csrf_token
 
 
 def _cohort_form(client, path, **changes):
@@ -195,24 +195,14 @@ def test_membership_of_another_cohort_cannot_be_changed_through_this_one(
 def test_members_page_uses_the_same_number_of_queries_for_10_and_500_members(
     app, client, make_user, make_cohort, login_as, db
 ):
-    from sqlalchemy import event
 
     def count_queries(cohort_size: int) -> int:
         organizer = make_user()
         people = [make_user() for _ in range(cohort_size)]
         cohort = make_cohort(organizers=[organizer], participants=people)
         login_as(organizer)
-        statements: list[str] = []
-        connection = db.session.connection()
-
-        def record(*args):
-            statements.append(args[2])
-
-        event.listen(connection, "before_cursor_execute", record)
-        try:
+        with counted_queries(db) as statements:
             response = client.get(f"/cohorts/{cohort.id}/members")
-        finally:
-            event.remove(connection, "before_cursor_execute", record)
         assert response.status_code == 200
         return len(statements)
 

@@ -7,7 +7,6 @@ import re
 from collections import Counter
 
 import pytest
-from sqlalchemy import event
 
 from lms.audit import AuditEvent
 from lms.cohorts import operations as cohorts
@@ -16,7 +15,7 @@ from lms.grading import operations as grading
 from lms.grading.allocating import AllocationError
 from lms.grading.models import Allocation
 from tests.grading.conftest import allocate, mark, submit_proposal
-from tests.helpers import csrf_token
+from tests.helpers import counted_queries, csrf_token
 
 
 def _url(world, assignment=None) -> str:
@@ -531,19 +530,10 @@ def test_the_page_loads_in_a_fixed_number_of_queries(
             mark(subs.submission_for(assignment, people[0]), trainers[0], done=False)
             db.session.commit()
         login_as(organizer)
-        statements: list[str] = []
-        connection = db.session.connection()
-
-        def record(*args):
-            statements.append(args[2])
-
-        event.listen(connection, "before_cursor_execute", record)
-        try:
+        with counted_queries(db) as statements:
             response = client.get(
                 f"/cohorts/{cohort.id}/grading/assignments/{assignment.id}/allocation"
             )
-        finally:
-            event.remove(connection, "before_cursor_execute", record)
         assert response.status_code == 200
         assert response.get_data(as_text=True).count("<tr data-user=") == size
         return len(statements)

@@ -8,12 +8,12 @@ import io
 import re
 
 import pytest
-from sqlalchemy import event
 
 from lms.cohorts import operations as cohorts
 from lms.submissions import operations as subs
 from lms.submissions.anonymity import participant_code
 from tests.grading.conftest import GATED_RUBRIC_TOML, allocate, mark, submit_proposal
+from tests.helpers import counted_queries
 
 
 def _url(world, suffix: str = "", **query) -> str:
@@ -315,17 +315,8 @@ def test_the_queue_loads_in_a_fixed_number_of_queries(
             f"/cohorts/{cohort.id}/grading/queue",
             f"/cohorts/{cohort.id}/grading/queue.csv",
         ):
-            statements: list[str] = []
-            connection = db.session.connection()
-
-            def record(*args):
-                statements.append(args[2])  # noqa: B023
-
-            event.listen(connection, "before_cursor_execute", record)
-            try:
+            with counted_queries(db) as statements:
                 response = client.get(url)
-            finally:
-                event.remove(connection, "before_cursor_execute", record)
             assert response.status_code == 200
             counts.append(len(statements))
         html = client.get(f"/cohorts/{cohort.id}/grading/queue").get_data(as_text=True)

@@ -6,12 +6,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import event
 
 from lms.grading import operations as grading
 from lms.grading import reports
 from lms.submissions import operations as subs
 from tests.grading.conftest import GATED_RUBRIC_TOML, allocate, mark, submit_proposal
+from tests.helpers import counted_queries
 
 
 def _row(html: str, user_id: int) -> str:
@@ -414,17 +414,8 @@ def test_gradebook_query_count_does_not_grow_with_the_cohort(
                     mark(submission, trainers[1], kebaruan=1, manfaat=1)
             db.session.commit()
         login_as(organizer)
-        statements: list[str] = []
-        connection = db.session.connection()
-
-        def record(*args):
-            statements.append(args[2])
-
-        event.listen(connection, "before_cursor_execute", record)
-        try:
+        with counted_queries(db) as statements:
             response = client.get(f"/cohorts/{cohort.id}/grading/gradebook")
-        finally:
-            event.remove(connection, "before_cursor_execute", record)
         assert response.status_code == 200
         assert response.get_data(as_text=True).count("<tr data-user=") == size
         return len(statements)
@@ -437,18 +428,8 @@ def test_other_reports_run_a_fixed_number_of_queries(app, db, graded, function, 
     from lms.cohorts import operations as cohorts
 
     def count() -> int:
-        statements: list[str] = []
-        connection = db.session.connection()
-
-        def record(*args):
-            statements.append(args[2])
-
-        event.listen(connection, "before_cursor_execute", record)
-        try:
-            with app.test_request_context():
-                getattr(reports, function)(graded.cohort)
-        finally:
-            event.remove(connection, "before_cursor_execute", record)
+        with counted_queries(db) as statements, app.test_request_context():
+            getattr(reports, function)(graded.cohort)
         return len(statements)
 
     before = count()

@@ -6,13 +6,13 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
 from lms.db import utcnow
 from lms.submissions import operations as ops
 from lms.submissions import queries
 from lms.submissions.fields import PP38_CRITERIA
 from lms.timefmt import local_datetime
+from tests.helpers import counted_queries
 
 ALL_CRITERIA = {key: True for key, _label in PP38_CRITERIA}
 LONG = " ".join(["kata"] * 300)
@@ -238,17 +238,8 @@ def test_query_count_does_not_grow_with_the_cohort(
                     )
             db.session.commit()
         login_as(organizer)
-        statements: list[str] = []
-        connection = db.session.connection()
-
-        def record(*args):
-            statements.append(args[2])
-
-        event.listen(connection, "before_cursor_execute", record)
-        try:
+        with counted_queries(db) as statements:
             response = client.get(_url(cohort.id, assignment.id))
-        finally:
-            event.remove(connection, "before_cursor_execute", record)
         assert response.status_code == 200
         assert len(_rows(response.get_data(as_text=True))) == size
         return len(statements)
