@@ -115,6 +115,10 @@ class LMS:
         from lms.cohorts import views as _cohorts_views  # noqa: F401
         from lms.core import bp as core_bp
         from lms.core import views as core_views
+        from lms.certificates import bp as certificates_bp
+        from lms.certificates import issue_views as _issue_views  # noqa: F401
+        from lms.certificates import settings_views as _certificate_settings_views  # noqa: F401
+        from lms.certificates import verify_views as _verify_views  # noqa: F401
         from lms.extensions import csrf
         from lms.grading import allocation_views as _allocation_views  # noqa: F401
         from lms.grading import bp as grading_bp
@@ -143,6 +147,7 @@ class LMS:
             attendance_bp,
             submissions_bp,
             grading_bp,
+            certificates_bp,
         ):
             bp.register_blueprint(child)
 

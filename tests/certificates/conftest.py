@@ -1,0 +1,60 @@
+"""Certificate fixtures: a finished cohort with five past meetings and marked attendance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from lms.attendance.operations import set_mark
+
+#: Attendance per participant at the five meetings (3 JP each).
+PATTERNS = {
+    "Ani": ["present"] * 5,  # 100%
+    "Budi": ["present", "present", "present", "present", "absent"],  # 80%: at the edge
+    "Citra": ["present", "present", "present", "absent", "absent"],  # 60%
+    "Dedi": ["present", "present", "present", "sick", "excused"],  # 60%, 100% with excused
+    "Eka": ["late", "late", "present", "present", "absent"],  # 80%, late counts
+}
+
+
+@dataclass
+class CertificateWorld:
+    cohort: Any
+    organizer: Any
+    people: dict[str, Any]
+    meetings: list[Any]
+    outsider: Any
+
+
+@pytest.fixture
+def certificate_world(app, db, make_user, make_cohort, make_meeting) -> CertificateWorld:
+    people = {
+        name: make_user(
+            full_name=f"{name} Peserta, S.Sos.",
+            nip=f"1980010120060410{i:02d}",
+            rank="III/b",
+            position="Analis Kebijakan",
+            office=f"Dinas {name}",
+        )
+        for i, name in enumerate(PATTERNS, 1)
+    }
+    organizer = make_user(full_name="Panitia Sertifikat")
+    outsider = make_user(full_name="Orang Luar")
+    cohort = make_cohort(
+        participants=list(people.values()),
+        organizers=[organizer],
+        state="finished",
+        signer_name="Dr. Ir. Kepala Badan, M.Si.",
+        signer_title="Kepala Bappelitbangda",
+        signer_nip="197001011995031001",
+    )
+    meetings = [make_meeting(cohort, starts_in=timedelta(days=-10 + i), jp=3) for i in range(5)]
+    with app.test_request_context():
+        for name, statuses in PATTERNS.items():
+            for meeting, status in zip(meetings, statuses, strict=True):
+                set_mark(meeting, people[name], status, actor=organizer)
+        db.session.commit()
+    return CertificateWorld(cohort, organizer, people, meetings, outsider)
