@@ -155,6 +155,28 @@ def attendance_code_command(meeting_id: int) -> None:
     click.echo(codes.current_code(meeting.secret))
 
 
+certificates_cli = AppGroup("certificates", help="Issued certificates.")
+lms_cli.add_command(certificates_cli)
+
+
+@certificates_cli.command("list")
+@click.argument("cohort_code")
+def certificates_list_command(cohort_code: str) -> None:
+    """Print number, verification code, participant and state, one certificate per line."""
+    from lms.certificates.models import Certificate
+    from lms.cohorts.models import Cohort
+    from lms.extensions import db
+
+    cohort = db.session.scalar(db.select(Cohort).filter_by(code=cohort_code))
+    if cohort is None:
+        raise click.ClickException(f"no cohort with code {cohort_code}")
+    rows = db.session.scalars(
+        db.select(Certificate).filter_by(cohort_id=cohort.id).order_by(Certificate.seq)
+    )
+    for c in rows:
+        click.echo(f"{c.number}\t{c.code}\t{c.snapshot.get('name', '')}\t{c.state}")
+
+
 def register(app: Flask) -> None:
     if "lms" not in app.cli.commands:
         app.cli.add_command(lms_cli)

@@ -165,6 +165,7 @@ def _demo_emails() -> set[str]:
         "peserta.lain@example.org",
     }
     emails.update(f"peserta{i}@example.org" for i in range(1, len(PARTICIPANTS) + 1))
+    emails.update(f"klinik{i}@example.org" for i in range(1, len(CLINIC_PARTICIPANTS) + 1))
     return emails
 
 
@@ -338,6 +339,107 @@ def _demo_submissions(cohort: Cohort) -> None:
             submissions.submit(
                 work, self_check={key: True for key, _label in PP38_CRITERIA}, statement=True
             )
+
+
+#: Participants of the finished video clinic (KIV-2024-I) besides peserta.lain:
+#: (name, NIP, rank, position, office, statuses on its two days).
+CLINIC_PARTICIPANTS = [
+    (
+        "Nurul Hikmah, S.Kom.",
+        "199103142019032009",
+        "III/a",
+        "Pranata Komputer Ahli Pertama",
+        "Dinas Komunikasi dan Informatika",
+        ("present", "present"),
+    ),
+    (
+        "Ahmad Fauzi, S.E.",
+        "198811022014031002",
+        "III/b",
+        "Analis Keuangan",
+        "Badan Keuangan Daerah",
+        ("present", "late"),
+    ),
+    (
+        "Sitti Aminah, A.Md.Keb.",
+        "199006212015032004",
+        "II/d",
+        "Bidan Terampil",
+        "Puskesmas Bulupoddo",
+        ("present", "present"),
+    ),
+    (
+        "Rudi Hartono, S.Pd.",
+        "198502102010011011",
+        "III/c",
+        "Guru Ahli Muda",
+        "SMP Negeri 2 Sinjai Utara",
+        ("present", "absent"),
+    ),
+    (
+        "Dewi Lestari, S.Sos.",
+        "199207252020122005",
+        "III/a",
+        "Analis Kebijakan Ahli Pertama",
+        "Kecamatan Sinjai Utara",
+        ("present", "present"),
+    ),
+]
+CLINIC_DAYS = (date(2024, 5, 14), date(2024, 5, 15))
+
+
+def _demo_certificates(cohort: Cohort, organizer: User) -> None:
+    """The video clinic is finished: two days of attendance, certificates of attendance for
+    everyone who came to both days (80% minimum), one of them reissued after a name error, so
+    one is revoked and points to its replacement."""
+    from datetime import time
+
+    from lms.attendance.models import Meeting
+    from lms.attendance.operations import create_meeting, set_mark, to_utc
+    from lms.certificates import operations as certificates
+    from lms.certificates.eligibility import evaluate
+    from lms.certificates.models import Certificate
+
+    if db.session.scalar(db.select(Certificate.id).filter_by(cohort_id=cohort.id).limit(1)):
+        return
+    cohort.state = "finished"
+    if not cohort.signer_name:
+        cohort.signer_name = "Dr. Ir. Muhammad Syukri, M.Si."
+        cohort.signer_title = "Kepala Bappelitbangda"
+        cohort.signer_nip = "197005121996031004"
+    people = [
+        db.session.scalar(db.select(User).filter_by(email=f"klinik{i}@example.org"))
+        for i in range(1, len(CLINIC_PARTICIPANTS) + 1)
+    ]
+    lain = db.session.scalar(db.select(User).filter_by(email="peserta.lain@example.org"))
+    for index, day in enumerate(CLINIC_DAYS):
+        title = f"Klinik video hari {index + 1}"
+        meeting = db.session.scalar(db.select(Meeting).filter_by(cohort_id=cohort.id, title=title))
+        if meeting is None:
+            meeting = create_meeting(
+                cohort,
+                {
+                    "title": title,
+                    "venue": cohort.venue,
+                    "start_dt": to_utc(day, time(8, 0), cohort.timezone),
+                    "end_dt": to_utc(day, time(14, 0), cohort.timezone),
+                    "jp": 6,
+                },
+                actor=organizer,
+            )
+        for person, row in zip(people, CLINIC_PARTICIPANTS, strict=True):
+            set_mark(meeting, person, row[5][index], actor=organizer)
+        set_mark(meeting, lain, "present", actor=organizer)
+    plan = certificates.plan_for(cohort)
+    plan.kind, plan.min_attendance = "attendance", 80
+    plan.number_pattern = "{seq:03d}/SERT/{cohort_code}/{year}"
+    plan.sign_place = "Sinjai"
+    eligible = [c.user.id for c in evaluate(cohort, plan).eligible]
+    issued = certificates.issue(cohort, eligible, actor=organizer)
+    mistaken = next(c for c in issued if c.user_id == people[0].id)
+    certificates.reissue(
+        mistaken, "Gelar peserta salah tulis; diganti dengan sertifikat baru.", actor=organizer
+    )
 
 
 #: Demo markings of the proposal rubric: criterion points and overall comment.
@@ -527,10 +629,16 @@ def load_demo() -> str:
         office="Dinas PUPR",
     )
     cohorts.add_member(other, email=lain.email, role="participant", actor=panitia)
+    for i, (name, nip, rank, position, office, _marks) in enumerate(CLINIC_PARTICIPANTS, 1):
+        user = _user(
+            f"klinik{i}@example.org", name, nip=nip, rank=rank, position=position, office=office
+        )
+        cohorts.add_member(other, email=user.email, role="participant", actor=panitia)
     _demo_courses(main, other, panitia)
     _demo_attendance(main, panitia)
     _demo_submissions(main)
     _demo_grading(main, panitia, widyaiswara, widyaiswara2)
+    _demo_certificates(other, panitia)
     db.session.commit()
     return "\n".join(
         [
@@ -541,7 +649,9 @@ def load_demo() -> str:
             "                           lead trainer of the proposal assignment",
             "  widyaiswara2@example.org second widyaiswara of KIT-2023-I",
             f"  peserta1..{len(PARTICIPANTS)}@example.org  peserta (participants) of KIT-2023-I",
-            "  peserta.lain@example.org peserta of KIV-2024-I",
+            "  peserta.lain@example.org peserta of KIV-2024-I (finished, with certificates;",
+            f"  klinik1..{len(CLINIC_PARTICIPANTS)}@example.org   also participants of it)",
+            "Certificates: flask --app wsgi lms certificates list KIV-2024-I; try /verify.",
             "Courses: run `flask --app wsgi lms courses sync` before this command to attach them.",
             f"Check-in practice: the meeting '{PRACTICE_TITLE}' of KIT-2023-I is open now;",
             "  log in as panitia@example.org, open Jadwal > Layar presensi, and check in as a",

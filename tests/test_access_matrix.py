@@ -71,6 +71,8 @@ class World:
     assignment_id: int
     submission_id: int
     file_id: int
+    certificate_id: int
+    certificate_code: str
 
 
 #: URL parameter name -> its value in ``World``. A new module whose routes take another
@@ -90,6 +92,9 @@ PARAM_VALUES: dict[str, Callable[[World], Any]] = {
     "number": lambda w: 1,  # the participant's first submitted version
     "submission_id": lambda w: w.submission_id,
     "file_id": lambda w: w.file_id,
+    "certificate_id": lambda w: w.certificate_id,
+    "code": lambda w: w.certificate_code,
+    "kind": lambda w: "completion",  # the default certificate kind (Open Badges class)
 }
 
 # --- outcomes ----------------------------------------------------------------------------
@@ -259,6 +264,17 @@ def world(app, monkeypatch, make_user, make_cohort, make_course, make_meeting, d
         GradingPlan(assignment_id=submission.assignment_id, lead_trainer_id=users[TRAINER].id)
     )
     db.session.commit()
+    # The participant holds a certificate of cohort A (issued by override: no meeting is over).
+    from lms.certificates import operations as certificates
+
+    with app.test_request_context():
+        (certificate,) = certificates.issue(
+            cohort_a,
+            [users[PARTICIPANT].id],
+            actor=users[ORGANIZER],
+            overrides={users[PARTICIPANT].id: "Uji akses"},
+        )
+        db.session.commit()
     membership_id = db.session.scalar(
         db.select(Membership.id).filter_by(cohort_id=cohort_a.id, user_id=users[PARTICIPANT].id)
     )
@@ -276,6 +292,8 @@ def world(app, monkeypatch, make_user, make_cohort, make_course, make_meeting, d
         assignment_id=submission.assignment_id,
         submission_id=submission.id,
         file_id=attachment.id,
+        certificate_id=certificate.id,
+        certificate_code=certificate.code,
     )
 
 

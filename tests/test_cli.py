@@ -110,4 +110,9 @@ def test_demo_classes_follow_the_shipped_courses_with_work_done(app, db, fast_ha
     # peserta1 released; peserta3's two markings too far apart; peserta4 still waiting.
     assert statuses == [("agreed", True), ("flagged", False)]
     titles = db.session.scalars(db.select(Meeting.title)).all()
-    assert "Latihan presensi (demo)" in titles and len(titles) == 4
+    assert "Latihan presensi (demo)" in titles and len(titles) == 6  # 4 in KIT, 2 in KIV
+    from lms.certificates.models import Certificate
+
+    states = sorted(db.session.scalars(db.select(Certificate.state)))
+    # Everyone at both clinic days but one, and one reissued after a name error.
+    assert states == ["issued"] * 5 + ["revoked"]

@@ -6,10 +6,11 @@ from __future__ import annotations
 import secrets
 import string
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 
 from lms import audit
 from lms.accounts.civil_service import rank_label
@@ -37,9 +38,13 @@ class CertificateError(ValueError):
 def plan_for(cohort: Cohort) -> CertificatePlan:
     plan = db.session.scalar(db.select(CertificatePlan).filter_by(cohort_id=cohort.id))
     if plan is None:
-        plan = CertificatePlan(cohort_id=cohort.id)
-        db.session.add(plan)
-        db.session.flush()
+        # Two organizers may create it at the same moment: the loser reads the winner's row.
+        try:
+            with db.session.begin_nested():
+                plan = CertificatePlan(cohort_id=cohort.id)
+                db.session.add(plan)
+        except IntegrityError:
+            plan = db.session.scalar(db.select(CertificatePlan).filter_by(cohort_id=cohort.id))
     return plan
 
 
@@ -60,13 +65,13 @@ def pattern_problem(pattern: str) -> str | None:
     if "seq" not in names:
         return _("Pola nomor harus memuat {seq} (nomor urut), misalnya {seq:03d}.")
     try:
-        format_number(pattern, 1, "KODE", utcnow())
+        format_number(pattern, 1, "KODE", utcnow().date())
     except (ValueError, TypeError):
         return _("Pola nomor tidak valid: format {seq} hanya menerima angka, misalnya {seq:03d}.")
     return None
 
 
-def format_number(pattern: str, seq: int, cohort_code: str, when: datetime) -> str:
+def format_number(pattern: str, seq: int, cohort_code: str, when: date) -> str:
     return pattern.format(
         seq=seq,
         cohort_code=cohort_code,
@@ -195,6 +200,8 @@ def issue(
             )
         )
     seq = _next_seq(cohort.id)
+    # {year} and {month} are the training's (its last day), whenever the certificate is issued.
+    training_date = cohort.end_date or now.date()
     issued: list[Certificate] = []
     for candidate in chosen:
         uid = candidate.user.id
@@ -204,7 +211,7 @@ def issue(
             user_id=uid,
             kind=plan.kind,
             seq=seq,
-            number=format_number(plan.number_pattern, seq, cohort.code, now),
+            number=format_number(plan.number_pattern, seq, cohort.code, training_date),
             code=new_code(),
             qualification=candidate.qualification if plan.kind == "completion" else "",
             jp=candidate.jp,

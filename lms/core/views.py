@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 from sqlalchemy.orm import contains_eager
 
+from lms.certificates.models import Certificate
 from lms.cohorts.models import Cohort, Membership
 from lms.core import bp
 from lms.extensions import db
@@ -56,8 +57,23 @@ def dashboard():
             )
             if c.id not in mine
         ]
+    # Valid certificates of the cohorts the user is still a participant of.
+    certificates = db.session.scalars(
+        db.select(Certificate)
+        .join(
+            Membership,
+            (Membership.cohort_id == Certificate.cohort_id)
+            & (Membership.user_id == Certificate.user_id)
+            & (Membership.role == "participant"),
+        )
+        .where(Certificate.user_id == current_user.id, Certificate.state == "issued")
+        .order_by(Certificate.issued_dt.desc())
+    ).all()
     return render_template(
-        "core/dashboard.html", memberships=memberships, other_cohorts=other_cohorts
+        "core/dashboard.html",
+        memberships=memberships,
+        other_cohorts=other_cohorts,
+        certificates=certificates,
     )
 
 
