@@ -49,6 +49,11 @@ class Config:
             "LMS_VIDEO_HOSTS", "youtube.com youtu.be drive.google.com vimeo.com"
         )
         self.LMS_LOGIN_FAILURES = os.environ.get("LMS_LOGIN_FAILURES", "10 per 15 minutes")
+        #: Unknown certificate codes looked up per client address before 429.
+        self.LMS_VERIFY_MISSES = os.environ.get("LMS_VERIFY_MISSES", "20 per 10 minutes")
+        #: Who issues the certificates in their Open Badges documents.
+        self.LMS_ISSUER_NAME = os.environ.get("LMS_ISSUER_NAME", "Kelas Inovasi")
+        self.LMS_ISSUER_EMAIL = os.environ.get("LMS_ISSUER_EMAIL", "")
         self.RATELIMIT_STORAGE_URI = os.environ.get("LMS_RATELIMIT_STORAGE_URI", "memory://")
         self.RATELIMIT_HEADERS_ENABLED = False
         self.BABEL_DEFAULT_LOCALE = "id"

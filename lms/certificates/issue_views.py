@@ -31,7 +31,7 @@ BASE = "/cohorts/<int:cohort_id>/certificates"
 def _plan() -> CertificatePlan:
     """The cohort's plan, or an unsaved default (GET pages write nothing)."""
     plan = db.session.scalar(db.select(CertificatePlan).filter_by(cohort_id=g.cohort.id))
-    return plan or CertificatePlan(cohort_id=g.cohort.id, layout={})
+    return plan or CertificatePlan.default(g.cohort.id)
 
 
 def _certificate(certificate_id: int) -> Certificate:

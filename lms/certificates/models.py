@@ -62,6 +62,22 @@ class CertificatePlan(Base):
 
     __mapper_args__ = {"version_id_col": lock_version}
 
+    @classmethod
+    def default(cls, cohort_id: int) -> CertificatePlan:
+        """A plan with every default filled in (column defaults only apply on insert)."""
+        return cls(
+            cohort_id=cohort_id,
+            kind="completion",
+            min_attendance=80.0,
+            required_assignments=[],
+            required_courses=[],
+            number_pattern=DEFAULT_PATTERN,
+            title="",
+            body="",
+            sign_place="",
+            layout={},
+        )
+
     def shows(self, name: str) -> bool:
         return bool((self.layout or {}).get(name, True))
 

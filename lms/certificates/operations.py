@@ -41,7 +41,7 @@ def plan_for(cohort: Cohort) -> CertificatePlan:
         # Two organizers may create it at the same moment: the loser reads the winner's row.
         try:
             with db.session.begin_nested():
-                plan = CertificatePlan(cohort_id=cohort.id)
+                plan = CertificatePlan.default(cohort.id)
                 db.session.add(plan)
         except IntegrityError:
             plan = db.session.scalar(db.select(CertificatePlan).filter_by(cohort_id=cohort.id))
