@@ -99,6 +99,9 @@ class LMS:
         app.register_blueprint(self._blueprint(), url_prefix=url_prefix or None)
         app.extensions["lms"] = self
         cli.register(app)
+        from lms import observability
+
+        observability.init_app(app)
 
     def _blueprint(self) -> Blueprint:
         from lms import security

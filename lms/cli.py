@@ -177,6 +177,15 @@ def certificates_list_command(cohort_code: str) -> None:
         click.echo(f"{c.number}\t{c.code}\t{c.snapshot.get('name', '')}\t{c.state}")
 
 
+def _backup_commands() -> None:
+    from lms import backup
+
+    backup.register(lms_cli)
+
+
+_backup_commands()
+
+
 def register(app: Flask) -> None:
     if "lms" not in app.cli.commands:
         app.cli.add_command(lms_cli)
