@@ -1,0 +1,100 @@
+"""The organizer issues, revokes and reissues over HTTP; people download only their own."""
+
+from __future__ import annotations
+
+import pytest
+
+from lms.certificates.models import Certificate
+from tests.helpers import csrf_token
+
+
+def _base(world) -> str:
+    return f"/cohorts/{world.cohort.id}/certificates"
+
+
+def _post(client, url, **data):
+    data["csrf_token"] = csrf_token(client, "/dashboard")
+    return client.post(url, data=data, follow_redirects=True)
+
+
+@pytest.fixture
+def issued(certificate_world, login_as, db):
+    """Certificates for everyone eligible (Ani, Budi and Eka: 80% or more)."""
+    client = login_as(certificate_world.organizer)
+    response = _post(client, _base(certificate_world) + "/issue", scope="eligible")
+    assert "3 sertifikat diterbitkan." in response.get_data(as_text=True)
+    return {c.user_id: c for c in db.session.scalars(db.select(Certificate))}
+
+
+def test_issuing_all_eligible_lists_them_with_numbers(certificate_world, issued, login_as):
+    html = (
+        login_as(certificate_world.organizer).get(_base(certificate_world)).get_data(as_text=True)
+    )
+    for name in ("Ani", "Budi", "Eka"):
+        assert f"{name} Peserta" in html
+    assert "Citra Peserta" not in html
+    assert sum(c.seq for c in issued.values()) == 1 + 2 + 3
+
+
+def test_an_ineligible_choice_needs_a_reason_and_nothing_is_half_issued(
+    certificate_world, login_as, db
+):
+    w = certificate_world
+    client = login_as(w.organizer)
+    url = _base(w) + "/issue"
+    chosen = [str(w.people["Ani"].id), str(w.people["Citra"].id)]
+    html = _post(client, url, scope="selected", user=chosen).get_data(as_text=True)
+    assert "hadir 3 dari 5 pertemuan (60%), minimal 80%" in html
+    assert db.session.scalar(db.select(db.func.count(Certificate.id))) == 0
+    reason = {f"override-{w.people['Citra'].id}": "Dinas luar dengan surat tugas."}
+    _post(client, url, scope="selected", user=chosen, **reason)
+    assert db.session.scalar(db.select(db.func.count(Certificate.id))) == 2
+
+
+def test_participants_download_only_their_own(certificate_world, issued, login_as):
+    w = certificate_world
+    ani = issued[w.people["Ani"].id]
+    url = f"{_base(w)}/{ani.id}.pdf"
+    response = login_as(w.people["Ani"]).get(url)
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.data.startswith(b"%PDF")
+    assert login_as(w.people["Budi"]).get(url).status_code == 403
+    assert login_as(w.outsider).get(url).status_code == 403
+    dashboard = login_as(w.people["Ani"]).get("/dashboard").get_data(as_text=True)
+    assert ani.number in dashboard and url in dashboard
+
+
+def test_revoke_needs_a_reason_then_the_pdf_is_gone_and_the_record_stays(
+    certificate_world, issued, login_as, db
+):
+    w = certificate_world
+    budi = issued[w.people["Budi"].id]
+    client = login_as(w.organizer)
+    html = _post(client, f"{_base(w)}/{budi.id}/revoke", reason=" ").get_data(as_text=True)
+    assert "Tuliskan alasan pencabutan." in html and budi.state == "issued"
+    _post(client, f"{_base(w)}/{budi.id}/revoke", reason="Data pangkat keliru.")
+    assert budi.state == "revoked"
+    assert client.get(f"{_base(w)}/{budi.id}.pdf").status_code == 410
+    html = client.get(_base(w)).get_data(as_text=True)
+    assert "Data pangkat keliru." in html
+
+
+def test_reissue_revokes_and_numbers_anew(certificate_world, issued, login_as, db):
+    w = certificate_world
+    eka = issued[w.people["Eka"].id]
+    html = _post(
+        login_as(w.organizer), f"{_base(w)}/{eka.id}/reissue", reason="Nama salah tulis."
+    ).get_data(as_text=True)
+    new = db.session.scalar(db.select(Certificate).filter_by(user_id=eka.user_id, state="issued"))
+    assert eka.state == "revoked" and new.seq == 4
+    assert f"{eka.number} dicabut dan diganti dengan {new.number}" in html
+
+
+def test_batches_are_for_organizers(certificate_world, issued, login_as):
+    w = certificate_world
+    client = login_as(w.organizer)
+    merged = client.get(f"{_base(w)}/all.pdf")
+    assert merged.status_code == 200 and merged.data.startswith(b"%PDF")
+    bundle = client.get(f"{_base(w)}/all.zip")
+    assert bundle.status_code == 200 and bundle.data.startswith(b"PK")
+    assert login_as(w.people["Ani"]).get(f"{_base(w)}/all.zip").status_code == 403
