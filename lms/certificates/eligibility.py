@@ -15,6 +15,7 @@ A certificate of attendance checks the attendance rule only.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -24,11 +25,11 @@ from flask_babel import gettext as _
 
 from lms.accounts.models import User
 from lms.attendance.reports import cohort_report
-from lms.catalog.models import Course, Lesson, LessonProgress
+from lms.catalog.models import Course, Lesson, LessonProgress, Rubric
 from lms.cohorts.models import Cohort
 from lms.extensions import db
 from lms.grading import scoring
-from lms.grading.models import Grade
+from lms.grading.models import Grade, Review
 from lms.submissions.models import CohortAssignment, Submission, SubmissionVersion
 
 from .models import CertificatePlan
@@ -178,6 +179,7 @@ def evaluate(cohort: Cohort, plan: CertificatePlan, *, now: datetime | None = No
     required = [r for r in required if int(r["assignment_id"]) in assignments]
     ids = list(assignments)
     grades = _released_grades(ids)
+    bands = _bands_by_version(grades.values())
     submitted = _submitted(ids)
     course_ids = list(plan.required_courses or []) if completion else []
     courses = {
@@ -236,7 +238,7 @@ def evaluate(cohort: Cohort, plan: CertificatePlan, *, now: datetime | None = No
                 user=person,
                 rules=rules,
                 jp=row.tally.jp,
-                qualification=_qualification(passed_totals),
+                qualification=_qualification(passed_totals, bands),
                 held=row.tally.held,
                 attended=row.tally.attended,
             )
@@ -244,24 +246,27 @@ def evaluate(cohort: Cohort, plan: CertificatePlan, *, now: datetime | None = No
     return result
 
 
-def _qualification(results: list[tuple[float, Grade]]) -> str:
+def _qualification(results: list[tuple[float, Grade]], bands: dict[int, list[Any]]) -> str:
     """One assignment: its band. Several: the band of their mean total on the first one's
-    rubric bands. None: no qualification is printed."""
+    rubric bands (``bands``: version id -> bands). None: no qualification is printed."""
     if not results:
         return ""
     if len(results) == 1:
         return results[0][1].band or ""
-    bands = _bands_of(results[0][1])
-    return scoring.band_for(bands, scoring.mean_total(t for t, _g in results)) or ""
+    first = bands.get(results[0][1].version_id, [])
+    return scoring.band_for(first, scoring.mean_total(t for t, _g in results)) or ""
 
 
-def _bands_of(grade: Grade) -> list[dict[str, Any]]:
-    from lms.grading.models import Review
-
-    rubric_id = db.session.scalar(
-        db.select(Review.rubric_id).filter_by(version_id=grade.version_id).limit(1)
-    )
-    from lms.catalog.models import Rubric
-
-    rubric = db.session.get(Rubric, rubric_id) if rubric_id else None
-    return list(rubric.bands or []) if rubric else []
+def _bands_by_version(grades: Iterable[Grade]) -> dict[int, list[Any]]:
+    """The rubric bands each graded version was marked with (one query)."""
+    ids = [g.version_id for g in grades]
+    if not ids:
+        return {}
+    return {
+        version_id: list(bands or [])
+        for version_id, bands in db.session.execute(
+            db.select(Review.version_id, Rubric.bands)
+            .join(Rubric, Rubric.id == Review.rubric_id)
+            .where(Review.version_id.in_(ids))
+        )
+    }

@@ -19,7 +19,7 @@ from lms.db import utcnow
 from lms.extensions import db
 
 from .eligibility import Candidate, evaluate
-from .models import Certificate, CertificatePlan
+from .models import LAYOUT_FIELDS, Certificate, CertificatePlan
 
 #: No 0/O, 1/I/L: codes are read aloud and typed from paper.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -46,6 +46,63 @@ def plan_for(cohort: Cohort) -> CertificatePlan:
         except IntegrityError:
             plan = db.session.scalar(db.select(CertificatePlan).filter_by(cohort_id=cohort.id))
     return plan
+
+
+def plan_snapshot(plan: CertificatePlan) -> dict[str, Any]:
+    """The plan as the audit trail records it."""
+    return {
+        "kind": plan.kind,
+        "min_attendance": plan.min_attendance,
+        "required_assignments": list(plan.required_assignments or []),
+        "required_courses": list(plan.required_courses or []),
+        "number_pattern": plan.number_pattern,
+        "title": plan.title,
+        "body": plan.body,
+        "sign_place": plan.sign_place,
+        "sign_date": plan.sign_date.date().isoformat() if plan.sign_date else None,
+        "layout": {name: plan.shows(name) for name in LAYOUT_FIELDS},
+        "logo_key": plan.logo_key,
+        "signature_key": plan.signature_key,
+    }
+
+
+#: What ``update_plan`` may change.
+PLAN_FIELDS = (
+    "kind",
+    "min_attendance",
+    "required_assignments",
+    "required_courses",
+    "number_pattern",
+    "title",
+    "body",
+    "sign_place",
+    "sign_date",
+    "layout",
+    "logo_key",
+    "signature_key",
+)
+
+
+def update_plan(plan: CertificatePlan, values: dict[str, Any], *, actor: Any) -> None:
+    """Set the plan's rules, numbering and layout; audited with what changed."""
+    before = plan_snapshot(plan)
+    for name, value in values.items():
+        if name not in PLAN_FIELDS:
+            raise ValueError(f"not a plan field: {name}")
+        setattr(plan, name, value)
+    after = plan_snapshot(plan)
+    changed = [key for key in after if after[key] != before[key]]
+    if not changed:
+        return
+    db.session.flush()
+    audit.record(
+        "certificate.plan",
+        plan,
+        actor=actor,
+        before={key: before[key] for key in changed},
+        after={key: after[key] for key in changed},
+        cohort_id=plan.cohort_id,
+    )
 
 
 def pattern_problem(pattern: str) -> str | None:
