@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app wsgi
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432
 export LMS_DEFAULT_TIMEZONE ?= Asia/Makassar
 
-.PHONY: run test test-sqlite test-postgres lint format chromium bench messages clean
+.PHONY: run serve test test-sqlite test-postgres lint format chromium bench messages clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,16 @@ run: $(VENV)/.installed instance/secret_key
 	$(FLASK) lms demo
 	@echo "Kelas Inovasi: http://127.0.0.1:$(PORT)"
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+# Production: migrate, then gunicorn with gunicorn.conf.py (README "Production"). The
+# settings come from LMS_* variables; the Makefile's demo time zone is not passed on.
+serve: $(VENV)/.installed
+	@if [ -z "$$LMS_SECRET_KEY" ] && [ ! -s "$${LMS_INSTANCE_PATH:-instance}/secret_key" ]; then \
+	  echo "Refusing to serve without a secret key: set LMS_SECRET_KEY (or write instance/secret_key)."; \
+	  exit 1; \
+	fi
+	$(if $(filter file,$(origin LMS_DEFAULT_TIMEZONE)),env -u LMS_DEFAULT_TIMEZONE) $(FLASK) lms init
+	exec $(if $(filter file,$(origin LMS_DEFAULT_TIMEZONE)),env -u LMS_DEFAULT_TIMEZONE) $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
@@ -65,6 +75,7 @@ test-postgres: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/grading.py
+	$(BIN)/python bench/certificates.py
 
 # Extract strings into the catalogs and compile them (after changing UI text).
 messages: $(VENV)/.installed

@@ -114,14 +114,14 @@ class LMS:
         from lms.attendance import views as _attendance_views  # noqa: F401
         from lms.catalog import bp as catalog_bp
         from lms.catalog import views as _catalog_views  # noqa: F401
-        from lms.cohorts import bp as cohorts_bp
-        from lms.cohorts import views as _cohorts_views  # noqa: F401
-        from lms.core import bp as core_bp
-        from lms.core import views as core_views
         from lms.certificates import bp as certificates_bp
         from lms.certificates import issue_views as _issue_views  # noqa: F401
         from lms.certificates import settings_views as _certificate_settings_views  # noqa: F401
         from lms.certificates import verify_views as _verify_views  # noqa: F401
+        from lms.cohorts import bp as cohorts_bp
+        from lms.cohorts import views as _cohorts_views  # noqa: F401
+        from lms.core import bp as core_bp
+        from lms.core import views as core_views
         from lms.extensions import csrf
         from lms.grading import allocation_views as _allocation_views  # noqa: F401
         from lms.grading import bp as grading_bp
@@ -204,4 +204,11 @@ def create_app(config: Any = None) -> Flask:
     from lms.core.views import register_app_error_handlers
 
     register_app_error_handlers(app)
+    proxies = int(app.config.get("LMS_PROXY_COUNT") or 0)
+    if proxies:
+        # Behind a reverse proxy: the client's address (rate limits, logs) and scheme (verify
+        # URLs in QR codes) come from the X-Forwarded-* headers the proxies set.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     return app

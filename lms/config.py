@@ -56,6 +56,10 @@ class Config:
         self.LMS_ISSUER_EMAIL = os.environ.get("LMS_ISSUER_EMAIL", "")
         self.RATELIMIT_STORAGE_URI = os.environ.get("LMS_RATELIMIT_STORAGE_URI", "memory://")
         self.RATELIMIT_HEADERS_ENABLED = False
+        # A Redis outage falls back to per-process limits instead of failing every login.
+        self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+        #: Reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
+        self.LMS_PROXY_COUNT = int(os.environ.get("LMS_PROXY_COUNT", "0") or 0)
         self.BABEL_DEFAULT_LOCALE = "id"
         self.BABEL_DEFAULT_TIMEZONE = "UTC"
         self.WTF_CSRF_TIME_LIMIT = None  # the session lifetime bounds the token

@@ -126,10 +126,28 @@ def _csrf_error(_e=None):
     )
 
 
-def _server_error(_e=None):
-    return _error_page(
-        500, _("Terjadi kesalahan"), _("Maaf, terjadi kesalahan di server. Silakan coba lagi.")
-    )
+def _server_error(e=None):
+    """The 500 page, with the request id a participant can report (the traceback is in the
+    log under that id, see lms/observability.py)."""
+    from lms import observability
+
+    original = getattr(e, "original_exception", None)
+    if observability.is_database_unavailable(original):
+        # Raised where only the 500 handler sees it (e.g. inside another error handler).
+        return observability.database_unavailable_response(original)
+    rid = observability.request_id()
+    try:
+        title = _("Terjadi kesalahan")
+        message = _("Maaf, terjadi kesalahan di server. Silakan coba lagi.")
+        html = render_template(
+            "core/error.html", code=500, title=title, message=message, request_id=rid
+        )
+    except Exception:  # the page itself failed (database, template): a plain one
+        current_app.logger.exception("the error page failed to render request_id=%s", rid)
+        html = observability.plain_error_page(
+            "Terjadi kesalahan", "Maaf, terjadi kesalahan di server. Silakan coba lagi.", rid
+        )
+    return html, 500
 
 
 def register_error_handlers(target) -> None:
