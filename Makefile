@@ -73,9 +73,7 @@ test-postgres: $(VENV)/.installed
 	exit $$status
 
 bench: $(VENV)/.installed
-	$(BIN)/python bench/run.py
-	$(BIN)/python bench/grading.py
-	$(BIN)/python bench/certificates.py
+	$(BIN)/python bench/report.py --write-results
 
 # Extract strings into the catalogs and compile them (after changing UI text).
 messages: $(VENV)/.installed

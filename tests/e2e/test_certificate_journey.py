@@ -15,6 +15,8 @@ except ImportError:  # the conftest fixture explains; under CI=true it fails ins
         raise
     pytest.skip("e2e tests need the playwright package", allow_module_level=True)
 
+from tests.e2e.test_journeys import fits_width
+
 if TYPE_CHECKING:
     from pathlib import Path
 
@@ -32,11 +34,6 @@ def _codes(live_server: LiveServer) -> dict[str, str]:
         return {c.state: c.code for c in db.session.scalars(db.select(Certificate))}
 
 
-def _fits(page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 360, f"{page.url} scrolls sideways at 360 px (scrollWidth {width})"
-
-
 def test_a_typed_code_is_verified_on_a_phone_without_login(
     browse: Browsing, live_server: LiveServer, screenshot_dir: Path
 ) -> None:
@@ -49,13 +46,13 @@ def test_a_typed_code_is_verified_on_a_phone_without_login(
     expect(page).to_have_url(re.compile(rf"/verify/{codes['issued']}$"))
     expect(page.get_by_text("SAH", exact=True)).to_be_visible()
     expect(page.get_by_text("Klinik Video Inovasi 2024").first).to_be_visible()
-    _fits(page)
+    fits_width(page)
     page.screenshot(path=screenshot_dir / "verify-360.png", full_page=True)
 
     page.goto(f"/verify/{codes['revoked']}")
     expect(page.get_by_text("DICABUT", exact=True)).to_be_visible()
     expect(page.get_by_text("Gelar peserta salah tulis").first).to_be_visible()
-    _fits(page)
+    fits_width(page)
 
     browse.allow_console_error(r"/verify/ABCDEFGHJKMN: .*404")  # the not-found page itself
     response = page.goto("/verify/ABCDEFGHJKMN")

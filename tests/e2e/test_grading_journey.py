@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING
 import pytest
 
 try:
-    from playwright.sync_api import Page, expect
+    from playwright.sync_api import expect
 except ImportError:  # the conftest fixture explains; under CI=true it fails instead
     if os.environ.get("CI", "").strip().lower() == "true":
         raise
     pytest.skip("e2e tests need the playwright package", allow_module_level=True)
 
-from tests.e2e.test_journeys import login, logout
+from tests.e2e.test_journeys import fits_width, login, logout
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -46,11 +46,6 @@ def _submission_id(live_server: LiveServer, email: str) -> int:
             .join(User, User.id == Submission.user_id)
             .where(User.email == email)
         )
-
-
-def _fits(page: Page, width: int) -> None:
-    scroll = page.evaluate("document.documentElement.scrollWidth")
-    assert scroll <= width, f"{page.url} scrolls sideways at {width} px (scrollWidth {scroll})"
 
 
 def test_live_total_equals_server_total_and_feedback_reaches_the_participant(
@@ -90,7 +85,7 @@ def test_live_total_equals_server_total_and_feedback_reaches_the_participant(
     page.screenshot(path=screenshot_dir / "grading-1280.png", full_page=True)
     page.set_viewport_size({"width": 360, "height": 740})
     page.reload()
-    _fits(page, 360)
+    fits_width(page)
     page.screenshot(path=screenshot_dir / "grading-360.png", full_page=True)
     logout(page)
 
@@ -112,5 +107,5 @@ def test_live_total_equals_server_total_and_feedback_reaches_the_participant(
     expect(page.locator("[data-total]").first).to_have_text("66,3")
     expect(page.get_by_text("Perjelas ukuran manfaat.")).to_be_visible()
     expect(page.get_by_text("Unsur baru sudah dibandingkan.")).to_be_visible()
-    _fits(page, 360)
+    fits_width(page)
     page.screenshot(path=screenshot_dir / "feedback-360.png", full_page=True)

@@ -38,6 +38,14 @@ def login(page: Page, identifier: str, password: str = PASSWORD) -> None:
     expect(page.get_by_role("heading", name="Kelas saya")).to_be_visible()
 
 
+def fits_width(page: Page, width: int = 360) -> None:
+    """The page does not scroll sideways at ``width`` (measured once it has its stylesheet:
+    after a click the new page may still be loading)."""
+    page.wait_for_load_state("load")
+    scroll = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll <= width, f"{page.url} scrolls sideways at {width} px (scrollWidth {scroll})"
+
+
 def logout(page: Page) -> None:
     page.get_by_role("button", name="Keluar", exact=True).click()
     expect(page).to_have_url(re.compile(r"/login"))
@@ -100,7 +108,9 @@ def test_participant_of_other_cohort_sees_only_that_cohort(browse: Browsing) -> 
     expect(card).to_have_count(1)
     expect(card).to_contain_text("Peserta")
     expect(page.get_by_text(KIT)).to_have_count(0)
-    expect(page.locator(".cards > li")).to_have_count(1)
+    expect(page.locator("[aria-labelledby=my-cohorts] .cards > li")).to_have_count(1)
+    # The finished clinic certified them: their certificate is on the dashboard.
+    expect(page.locator("[aria-labelledby=my-certificates] .cards > li")).to_have_count(1)
 
 
 def test_trainer_sees_both_cohorts_and_reads_members(

@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING
 import pytest
 
 try:
-    from playwright.sync_api import Page, expect
+    from playwright.sync_api import expect
 except ImportError:  # the conftest fixture explains; under CI=true it fails instead
     if os.environ.get("CI", "").strip().lower() == "true":
         raise
     pytest.skip("e2e tests need the playwright package", allow_module_level=True)
 
 from lms.submissions.fields import word_count
-from tests.e2e.test_journeys import login
+from tests.e2e.test_journeys import fits_width, login
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -36,11 +36,6 @@ def words(n_sentences: int) -> str:
     return "\n\n".join([SENTENCE] * n_sentences)
 
 
-def fits_phone(page: Page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 360, f"{page.url} scrolls sideways at 360 px (scrollWidth {width})"
-
-
 def test_participant_writes_saves_and_submits_a_proposal_on_a_phone(
     browse: Browsing, live_server: LiveServer, screenshot_dir: Path
 ) -> None:
@@ -54,7 +49,7 @@ def test_participant_writes_saves_and_submits_a_proposal_on_a_phone(
     )
     expect(card).to_contain_text("Belum mulai")
     expect(card).to_contain_text("Tanpa batas waktu")  # the organizer set no dates
-    fits_phone(page)
+    fits_width(page)
     card.get_by_role("link", name=PROPOSAL, exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(PROPOSAL)
 
@@ -86,7 +81,7 @@ def test_participant_writes_saves_and_submits_a_proposal_on_a_phone(
     page.get_by_label("Manfaat (wajib)", exact=True).fill("Warga tidak perlu datang dua kali.")
     page.get_by_label("Hasil yang diharapkan (wajib)", exact=True).fill("90% surat selesai 1 hari.")
     page.get_by_label("Anggaran (wajib)", exact=True).fill("Tanpa biaya tambahan.")
-    fits_phone(page)
+    fits_width(page)
     page.screenshot(path=screenshot_dir / "proposal-360.png", full_page=True)
 
     page.get_by_role("button", name="Simpan draf", exact=True).click()
@@ -111,7 +106,7 @@ def test_participant_writes_saves_and_submits_a_proposal_on_a_phone(
     # The receipt page (or, without it, the work page with a flash) names version 1.
     expect(page).to_have_url(re.compile(r"/assignments/\d+(/versions/1)?$"))
     expect(page.get_by_text(re.compile(r"Versi 1\b")).first).to_be_visible()
-    fits_phone(page)
+    fits_width(page)
 
     page.goto(f"/cohorts/{live_server.cohort_ids['KIT-2023-I']}/assignments")
     card = page.get_by_role("listitem").filter(
