@@ -39,7 +39,8 @@ def normalize(code: str) -> str:
 def matches(secret: str, code: str, when: datetime | None = None) -> bool:
     """The code of this step or of the previous one (it may have just changed)."""
     code = normalize(code)
-    if len(code) != LENGTH:
+    # compare_digest refuses non-ASCII text (TypeError): such a code can never match anyway.
+    if len(code) != LENGTH or not code.isascii():
         return False
     step = time_step(when)
     return any(hmac.compare_digest(code_for(secret, s), code) for s in (step, step - 1))
