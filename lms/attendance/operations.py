@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 
 from lms import audit
 from lms.accounts.models import User
@@ -137,17 +138,68 @@ class CheckIn:
     created: bool
 
 
-def check_in(meeting: Meeting, user: User, *, when: datetime | None = None) -> CheckIn:
-    """Record a participant's own check-in at ``when`` (now). Idempotent."""
-    when = when or utcnow()
-    tz = meeting.cohort.timezone
-    if not is_participant(meeting, user):
-        raise AttendanceError(_("Anda bukan peserta kelas pertemuan ini."))
-    existing = db.session.scalar(
-        db.select(AttendanceRecord).filter_by(meeting_id=meeting.id, user_id=user.id)
+# The check-in's statements are built once per process with bound parameters: a request then
+# only executes them, so the write lock is held for less time (see check_in).
+_CHECKIN_COLUMNS = (
+    "meeting_id",
+    "user_id",
+    "status",
+    "checked_in_dt",
+    "source",
+    "note",
+    "updated_dt",
+    "version",
+)
+
+
+@functools.cache
+def _checkin_statements(dialect: str) -> tuple[Any, Any]:
+    """(the participant's membership with any existing row of :meeting_id, an INSERT of the
+    row that does nothing when one exists for the same meeting and person)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    found = (
+        db.select(Membership.id, AttendanceRecord)
+        .select_from(Membership)
+        .outerjoin(
+            AttendanceRecord,
+            (AttendanceRecord.meeting_id == sa.bindparam("meeting_id"))
+            & (AttendanceRecord.user_id == Membership.user_id),
+        )
+        .where(
+            Membership.cohort_id == sa.bindparam("cohort_id"),
+            Membership.user_id == sa.bindparam("user_id"),
+            Membership.role == "participant",
+        )
     )
+    add = (
+        insert(AttendanceRecord)
+        .values({name: sa.bindparam(name) for name in _CHECKIN_COLUMNS})
+        .on_conflict_do_nothing(index_elements=["meeting_id", "user_id"])
+        .returning(AttendanceRecord)
+    )
+    return found, add
+
+
+def check_in(meeting: Meeting, user: User, *, when: datetime | None = None) -> CheckIn:
+    """Record a participant's own check-in at ``when`` (now). Idempotent.
+
+    On SQLite the request holds the write lock from its first query to its commit, while a
+    whole room checks in at once; so this runs two statements: one read (membership and any
+    existing row together) and one INSERT ... ON CONFLICT DO NOTHING, then the audit row. Load
+    ``meeting`` with its cohort (``joinedload(Meeting.cohort)``) to save one more."""
+    when = when or utcnow()
+    found_statement, insert_statement = _checkin_statements(db.session.get_bind().dialect.name)
+    params = {"meeting_id": meeting.id, "cohort_id": meeting.cohort_id, "user_id": user.id}
+    found = db.session.execute(found_statement, params).first()
+    if found is None:
+        raise AttendanceError(_("Anda bukan peserta kelas pertemuan ini."))
+    existing = found[1]
     if existing is not None and existing.source == "checkin":
         return CheckIn(existing, False)
+    tz = meeting.cohort.timezone
     if when < meeting.opens_dt:
         raise AttendanceError(
             _(
@@ -166,18 +218,19 @@ def check_in(meeting: Meeting, user: User, *, when: datetime | None = None) -> C
         # An organizer marked this person already; their own check-in does not overwrite it.
         return CheckIn(existing, False)
     status = "present" if when <= meeting.late_dt else "late"
-    record = AttendanceRecord(
-        meeting_id=meeting.id,
-        user_id=user.id,
-        status=status,
-        checked_in_dt=when,
-        source="checkin",
-    )
-    try:
-        with db.session.begin_nested():
-            db.session.add(record)
-    except IntegrityError:
-        # The same person, twice at once: the other request won.
+    values = {
+        "meeting_id": meeting.id,
+        "user_id": user.id,
+        "status": status,
+        "checked_in_dt": when,
+        "source": "checkin",
+        "note": "",
+        "updated_dt": utcnow(),
+        "version": 1,
+    }
+    record = db.session.scalars(insert_statement, values).first()
+    if record is None:
+        # The same person, twice at once (PostgreSQL; SQLite writers queue): the other won.
         record = db.session.scalar(
             db.select(AttendanceRecord).filter_by(meeting_id=meeting.id, user_id=user.id)
         )

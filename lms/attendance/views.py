@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import io
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
+from typing import Any
 
 import segno
+import sqlalchemy as sa
 from flask import (
     Response,
     abort,
@@ -19,7 +25,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from lms.accounts.models import User
 from lms.attendance import bp, codes, operations
@@ -267,24 +273,71 @@ def _record_message(result: operations.CheckIn) -> str:
     )
 
 
+@functools.cache
+def _meeting_statement() -> Any:
+    """The meeting :id with its cohort (the check-in needs its time zone): one query, not two;
+    built once per process."""
+    return (
+        db.select(Meeting)
+        .options(joinedload(Meeting.cohort))
+        .where(Meeting.id == sa.bindparam("id"))
+    )
+
+
 def _meeting_for_token(token: str, when: datetime) -> Meeting | None:
     meeting_id, _sep, code = token.partition("-")
     if not meeting_id.isdigit():
         return None
-    meeting = db.session.get(Meeting, int(meeting_id))
+    meeting = db.session.scalars(_meeting_statement(), {"id": int(meeting_id)}).first()
     if meeting is None or not codes.matches(meeting.secret, code, when):
         return None
     return meeting
 
 
-def _do_check_in(meeting: Meeting, when: datetime):
+#: SQLite lets one connection write at a time, and a waiting one polls with growing sleeps
+#: (up to 100 ms each), so when a room checks in at once some scans lose the race again and
+#: again. The check-ins of one process queue here instead and take turns at once; SQLite
+#: still arbitrates between processes. See :func:`_one_writer`.
+_SQLITE_CHECKIN_TURN = threading.Lock()
+
+
+@contextmanager
+def _one_writer() -> Iterator[None]:
+    """Take this process's check-in turn (SQLite only) before the request's first query, so
+    that the turn is always taken before the database's write lock, never while holding it;
+    when a transaction is open already, go straight on (the database decides)."""
+    if db.session().in_transaction() or db.engine.dialect.name != "sqlite":
+        yield
+        return
+    with _SQLITE_CHECKIN_TURN:
+        yield
+
+
+def _check_in_now(meeting: Meeting, when: datetime) -> tuple[str, bool, int]:
+    """Check in and end the transaction: (message, ok, HTTP status).
+
+    These requests write on GET, so on SQLite every transaction they open takes the write lock
+    (lms.db): the lock is held from the request's first query to this commit. So nothing is
+    read after the commit: the objects keep what they hold instead of being expired and read
+    again (which would take the lock a second time, until the end of the request); the page
+    shows what was just written."""
     try:
         result = operations.check_in(meeting, current_user, when=when)
     except operations.AttendanceError as exc:
         db.session.rollback()
-        return _result(str(exc), ok=False, meeting=meeting, status=400)
-    db.session.commit()
-    return _result(_record_message(result), ok=True, meeting=meeting)
+        return str(exc), False, 400
+    session = db.session()
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
+    return _record_message(result), True, 200
+
+
+def _do_check_in(meeting: Meeting, when: datetime):
+    message, ok, status = _check_in_now(meeting, when)
+    return _result(message, ok=ok, meeting=meeting, status=status)
 
 
 def _wrong_code() -> str:
@@ -297,14 +350,18 @@ def _wrong_code() -> str:
 def checkin_token(token: str):
     """What the QR code opens. Anonymous visitors log in first; the scan stays pending."""
     now = utcnow()
-    meeting = _meeting_for_token(token, now)
+    with _one_writer():
+        meeting = _meeting_for_token(token, now)
+        anonymous = meeting is not None and not current_user.is_authenticated
+        if meeting is not None and not anonymous:
+            message, ok, status = _check_in_now(meeting, now)
     if meeting is None:
         return _result(_wrong_code(), ok=False, status=400)
-    if not current_user.is_authenticated:
+    if anonymous:
         session["lms_pending_checkin"] = {"meeting_id": meeting.id, "scanned": now.isoformat()}
         flash(_("Masuk dulu; presensi Anda akan dicatat setelahnya."), "info")
         return redirect(url_for("lms.accounts.login", next=url_for("lms.attendance.pending")))
-    return _do_check_in(meeting, now)
+    return _result(message, ok=ok, meeting=meeting, status=status)
 
 
 @bp.get("/checkin/pending")

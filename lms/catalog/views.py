@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import functools
 import io
 from pathlib import Path
+from typing import Any, NamedTuple
 
+import sqlalchemy as sa
 from flask import (
     Response,
     abort,
@@ -39,13 +42,51 @@ def _locale() -> str:
     return str(get_locale() or "id")
 
 
-def _lesson_outline(course: Course) -> list[tuple[int, str, str]]:
-    """(id, slug, title) of the course's lessons in order, without their bodies."""
-    return db.session.execute(
-        db.select(Lesson.id, Lesson.slug, Lesson.title)
-        .filter_by(course_id=course.id, archived=False)
-        .order_by(Lesson.position)
-    ).all()
+class OutlineRow(NamedTuple):
+    id: int
+    slug: str
+    title: str
+
+
+#: Course id -> (the course's sync stamp, its outline): lessons change only when the course is
+#: synced, which sets a new ``synced_dt`` (or archives it), so a stamp that still matches the
+#: row read in this request means the outline is current, in every worker.
+_OUTLINES: dict[int, tuple[tuple, list[OutlineRow]]] = {}
+
+
+def _lesson_outline(course: Course) -> list[OutlineRow]:
+    """(id, slug, title) of the course's lessons in order, without their bodies; read once
+    per process and sync of the course (no query while it is unchanged)."""
+    stamp = (course.synced_dt, course.archived, course.content_hash)
+    cached = _OUTLINES.get(course.id)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    outline = [
+        OutlineRow(*row)
+        for row in db.session.execute(
+            db.select(Lesson.id, Lesson.slug, Lesson.title)
+            .filter_by(course_id=course.id, archived=False)
+            .order_by(Lesson.position)
+        )
+    ]
+    _OUTLINES[course.id] = (stamp, outline)
+    return outline
+
+
+@functools.cache
+def _lesson_statement() -> Any:
+    """One lesson with whether :user_id finished it; built once per process."""
+    done = (
+        sa.select(LessonProgress.id)
+        .where(
+            LessonProgress.lesson_id == Lesson.id,
+            LessonProgress.user_id == sa.bindparam("user_id"),
+        )
+        .exists()
+    )
+    return sa.select(
+        Lesson.id, Lesson.slug, Lesson.title, Lesson.body_html, done.label("done")
+    ).where(Lesson.id == sa.bindparam("lesson_id"))
 
 
 def _done_ids(user: User, lesson_ids: list[int]) -> set[int]:
@@ -87,8 +128,12 @@ def lesson(course_slug: str, lesson_slug: str):
     index = next((i for i, row in enumerate(outline) if row.slug == lesson_slug), None)
     if index is None:
         abort(404)
-    current = db.session.get(Lesson, outline[index].id)
-    done = _done_ids(current_user, [row.id for row in outline])
+    # The body and whether the reader finished it, in one query (the outline is cached).
+    current = db.session.execute(
+        _lesson_statement(), {"lesson_id": outline[index].id, "user_id": current_user.id}
+    ).first()
+    if current is None:  # synced away since the outline was read
+        abort(404)
     return render_template(
         "catalog/lesson.html",
         course=course,
@@ -97,8 +142,7 @@ def lesson(course_slug: str, lesson_slug: str):
         position=index + 1,
         previous=outline[index - 1] if index > 0 else None,
         following=outline[index + 1] if index + 1 < len(outline) else None,
-        done=done,
-        form=ConfirmForm(),
+        done=current.done,
         locale=_locale(),
     )
 

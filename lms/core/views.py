@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from flask import current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -37,28 +39,23 @@ def index():
     return redirect(url_for("lms.accounts.login"))
 
 
-@bp.get("/dashboard")
-@login_required
-def dashboard():
-    memberships = db.session.scalars(
+@functools.cache
+def _dashboard_statements() -> tuple:
+    """(memberships, certificates, all cohorts): built once per process with a bound
+    :user_id, so that a request only executes them (building and keying a statement costs
+    about as much as running one of these)."""
+    import sqlalchemy as sa
+
+    newest_first = (Cohort.start_date.desc(), Cohort.id.desc())
+    memberships = (
         db.select(Membership)
-        .filter_by(user_id=current_user.id)
         .join(Membership.cohort)
         .options(contains_eager(Membership.cohort))
-        .order_by(Cohort.start_date.desc(), Cohort.id.desc())
-    ).all()
-    other_cohorts: list[Cohort] = []
-    if current_user.is_admin:
-        mine = {m.cohort_id for m in memberships}
-        other_cohorts = [
-            c
-            for c in db.session.scalars(
-                db.select(Cohort).order_by(Cohort.start_date.desc(), Cohort.id.desc())
-            )
-            if c.id not in mine
-        ]
+        .where(Membership.user_id == sa.bindparam("user_id"))
+        .order_by(*newest_first)
+    )
     # Valid certificates of the cohorts the user is still a participant of.
-    certificates = db.session.scalars(
+    certificates = (
         db.select(Certificate)
         .join(
             Membership,
@@ -66,9 +63,27 @@ def dashboard():
             & (Membership.user_id == Certificate.user_id)
             & (Membership.role == "participant"),
         )
-        .where(Certificate.user_id == current_user.id, Certificate.state == "issued")
+        .where(Certificate.user_id == sa.bindparam("user_id"), Certificate.state == "issued")
         .order_by(Certificate.issued_dt.desc())
-    ).all()
+    )
+    return memberships, certificates, db.select(Cohort).order_by(*newest_first)
+
+
+@bp.get("/dashboard")
+@login_required
+def dashboard():
+    by_membership, by_certificate, every_cohort = _dashboard_statements()
+    me = {"user_id": current_user.id}
+    memberships = db.session.scalars(by_membership, me).all()
+    other_cohorts: list[Cohort] = []
+    if current_user.is_admin:
+        mine = {m.cohort_id for m in memberships}
+        other_cohorts = [c for c in db.session.scalars(every_cohort) if c.id not in mine]
+    # Certificates go to participants only: nobody else needs the query. Their cohorts are
+    # already loaded with the memberships (``c.cohort`` in the page costs no query).
+    certificates: list[Certificate] = []
+    if any(m.role == "participant" for m in memberships):
+        certificates = db.session.scalars(by_certificate, me).all()
     return render_template(
         "core/dashboard.html",
         memberships=memberships,

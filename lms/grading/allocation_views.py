@@ -11,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
@@ -25,10 +25,11 @@ from lms.accounts.forms import ConfirmForm
 from lms.accounts.models import User
 from lms.cohorts.models import Cohort, Membership
 from lms.extensions import db
-from lms.grading import allocating, bp
+from lms.grading import allocating, bp, paging
 from lms.grading import queue as grading_queue
 from lms.grading.allocating import AllocationError
 from lms.grading.exports import CSV_MIMETYPE, safe_text
+from lms.grading.report_views import score_formatter, submission_url
 from lms.grading.status import status_labels
 from lms.security import cohort_role
 from lms.submissions.anonymity import hides_identity, participant_code
@@ -327,11 +328,19 @@ def _filters() -> tuple[CohortAssignment | None, str | None]:
     return assignment, bucket if bucket in grading_queue.BUCKETS else None
 
 
-def _identity() -> Callable[[grading_queue.QueueRow], tuple[str, str, bool]]:
+def _hides(assignment: CohortAssignment) -> bool:
+    """Whether the viewer sees codes instead of names on ``assignment`` (blind marking)."""
+    return hides_identity(assignment, current_user, g.membership)
+
+
+def _identity(
+    assignments: list[CohortAssignment],
+) -> Callable[[grading_queue.QueueRow], tuple[str, str, bool]]:
     """A row's participant as the viewer may see them: (name or code, office, hidden)."""
+    hidden = {a.id for a in assignments if _hides(a)}  # decided once, not once per row
 
     def shown(row: grading_queue.QueueRow) -> tuple[str, str, bool]:
-        if hides_identity(row.assignment, current_user, g.membership):
+        if row.assignment.id in hidden:
             return participant_code(row.assignment.id, row.participant.id), "", True
         return row.participant.full_name, row.participant.office, False
 
@@ -339,17 +348,32 @@ def _identity() -> Callable[[grading_queue.QueueRow], tuple[str, str, bool]]:
 
 
 def _load_queue():
+    """The whole queue (the CSV export)."""
     trainer = _whose_queue()
     assignment, bucket = _filters()
-    listing = grading_queue.trainer_queue(g.cohort, trainer, assignment.id if assignment else None)
+    listing = grading_queue.trainer_queue(
+        g.cohort, trainer, assignment.id if assignment else None, hides=_hides
+    )
     return trainer, assignment, bucket, listing
 
 
 @bp.get("/cohorts/<int:cohort_id>/grading/queue")
 @cohort_role(*STAFF)
 def queue(cohort_id: int):
+    """One page (``?page=``, paging.PER_PAGE rows) of a trainer's queue; the counts per
+    bucket are over every page."""
     cohort: Cohort = g.cohort
-    trainer, assignment, bucket, listing = _load_queue()
+    trainer = _whose_queue()
+    assignment, bucket = _filters()
+    listing = grading_queue.trainer_queue_page(
+        cohort,
+        trainer,
+        assignment.id if assignment else None,
+        bucket,
+        paging.requested(request.args.get("page")),
+        paging.PER_PAGE,
+        hides=_hides,
+    )
     trainers = allocating.cohort_trainers(cohort.id) if _leads() else []
     own = trainer.id == current_user.id
     args: dict[str, int] = {"cohort_id": cohort.id}
@@ -368,14 +392,21 @@ def queue(cohort_id: int):
         assignment=assignment,
         bucket=bucket,
         listing=listing,
-        rows=listing.only(bucket),
+        rows=listing.rows,
+        page=listing.page,
+        # The filters kept by the page links.
+        page_args={**args, "bucket": bucket},
         buckets=grading_queue.BUCKETS,
         bucket_labels=grading_queue.bucket_labels(),
         grade_labels=status_labels(),
-        shown=_identity(),
+        shown=_identity(listing.assignments),
         code=participant_code,
         args=args,
-        mark_endpoint=MARK_ENDPOINT,
+        mark_url=submission_url(MARK_ENDPOINT, cohort_id=cohort.id),
+        # Looked up once for the whole table, not once per row.
+        version_label=_("Versi %(n)d"),
+        locale=str(get_locale() or "id"),
+        score=score_formatter(),
     )
 
 
@@ -393,7 +424,7 @@ def queue_csv(cohort_id: int):
     trainer, _assignment, bucket, listing = _load_queue()
     separator = ";" if request.args.get("sep") == "semicolon" else ","
     labels = grading_queue.bucket_labels()
-    shown = _identity()
+    shown = _identity(listing.assignments)
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=separator, lineterminator="\r\n")
     writer.writerow(

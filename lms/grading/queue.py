@@ -3,10 +3,15 @@ runs a fixed number of queries, whatever the number of participants."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+from typing import Any
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import aliased, contains_eager, joinedload, load_only
+from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from lms.accounts.models import User
 from lms.catalog.models import AssignmentSpec, CohortCourse
@@ -14,7 +19,9 @@ from lms.cohorts.models import Cohort, Membership
 from lms.extensions import db
 from lms.grading.allocating import cohort_trainers, started_pairs
 from lms.grading.models import Allocation, Grade, Review
+from lms.grading.paging import Page
 from lms.submissions import queries
+from lms.submissions.anonymity import participant_code
 from lms.submissions.models import CohortAssignment, Submission, SubmissionVersion
 
 #: Where a piece of allocated work stands for its marker, in the order of the work.
@@ -30,75 +37,75 @@ def bucket_labels() -> dict[str, str]:
     }
 
 
-def bucket_of(latest: SubmissionVersion | None, review: Review | None) -> str:
-    """``latest``: the newest submitted version; ``review``: the marker's own marking of it."""
-    if latest is None:
-        return "waiting"
-    if review is None or review.state == "superseded":
-        return "to_grade"
-    return "done" if review.state == "done" else "in_progress"
-
-
 def cohort_assignments(cohort: Cohort) -> list[CohortAssignment]:
     """The cohort's assignments with their specs, in course order then title (one query)."""
-    return list(
-        db.session.scalars(
-            db.select(CohortAssignment)
-            .join(AssignmentSpec, AssignmentSpec.id == CohortAssignment.spec_id)
-            .outerjoin(
-                CohortCourse,
-                (CohortCourse.course_id == AssignmentSpec.course_id)
-                & (CohortCourse.cohort_id == CohortAssignment.cohort_id),
-            )
-            .where(CohortAssignment.cohort_id == cohort.id)
-            .options(contains_eager(CohortAssignment.spec))
-            .order_by(CohortCourse.position, AssignmentSpec.title, CohortAssignment.id)
+    return list(db.session.scalars(_assignments_statement(), {"cohort_id": cohort.id}))
+
+
+@cache
+def _assignments_statement() -> Any:
+    return (
+        db.select(CohortAssignment)
+        .join(AssignmentSpec, AssignmentSpec.id == CohortAssignment.spec_id)
+        .outerjoin(
+            CohortCourse,
+            (CohortCourse.course_id == AssignmentSpec.course_id)
+            & (CohortCourse.cohort_id == CohortAssignment.cohort_id),
         )
+        .where(CohortAssignment.cohort_id == sa.bindparam("cohort_id"))
+        .options(contains_eager(CohortAssignment.spec))
+        .order_by(*_ASSIGNMENT_ORDER)
     )
+
+
+#: Course order, then title: the order of :func:`cohort_assignments` (and of the queue).
+_ASSIGNMENT_ORDER = (CohortCourse.position, AssignmentSpec.title, CohortAssignment.id)
 
 
 # --- the trainer's queue -----------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
+class Participant:
+    """What the queue shows of a participant (when the viewer may see who it is)."""
+
+    id: int
+    full_name: str
+    office: str
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    """The newest submitted version of the work."""
+
+    id: int
+    number: int
+    submitted_dt: datetime
+    late: bool
+
+
+@dataclass(slots=True)
 class QueueRow:
-    """One participant's work on one assignment, allocated to the queue's trainer."""
+    """One participant's work on one assignment, allocated to the queue's trainer (plain
+    values: a page of the queue loads no ORM objects)."""
 
-    allocation: Allocation
+    allocation_id: int
     assignment: CohortAssignment
-    participant: User
-    submission: Submission | None
+    participant: Participant
+    submission_id: int | None
     #: The newest submitted version (None: nothing submitted yet).
-    latest: SubmissionVersion | None
-    #: The trainer's own marking of ``latest``.
-    review: Review | None
-    #: The grade of ``latest``.
-    grade: Grade | None
+    latest: Version | None
     bucket: str
-
-    @property
-    def total(self) -> float | None:
-        """The trainer's total for the latest version (None: not marked or incomplete)."""
-        if self.review is None or self.review.state == "superseded":
-            return None
-        return self.review.total
-
-    @property
-    def grade_status(self) -> str | None:
-        """The version's grade in lms.grading.status words (None: no grade yet)."""
-        if self.grade is None:
-            return None
-        if self.grade.released_dt is not None:
-            return "released"
-        return {"agreed": "marked", "flagged": "flagged", "reconciled": "reconciled"}[
-            self.grade.status
-        ]
+    #: The trainer's total for the latest version (None: not marked or incomplete).
+    total: float | None
+    #: The version's grade in lms.grading.status words (None: no grade yet).
+    grade_status: str | None
 
 
 @dataclass
 class Queue:
     trainer: User
-    #: Every row of the queue (after the assignment filter), by assignment then name.
+    #: Every row of the queue (after the assignment filter), in queue order.
     rows: list[QueueRow]
     #: Bucket -> rows, over every row (not only the shown ones).
     counts: dict[str, int] = field(default_factory=dict)
@@ -111,38 +118,73 @@ class Queue:
         return [row for row in self.rows if row.bucket == bucket]
 
 
-_SUBMISSION_COLUMNS = (
-    Submission.id,
-    Submission.assignment_id,
-    Submission.user_id,
-    Submission.state,
-    Submission.draft_dt,
-    Submission.latest_number,
-    Submission.lock_version,
-)
-_VERSION_COLUMNS = (
-    SubmissionVersion.id,
-    SubmissionVersion.submission_id,
+@dataclass
+class QueuePage:
+    trainer: User
+    #: The page's rows, in queue order.
+    rows: list[QueueRow]
+    #: Bucket -> rows, over every page (after the assignment filter, whatever the bucket).
+    counts: dict[str, int]
+    #: The cohort's assignments (for the filter), in course order.
+    assignments: list[CohortAssignment]
+    page: Page
+
+    @property
+    def total(self) -> int:
+        """Rows over every page and bucket (after the assignment filter)."""
+        return sum(self.counts.values())
+
+
+# The queue's statements are built once per process with bound parameters (:cohort_id,
+# :trainer_id, :assignment_id, :bucket, :limit, :offset, :ids) and only executed per request:
+# building a statement with this many joins, and computing its cache key, costs more than
+# running it.
+
+#: Where the work stands for its marker (BUCKETS): nothing submitted yet; submitted but the
+#: marker's own marking of the newest version is missing (or superseded); done; in progress.
+_BUCKET = sa.case(
+    (SubmissionVersion.id.is_(None), "waiting"),
+    (sa.or_(Review.id.is_(None), Review.state == "superseded"), "to_grade"),
+    (Review.state == "done", "done"),
+    else_="in_progress",
+).label("bucket")
+_GRADE_STATUS = sa.case(
+    (Grade.id.is_(None), None),
+    (Grade.released_dt.is_not(None), "released"),
+    (Grade.status == "agreed", "marked"),
+    else_=Grade.status,
+).label("grade_status")
+_ROW_COLUMNS = (
+    Allocation.id.label("allocation_id"),
+    Allocation.assignment_id,
+    User.id.label("user_id"),
+    User.full_name,
+    User.office,
+    Submission.id.label("submission_id"),
+    SubmissionVersion.id.label("version_id"),
     SubmissionVersion.number,
     SubmissionVersion.submitted_dt,
     SubmissionVersion.late,
+    sa.case((Review.state == "superseded", None), else_=Review.total).label("total"),
+    _GRADE_STATUS,
+    _BUCKET,
 )
 
 
-def trainer_queue(cohort: Cohort, trainer: User, assignment_id: int | None = None) -> Queue:
-    """The work allocated to ``trainer`` in ``cohort`` (optionally one assignment), with the
-    newest version, the trainer's own marking of it and its grade: two queries."""
-    assignments = cohort_assignments(cohort)
-    by_id = {a.id: a for a in assignments}
+def _allocated(*columns: Any, one_assignment: bool, grade: bool = False) -> Any:
+    """SELECT ``columns`` over the work allocated to :trainer_id in :cohort_id (participants
+    only; one :assignment_id when ``one_assignment``), with the participant, their submission,
+    its newest version, the trainer's own marking of it (and its grade) outer-joined."""
     participant = aliased(Membership)
     query = (
-        db.select(Allocation, User, Submission, SubmissionVersion, Review, Grade)
+        sa.select(*columns)
+        .select_from(Allocation)
         .join(CohortAssignment, CohortAssignment.id == Allocation.assignment_id)
         .join(User, User.id == Allocation.participant_id)
         .join(
             participant,
             (participant.user_id == Allocation.participant_id)
-            & (participant.cohort_id == cohort.id)
+            & (participant.cohort_id == CohortAssignment.cohort_id)
             & (participant.role == "participant"),
         )
         .outerjoin(
@@ -161,36 +203,186 @@ def trainer_queue(cohort: Cohort, trainer: User, assignment_id: int | None = Non
             & (Review.trainer_id == Allocation.trainer_id)
             & (Review.kind == "marking"),
         )
-        .outerjoin(Grade, Grade.version_id == SubmissionVersion.id)
-        .where(CohortAssignment.cohort_id == cohort.id, Allocation.trainer_id == trainer.id)
-        .options(
-            load_only(*_SUBMISSION_COLUMNS),
-            load_only(*_VERSION_COLUMNS),
+        .where(
+            CohortAssignment.cohort_id == sa.bindparam("cohort_id"),
+            Allocation.trainer_id == sa.bindparam("trainer_id"),
         )
-        .order_by(User.full_name, User.id)
     )
-    if assignment_id is not None:
-        query = query.where(Allocation.assignment_id == assignment_id)
-    rows = []
-    for allocation, person, submission, latest, review, grade in db.session.execute(query):
-        rows.append(
-            QueueRow(
-                allocation=allocation,
-                assignment=by_id[allocation.assignment_id],
-                participant=person,
-                submission=submission,
-                latest=latest,
-                review=review,
-                grade=grade,
-                bucket=bucket_of(latest, review),
-            )
+    if grade:
+        query = query.outerjoin(Grade, Grade.version_id == SubmissionVersion.id)
+    if one_assignment:
+        query = query.where(Allocation.assignment_id == sa.bindparam("assignment_id"))
+    return query
+
+
+def _ordered(query: Any) -> Any:
+    """In queue order: assignment (course order, as :func:`cohort_assignments`), then name."""
+    return (
+        query.join(AssignmentSpec, AssignmentSpec.id == CohortAssignment.spec_id)
+        .outerjoin(
+            CohortCourse,
+            (CohortCourse.course_id == AssignmentSpec.course_id)
+            & (CohortCourse.cohort_id == CohortAssignment.cohort_id),
         )
+        .order_by(*_ASSIGNMENT_ORDER, User.full_name, User.id)
+    )
+
+
+@cache
+def _statement(kind: str, one_assignment: bool, one_bucket: bool = False) -> Any:
+    if kind == "counts":
+        return _allocated(_BUCKET, sa.func.count(), one_assignment=one_assignment).group_by(_BUCKET)
+    if kind == "ids":  # every row, to be sorted by code
+        return _allocated(
+            Allocation.id,
+            Allocation.assignment_id,
+            Allocation.participant_id,
+            User.full_name,
+            _BUCKET,
+            one_assignment=one_assignment,
+        )
+    query = _allocated(*_ROW_COLUMNS, one_assignment=one_assignment, grade=True)
+    if kind == "by_ids":
+        return query.where(Allocation.id.in_(sa.bindparam("ids", expanding=True)))
+    if one_bucket:
+        query = query.where(sa.bindparam("bucket") == _BUCKET)
+    query = _ordered(query)
+    if kind == "page":
+        query = query.limit(sa.bindparam("limit")).offset(sa.bindparam("offset"))
+    return query
+
+
+def _params(cohort: Cohort, trainer: User, assignment_id: int | None, **more: Any) -> dict:
+    return {
+        "cohort_id": cohort.id,
+        "trainer_id": trainer.id,
+        "assignment_id": assignment_id,
+        **more,
+    }
+
+
+def _queue_rows(result: Any, by_id: dict[int, CohortAssignment]) -> list[QueueRow]:
+    return [
+        QueueRow(
+            allocation_id=row.allocation_id,
+            assignment=by_id[row.assignment_id],
+            participant=Participant(row.user_id, row.full_name, row.office or ""),
+            submission_id=row.submission_id,
+            latest=(
+                None
+                if row.version_id is None
+                else Version(row.version_id, row.number, row.submitted_dt, bool(row.late))
+            ),
+            bucket=row.bucket,
+            total=row.total,
+            grade_status=row.grade_status,
+        )
+        for row in result
+    ]
+
+
+def _code_sort(
+    assignments: list[CohortAssignment], hides: Callable[[CohortAssignment], bool] | None
+) -> Callable[[int, int, str], tuple] | None:
+    """Queue order where the viewer sees codes instead of names on some assignment (blind
+    marking): assignment, then the code there (sorting by the hidden name would give away the
+    names' alphabetical order), the name elsewhere, then the participant's id. None when the
+    viewer sees every name (the SQL order is right)."""
+    coded = {a.id for a in assignments if hides is not None and hides(a)}
+    if not coded:
+        return None
     order = {a.id: n for n, a in enumerate(assignments)}
-    rows.sort(key=lambda r: order[r.assignment.id])  # stable: names stay in order
+
+    def key(assignment_id: int, participant_id: int, name: str) -> tuple:
+        shown = participant_code(assignment_id, participant_id) if assignment_id in coded else name
+        return order[assignment_id], shown, participant_id
+
+    return key
+
+
+def trainer_queue(
+    cohort: Cohort,
+    trainer: User,
+    assignment_id: int | None = None,
+    hides: Callable[[CohortAssignment], bool] | None = None,
+) -> Queue:
+    """All the work allocated to ``trainer`` in ``cohort`` (optionally one assignment), with
+    the newest version, the trainer's own total for it and its grade (two queries), in queue
+    order (codes where ``hides``, see :func:`_code_sort`). For the CSV export; the page shows
+    :func:`trainer_queue_page`."""
+    assignments = cohort_assignments(cohort)
+    statement = _statement("all", assignment_id is not None)
+    rows = _queue_rows(
+        db.session.execute(statement, _params(cohort, trainer, assignment_id)),
+        {a.id: a for a in assignments},
+    )
+    key = _code_sort(assignments, hides)
+    if key is not None:
+        rows.sort(key=lambda r: key(r.assignment.id, r.participant.id, r.participant.full_name))
     counts = dict.fromkeys(BUCKETS, 0)
     for row in rows:
         counts[row.bucket] += 1
     return Queue(trainer=trainer, rows=rows, counts=counts, assignments=assignments)
+
+
+def trainer_queue_page(
+    cohort: Cohort,
+    trainer: User,
+    assignment_id: int | None = None,
+    bucket: str | None = None,
+    page: int = 1,
+    per_page: int | None = None,
+    hides: Callable[[CohortAssignment], bool] | None = None,
+) -> QueuePage:
+    """Page ``page`` of :func:`trainer_queue` (only the rows in ``bucket`` when given) with
+    the counts per bucket over every row: three queries, whatever the size of the queue; a
+    page past the end is the last one.
+
+    Rows are sorted and cut into pages in SQL. Where the viewer sees codes instead of names
+    (``hides``: blind marking), a code (an HMAC) cannot be sorted on in SQL: then only the ids,
+    names and buckets of every row are read, sorted by code and cut in Python, and the page's
+    rows loaded by id."""
+    bucket = bucket if bucket in BUCKETS else None
+    one = assignment_id is not None
+    assignments = cohort_assignments(cohort)
+    by_id = {a.id: a for a in assignments}
+    in_scope = [a for a in assignments if not one or a.id == assignment_id]
+    counts = dict.fromkeys(BUCKETS, 0)
+    key = _code_sort(in_scope, hides)
+    if key is not None:
+        listing = db.session.execute(
+            _statement("ids", one), _params(cohort, trainer, assignment_id)
+        ).all()
+        for *_ids, in_bucket in listing:
+            counts[in_bucket] += 1
+        chosen = sorted(
+            (r for r in listing if bucket is None or r[4] == bucket),
+            key=lambda r: key(r[1], r[2], r[3]),
+        )
+        shown = Page.of(page, len(chosen), per_page)
+        ids = [r[0] for r in chosen[shown.offset : shown.offset + shown.per_page]]
+        position = {allocation_id: n for n, allocation_id in enumerate(ids)}
+        rows = _queue_rows(
+            db.session.execute(
+                _statement("by_ids", one), _params(cohort, trainer, assignment_id, ids=ids)
+            ),
+            by_id,
+        )
+        rows.sort(key=lambda r: position[r.allocation_id])
+        return QueuePage(trainer, rows, counts, assignments, shown)
+
+    for name, n in db.session.execute(
+        _statement("counts", one), _params(cohort, trainer, assignment_id)
+    ):
+        counts[name] = n
+    shown = Page.of(page, counts[bucket] if bucket else sum(counts.values()), per_page)
+    params = _params(
+        cohort, trainer, assignment_id, bucket=bucket, limit=shown.per_page, offset=shown.offset
+    )
+    rows = _queue_rows(
+        db.session.execute(_statement("page", one, bucket is not None), params), by_id
+    )
+    return QueuePage(trainer, rows, counts, assignments, shown)
 
 
 # --- the organizer's allocation table ----------------------------------------------------------

@@ -14,17 +14,20 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, load_only
 
+from lms.accounts.civil_service import format_nip
 from lms.accounts.models import User
 from lms.catalog.models import AssignmentSpec, CohortCourse
 from lms.cohorts.models import Cohort, Membership
 from lms.extensions import db
 from lms.grading.models import Allocation, Grade, GradingPlan, Review
 from lms.grading.operations import reason_text
+from lms.grading.paging import Page
 from lms.grading.status import STATUSES, workflow_status
 from lms.submissions.models import CohortAssignment, Submission, SubmissionVersion
 
@@ -65,7 +68,14 @@ class Column:
 def graded_assignments(cohort: Cohort) -> list[Column]:
     """The cohort's assignments that have a rubric, in course order then title (one query).
     Archived specs stay while grading has started on them (they have a plan)."""
-    rows = db.session.execute(
+    rows = db.session.execute(_graded_statement(), {"cohort_id": cohort.id}).all()
+    return [Column(assignment, plan) for assignment, plan in rows]
+
+
+@cache
+def _graded_statement() -> Any:
+    """Built once per process (see :func:`_book_statement`)."""
+    return (
         db.select(CohortAssignment, GradingPlan)
         .join(AssignmentSpec, AssignmentSpec.id == CohortAssignment.spec_id)
         .outerjoin(GradingPlan, GradingPlan.assignment_id == CohortAssignment.id)
@@ -76,7 +86,7 @@ def graded_assignments(cohort: Cohort) -> list[Column]:
         )
         .options(contains_eager(CohortAssignment.spec))
         .where(
-            CohortAssignment.cohort_id == cohort.id,
+            CohortAssignment.cohort_id == sa.bindparam("cohort_id"),
             sa.or_(
                 sa.and_(AssignmentSpec.rubric_key.is_not(None), AssignmentSpec.rubric_key != ""),
                 GradingPlan.rubric_id.is_not(None),
@@ -89,8 +99,7 @@ def graded_assignments(cohort: Cohort) -> list[Column]:
             AssignmentSpec.title,
             CohortAssignment.id,
         )
-    ).all()
-    return [Column(assignment, plan) for assignment, plan in rows]
+    )
 
 
 def _people(cohort: Cohort, role: str) -> list[User]:
@@ -268,7 +277,8 @@ class Cell:
 
 @dataclass
 class BookRow:
-    user: User
+    #: The participant (a Person on a page of the grade book).
+    user: User | Person
     #: Assignment id -> cell.
     cells: dict[int, Cell]
 
@@ -322,7 +332,7 @@ def _cell(work: _Work | None) -> Cell:
 
 def gradebook(cohort: Cohort) -> GradeBook:
     """Participants (by name) × graded assignments, with per-assignment counts (four
-    queries)."""
+    queries): all of it, for the exports; the page shows :func:`gradebook_page`."""
     columns = graded_assignments(cohort)
     people = _people(cohort, "participant")
     work = _work([c.id for c in columns])
@@ -335,6 +345,248 @@ def gradebook(cohort: Cohort) -> GradeBook:
             cells[column.id] = cell
         rows.append(BookRow(person, cells))
     return GradeBook(cohort, columns, rows)
+
+
+# --- the grade book, one page at a time -----------------------------------------------------
+
+
+def _status_case(version_id: Any) -> Any:
+    """SQL for :func:`lms.grading.status.workflow_status` of a participant's work, given the
+    outer-joined newest version (``version_id``) and its Grade."""
+    marking = (
+        sa.select(Review.id)
+        .where(
+            Review.version_id == version_id,
+            Review.kind == "marking",
+            Review.state != "superseded",
+        )
+        .exists()
+    )
+    return sa.case(
+        (version_id.is_(None), "not_submitted"),
+        (Grade.released_dt.is_not(None), "released"),
+        (Grade.status == "agreed", "marked"),
+        (Grade.status == "flagged", "flagged"),
+        (Grade.status == "reconciled", "reconciled"),
+        (marking, "in_progress"),
+        else_="not_marked",
+    )
+
+
+# The grade book page's statements are built once per process with bound parameters
+# (:cohort_id, :ids, :status, :user_ids, :limit, :offset) and only executed per request:
+# building statements with this many joins, and computing their cache keys, costs more than
+# running them.
+
+
+def _cells() -> Any:
+    """A subquery of one row per participant of :cohort_id and assignment in :ids:
+    (user_id, assignment_id, status)."""
+    return (
+        sa.select(
+            Membership.user_id.label("user_id"),
+            CohortAssignment.id.label("assignment_id"),
+            _status_case(SubmissionVersion.id).label("status"),
+        )
+        .select_from(Membership)
+        .join(CohortAssignment, CohortAssignment.id.in_(sa.bindparam("ids", expanding=True)))
+        .outerjoin(
+            Submission,
+            (Submission.assignment_id == CohortAssignment.id)
+            & (Submission.user_id == Membership.user_id),
+        )
+        .outerjoin(
+            SubmissionVersion,
+            (SubmissionVersion.submission_id == Submission.id)
+            & (SubmissionVersion.number == Submission.latest_number),
+        )
+        .outerjoin(Grade, Grade.version_id == SubmissionVersion.id)
+        .where(
+            Membership.cohort_id == sa.bindparam("cohort_id"),
+            Membership.role == "participant",
+        )
+        .subquery("cells")
+    )
+
+
+@cache
+def _book_statement(kind: str) -> Any:
+    if kind == "counts":  # cells per assignment and status
+        cells = _cells()
+        return sa.select(cells.c.assignment_id, cells.c.status, sa.func.count()).group_by(
+            cells.c.assignment_id, cells.c.status
+        )
+    if kind == "matching":  # participants with a cell in :status
+        cells = _cells()
+        return sa.select(sa.func.count(sa.distinct(cells.c.user_id))).where(
+            cells.c.status == sa.bindparam("status")
+        )
+    if kind == "cells":  # the cells of the participants in :user_ids
+        return (
+            sa.select(
+                Submission.id,
+                Submission.assignment_id,
+                Submission.user_id,
+                Submission.latest_number,
+                SubmissionVersion.submitted_dt,
+                SubmissionVersion.late,
+                _status_case(SubmissionVersion.id).label("status"),
+                *_GRADE_COLUMNS,
+            )
+            .outerjoin(
+                SubmissionVersion,
+                (SubmissionVersion.submission_id == Submission.id)
+                & (SubmissionVersion.number == Submission.latest_number),
+            )
+            .outerjoin(Grade, Grade.version_id == SubmissionVersion.id)
+            .where(
+                Submission.assignment_id.in_(sa.bindparam("ids", expanding=True)),
+                Submission.user_id.in_(sa.bindparam("user_ids", expanding=True)),
+            )
+        )
+    # "people" / "people_in_status": a page of participants by name (with a cell in :status)
+    people = (
+        sa.select(User.id, User.full_name, User.nip, User.office)
+        .join(Membership, Membership.user_id == User.id)
+        .where(
+            Membership.cohort_id == sa.bindparam("cohort_id"),
+            Membership.role == "participant",
+        )
+    )
+    if kind == "people_in_status":
+        cells = _cells()
+        people = people.where(
+            User.id.in_(sa.select(cells.c.user_id).where(cells.c.status == sa.bindparam("status")))
+        )
+    return (
+        people.order_by(User.full_name, User.id)
+        .limit(sa.bindparam("limit"))
+        .offset(sa.bindparam("offset"))
+    )
+
+
+def status_counts(cohort: Cohort) -> tuple[list[Column], int]:
+    """The graded assignments with their counts per workflow status, and the number of
+    participants, counted in SQL (two queries, whatever the size of the cohort)."""
+    columns = graded_assignments(cohort)
+    participants = 0
+    if columns:
+        by_id = {c.id: c for c in columns}
+        params = {"cohort_id": cohort.id, "ids": list(by_id)}
+        for assignment_id, status, n in db.session.execute(_book_statement("counts"), params):
+            by_id[assignment_id].counts[status] += n
+        # Every participant has exactly one cell per assignment.
+        participants = sum(columns[0].counts.values())
+    return columns, participants
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """What a page of the grade book shows of a participant (plain values, no ORM object)."""
+
+    id: int
+    full_name: str
+    nip: str | None
+    office: str
+
+    @property
+    def nip_display(self) -> str:
+        return format_nip(self.nip)
+
+
+@dataclass
+class GradeBookPage:
+    """One page of the grade book: the counts are over every participant, the rows are the
+    page's (after the filters)."""
+
+    cohort: Cohort
+    columns: list[Column]
+    #: Participants of the cohort (all of them, whatever the filters).
+    participants: int
+    rows: list[BookRow]
+    page: Page
+
+    def column(self, assignment_id: int | None) -> Column | None:
+        return next((c for c in self.columns if c.id == assignment_id), None)
+
+    def totals(self) -> dict[str, int]:
+        """Workflow status -> number of cells over every assignment."""
+        counts = dict.fromkeys(STATUSES, 0)
+        for column in self.columns:
+            for status, n in column.counts.items():
+                counts[status] += n
+        return counts
+
+
+def gradebook_page(
+    cohort: Cohort,
+    assignment_id: int | None = None,
+    status: str | None = None,
+    page: int = 1,
+    per_page: int | None = None,
+) -> GradeBookPage:
+    """Page ``page`` of the participants (by name, then id) whose cell in ``assignment_id``
+    (None: in any graded assignment) has ``status`` (None: everyone), with every count over
+    the whole cohort. Four queries (five with a status over several assignments), whatever
+    the size of the cohort; a page past the end is the last one."""
+    columns, participants = status_counts(cohort)
+    selected = next((c for c in columns if c.id == assignment_id), None)
+    status = status if status in STATUSES else None
+    if not columns:
+        return GradeBookPage(cohort, columns, participants, [], Page.of(1, 0, per_page))
+    params: dict[str, Any] = {"cohort_id": cohort.id, "status": status}
+    kind = "people"
+    if status is None:
+        total = participants
+    else:
+        scope = [selected] if selected else columns
+        params["ids"] = [c.id for c in scope]
+        kind = "people_in_status"
+        if len(scope) == 1:
+            total = scope[0].counts[status]
+        else:
+            total = db.session.scalar(_book_statement("matching"), params)
+    shown = Page.of(page, total, per_page)
+    params.update(limit=shown.per_page, offset=shown.offset)
+    users = [
+        Person(user_id, name, nip, office or "")
+        for user_id, name, nip, office in db.session.execute(_book_statement(kind), params)
+    ]
+    cells_of = _page_cells([c.id for c in columns], [u.id for u in users])
+    rows = [
+        BookRow(
+            person,
+            {c.id: cells_of.get((c.id, person.id)) or Cell("not_submitted") for c in columns},
+        )
+        for person in users
+    ]
+    return GradeBookPage(cohort, columns, participants, rows, shown)
+
+
+def _page_cells(
+    assignment_ids: Collection[int], user_ids: Collection[int]
+) -> dict[tuple[int, int], Cell]:
+    """(assignment id, participant id) -> the cell of the given participants' work (one query;
+    none without participants)."""
+    if not user_ids:
+        return {}
+    found = {}
+    for row in db.session.execute(
+        _book_statement("cells"), {"ids": list(assignment_ids), "user_ids": list(user_ids)}
+    ):
+        cell = Cell(
+            row.status,
+            submission_id=row.id,
+            version=row.latest_number or None,
+            submitted_dt=row.submitted_dt,
+            late=bool(row.late),
+        )
+        if row.grade_id is not None:
+            cell.grade_id, cell.outcome = row.grade_id, row.grade_outcome
+            cell.total, cell.band, cell.passed = row.grade_total, row.grade_band, row.grade_passed
+            cell.released_dt = row.grade_released_dt
+        found[(row.assignment_id, row.user_id)] = cell
+    return found
 
 
 # --- trainers' progress ---------------------------------------------------------------------

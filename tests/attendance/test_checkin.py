@@ -204,3 +204,24 @@ def test_guessing_codes_is_rate_limited_per_person(
     blocked = _post_code(client, "AAAAAA")
     assert blocked.status_code == 429
     assert "Terlalu banyak percobaan" in blocked.get_data(as_text=True)
+
+
+def test_a_scan_is_recorded_in_few_statements_and_reads_nothing_afterwards(
+    client, make_user, make_cohort, make_meeting, login_as, db
+):
+    """On SQLite the whole request holds the write lock while a room checks in at once: the
+    meeting (with its cohort), the person, their membership and any earlier row are read in
+    three queries, one INSERT writes the row, and nothing is read again after the commit."""
+    from tests.helpers import counted_queries
+
+    participant, *_rest, cohort = _people(make_user, make_cohort)
+    meeting = make_meeting(cohort)
+    login_as(participant)
+    url = f"/checkin/{meeting.id}-{codes.current_code(meeting.secret)}"
+    with counted_queries(db) as statements:
+        response = client.get(url)
+    assert "Presensi tercatat: Hadir" in response.get_data(as_text=True)
+    verbs = [s.split(None, 1)[0].upper() for s in statements]
+    sql = [v for v in verbs if v in ("SELECT", "INSERT", "UPDATE", "DELETE")]
+    assert sql == ["SELECT", "SELECT", "SELECT", "INSERT", "INSERT"], statements
+    assert "INTO audit_event" in [s for s in statements if s.startswith("INSERT")][-1]

@@ -212,3 +212,32 @@ def test_a_name_that_looks_like_a_formula_stays_text_in_the_spreadsheet(
     cell = sheet.cell(row=3, column=2)
     assert cell.data_type == "s"
     assert cell.value.startswith("=HYPERLINK")
+
+
+def test_the_lesson_outline_is_read_once_and_follows_a_new_sync(
+    client, make_user, make_cohort, make_course, login_as, db, tmp_path
+):
+    from lms.catalog.operations import sync_pack
+    from lms.catalog.packs import load_pack
+    from tests.helpers import write_pack
+
+    people, cohort, course = _setup(make_user, make_cohort, make_course)
+    login_as(people["participant"])
+    url = f"/courses/{course.slug}/materi-2"
+    with counted_queries(db) as first:
+        assert "Materi 2 dari 3" in client.get(url).get_data(as_text=True)
+    with counted_queries(db) as again:
+        client.get(url)
+    assert len(again) == len(first) - 1  # the outline comes from the process's cache
+    # The pack changes: a lesson before materi-2, materi-3 is gone.
+    lessons = {f"materi-{i}": f"# Materi {i}\n\nIsi {i}.\n" for i in (0, 1, 2)}
+    loaded, problems = load_pack(write_pack(tmp_path, course.slug, lessons=lessons))
+    assert loaded is not None, problems
+    sync_pack(loaded)
+    db.session.commit()
+    page = client.get(url).get_data(as_text=True)
+    assert "Materi 3 dari 3" in page and f"/courses/{course.slug}/materi-3" not in page
+    assert client.get(f"/courses/{course.slug}/materi-3").status_code == 404
+    assert "Materi 1 dari 3" in client.get(f"/courses/{course.slug}/materi-0").get_data(
+        as_text=True
+    )

@@ -313,6 +313,7 @@ def test_the_queue_loads_in_a_fixed_number_of_queries(
         counts = []
         for url in (
             f"/cohorts/{cohort.id}/grading/queue",
+            f"/cohorts/{cohort.id}/grading/queue?bucket=done&page=2",
             f"/cohorts/{cohort.id}/grading/queue.csv",
         ):
             with counted_queries(db) as statements:
@@ -325,3 +326,91 @@ def test_the_queue_loads_in_a_fixed_number_of_queries(
         return tuple(counts)
 
     assert count_queries(3) == count_queries(30)
+
+
+# --- pages ---------------------------------------------------------------------------------
+
+
+def _names_in_order(html: str, world) -> list[str]:
+    """The participants of the queue's rows, in the order of the rows."""
+    order = []
+    for _bucket, row in _rows(html).values():
+        order += [p.full_name for p in world.participants if p.full_name in row]
+    return order
+
+
+def _row_numbers(html: str) -> list[int]:
+    return [int(n) for n in re.findall(r'<tr data-allocation="\d+"[^>]*>\s*<td>(\d+)</td>', html)]
+
+
+def test_the_queue_is_shown_a_page_at_a_time(queued, login_as, monkeypatch):
+    from lms.grading import paging
+
+    monkeypatch.setattr(paging, "PER_PAGE", 2)
+    w = queued
+    client = login_as(w.trainers[0])
+    everyone = {"waiting": 1, "to_grade": 2, "in_progress": 1, "done": 1}
+    pages = []
+    for number in (1, 2, 3):
+        html = client.get(_url(w, page=number)).get_data(as_text=True)
+        # The counts are over the whole queue, whatever the page.
+        assert _counts(html) == everyone and ">5</span>)" in html
+        pages.append(_names_in_order(html, w))
+        assert _row_numbers(html) == list(range(2 * number - 1, 2 * number - 1 + len(pages[-1])))
+    assert pages == [
+        ["Peserta Ani", "Peserta Budi"],
+        ["Peserta Citra", "Peserta Dedi"],
+        ["Peserta Eka"],
+    ]
+    # Page links: the others, with the filters kept.
+    html = client.get(_url(w, page=2)).get_data(as_text=True)
+    assert 'aria-current="page">2<' in html
+    assert re.search(r'href="[^"]*queue\?[^"]*page=1[^"]*"', html)
+    assert re.search(r'rel="next" href="[^"]*page=3', html)
+    html = client.get(_url(w, bucket="to_grade", page=1)).get_data(as_text=True)
+    assert _names_in_order(html, w) == ["Peserta Ani", "Peserta Dedi"]
+    assert "page=2" not in html  # two rows in the bucket: one page, no page links
+    # A page past the end shows the last page; nonsense shows the first.
+    assert _names_in_order(client.get(_url(w, page=99)).get_data(as_text=True), w) == [
+        "Peserta Eka"
+    ]
+    for nonsense in ("0", "-1", "abc"):
+        html = client.get(_url(w, page=nonsense)).get_data(as_text=True)
+        assert _names_in_order(html, w) == ["Peserta Ani", "Peserta Budi"]
+    # The export stays complete.
+    assert len(_csv(client.get(_url(w, ".csv", page=2)))) == 6
+
+
+def test_an_organizer_pages_through_a_trainers_queue(queued, login_as, monkeypatch):
+    from lms.grading import paging
+
+    monkeypatch.setattr(paging, "PER_PAGE", 2)
+    w = queued
+    t1 = w.trainers[0]
+    html = login_as(w.organizer).get(_url(w, trainer=t1.id, page=3)).get_data(as_text=True)
+    assert _names_in_order(html, w) == ["Peserta Eka"]
+    link = re.search(r'rel="prev" href="([^"]+)"', html).group(1)
+    assert f"trainer={t1.id}" in link and "page=2" in link
+
+
+def test_a_blind_queue_is_sorted_and_paged_by_code(app, db, queued, login_as, monkeypatch):
+    """Sorting by the hidden names would give away their alphabetical order."""
+    from lms.grading import paging
+
+    monkeypatch.setattr(paging, "PER_PAGE", 2)
+    w = queued
+    with app.test_request_context():
+        w.assignment.blind_marking = True
+        db.session.commit()
+        codes = sorted(participant_code(w.assignment.id, p.id) for p in w.participants)
+        ani, dedi = w.participants[0], w.participants[3]
+        to_grade = sorted(participant_code(w.assignment.id, p.id) for p in (ani, dedi))
+    client = login_as(w.trainers[0])
+    shown = []
+    for number in (1, 2, 3):
+        html = client.get(_url(w, page=number)).get_data(as_text=True)
+        assert _counts(html) == {"waiting": 1, "to_grade": 2, "in_progress": 1, "done": 1}
+        shown += re.findall(r'<span class="code">(P-[A-Z2-7]+)</span>', html)
+    assert shown == codes
+    html = client.get(_url(w, bucket="to_grade")).get_data(as_text=True)
+    assert re.findall(r'<span class="code">(P-[A-Z2-7]+)</span>', html) == to_grade
