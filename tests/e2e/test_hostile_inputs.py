@@ -743,6 +743,11 @@ def hostile_server(
     config.REMEMBER_COOKIE_SECURE = False
     config.RATELIMIT_STORAGE_URI = "memory://"
     config.RATELIMIT_ENABLED = False  # hundreds of posts in a minute are the point here
+    from lms.extensions import limiter
+
+    # The limiter is one object shared by every app of the process: give the suite's app its
+    # limits back afterwards.
+    was_enabled = limiter.enabled
     app = create_app(config)
     errors: list[BaseException] = []
 
@@ -767,6 +772,7 @@ def hostile_server(
         thread.join(timeout=10)
         server.server_close()
         got_request_exception.disconnect(record, app)
+        limiter.enabled = was_enabled
         with app.app_context():
             db.engine.dispose()
 
