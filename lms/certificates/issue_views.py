@@ -18,7 +18,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from lms.certificates import bp
+from lms.certificates import bp, pdf
 from lms.certificates import operations as ops
 from lms.certificates.models import Certificate, CertificatePlan
 from lms.db import utcnow
@@ -54,9 +54,9 @@ def _stamp(when: datetime | None = None) -> str:
     return (when or utcnow()).strftime("%Y%m%d")
 
 
-def _pdf_response(data: bytes, name: str):
+def _attachment(data: bytes, name: str, mimetype: str = "application/pdf"):
     response = send_file(
-        io.BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=name
+        io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name
     )
     response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -180,46 +180,32 @@ def download(cohort_id: int, certificate_id: int):
     if certificate.revoked:
         # A revoked certificate is never handed out as a document; its record stays visible.
         abort(410)
-    from lms.certificates import pdf
-
     data = pdf.render([certificate], _plan())
-    return _pdf_response(data, pdf.file_name(certificate))
+    return _attachment(data, pdf.file_name(certificate))
 
 
-def _issued() -> list[Certificate]:
-    return db.session.scalars(
+def _issued_or_404() -> list[Certificate]:
+    """The cohort's valid certificates in number order; 404 when there is none."""
+    rows = db.session.scalars(
         db.select(Certificate)
         .filter_by(cohort_id=g.cohort.id, state="issued")
         .order_by(Certificate.seq)
     ).all()
+    if not rows:
+        abort(404)
+    return rows
 
 
 @bp.get(BASE + "/all.pdf")
 @cohort_role("organizer")
 def batch_pdf(cohort_id: int):
-    rows = _issued()
-    if not rows:
-        abort(404)
-    from lms.certificates import pdf
-
-    data = pdf.render(rows, _plan())
-    return _pdf_response(data, f"sertifikat-{g.cohort.code}-{_stamp()}.pdf")
+    data = pdf.render(_issued_or_404(), _plan())
+    return _attachment(data, f"sertifikat-{g.cohort.code}-{_stamp()}.pdf")
 
 
 @bp.get(BASE + "/all.zip")
 @cohort_role("organizer")
 def batch_zip(cohort_id: int):
-    rows = _issued()
-    if not rows:
-        abort(404)
-    from lms.certificates import pdf
-
-    data = pdf.zip_of(rows, _plan())
-    response = send_file(
-        io.BytesIO(data),
-        mimetype="application/zip",
-        as_attachment=True,
-        download_name=f"sertifikat-{g.cohort.code}-{_stamp()}.zip",
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    data = pdf.zip_of(_issued_or_404(), _plan())
+    name = f"sertifikat-{g.cohort.code}-{_stamp()}.zip"
+    return _attachment(data, name, "application/zip")
