@@ -6,11 +6,10 @@ Create Date: 2026-11-27 23:50:04.057747
 
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import lms.db
-
 
 # revision identifiers, used by Alembic.
 revision = "64b53665d46b"
