@@ -31,6 +31,18 @@ MIGRATIONS_DIR = _resource_dir("migrations")
 STATIC_DIR = PACKAGE_DIR / "static"
 TRANSLATIONS_DIR = PACKAGE_DIR / "translations"
 LOCALES = ("id", "en")
+#: The domain modules, in the order their blueprints are registered; each is ``lms.<name>``
+#: with ``bp`` in its ``__init__`` and its routes in ``views`` (a module or a package).
+MODULES = (
+    "core",
+    "accounts",
+    "cohorts",
+    "catalog",
+    "attendance",
+    "submissions",
+    "grading",
+    "certificates",
+)
 
 
 def _select_locale() -> str:
@@ -104,36 +116,11 @@ class LMS:
         observability.init_app(app)
 
     def _blueprint(self) -> Blueprint:
+        import importlib
+
         from lms import security
-        from lms.accounts import bp as accounts_bp
-        from lms.accounts import views as _accounts_views  # noqa: F401
-        from lms.attendance import bp as attendance_bp
-        from lms.attendance import calendar_views as _calendar_views  # noqa: F401
-        from lms.attendance import marking_views as _marking_views  # noqa: F401
-        from lms.attendance import report_views as _report_views  # noqa: F401
-        from lms.attendance import views as _attendance_views  # noqa: F401
-        from lms.catalog import bp as catalog_bp
-        from lms.catalog import views as _catalog_views  # noqa: F401
-        from lms.certificates import bp as certificates_bp
-        from lms.certificates import issue_views as _issue_views  # noqa: F401
-        from lms.certificates import settings_views as _certificate_settings_views  # noqa: F401
-        from lms.certificates import verify_views as _verify_views  # noqa: F401
-        from lms.cohorts import bp as cohorts_bp
-        from lms.cohorts import views as _cohorts_views  # noqa: F401
-        from lms.core import bp as core_bp
         from lms.core import views as core_views
         from lms.extensions import csrf
-        from lms.grading import allocation_views as _allocation_views  # noqa: F401
-        from lms.grading import bp as grading_bp
-        from lms.grading import marking_views as _marking_grading_views  # noqa: F401
-        from lms.grading import report_views as _grading_report_views  # noqa: F401
-        from lms.grading import settings_views as _grading_settings_views  # noqa: F401
-        from lms.submissions import bp as submissions_bp
-        from lms.submissions import settings_views as _settings_views  # noqa: F401
-        from lms.submissions import staff_views as _staff_views  # noqa: F401
-        from lms.submissions import version_views as _version_views  # noqa: F401
-        from lms.submissions import video_views as _video_views  # noqa: F401
-        from lms.submissions import views as _submission_views  # noqa: F401
 
         bp = Blueprint(
             "lms",
@@ -142,17 +129,10 @@ class LMS:
             static_folder=str(STATIC_DIR),
             static_url_path="/static",
         )
-        for child in (
-            core_bp,
-            accounts_bp,
-            cohorts_bp,
-            catalog_bp,
-            attendance_bp,
-            submissions_bp,
-            grading_bp,
-            certificates_bp,
-        ):
-            bp.register_blueprint(child)
+        for name in MODULES:
+            # Importing a module's views registers its routes on the module's blueprint.
+            importlib.import_module(f"lms.{name}.views")
+            bp.register_blueprint(importlib.import_module(f"lms.{name}").bp)
 
         @bp.before_request
         def _before_request():

@@ -56,3 +56,26 @@ def record(
     db.session.add(event)
     db.session.flush()
     return event
+
+
+def record_change(
+    action: str,
+    obj: Any,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    *,
+    actor: Any = None,
+    cohort_id: int | None = None,
+) -> AuditEvent | None:
+    """Audit only the keys whose value changed between two snapshots; nothing when none did."""
+    changed = [key for key in after if after[key] != before.get(key)]
+    if not changed:
+        return None
+    return record(
+        action,
+        obj,
+        actor=actor,
+        before={key: before.get(key) for key in changed},
+        after={key: after[key] for key in changed},
+        cohort_id=cohort_id,
+    )

@@ -255,9 +255,9 @@ def _demo_attendance(cohort: Cohort, organizer: User) -> None:
     from datetime import time, timedelta
 
     from lms.attendance.models import Meeting
-    from lms.attendance.operations import create_meeting, set_mark, to_utc
+    from lms.attendance.operations import create_meeting, set_mark
     from lms.db import utcnow
-    from lms.timefmt import local
+    from lms.timefmt import local, to_utc
 
     if not cohort.signer_name:
         cohort.signer_name = "Dr. Ir. Muhammad Syukri, M.Si."
@@ -395,10 +395,11 @@ def _demo_certificates(cohort: Cohort, organizer: User) -> None:
     from datetime import time
 
     from lms.attendance.models import Meeting
-    from lms.attendance.operations import create_meeting, set_mark, to_utc
+    from lms.attendance.operations import create_meeting, set_mark
     from lms.certificates import operations as certificates
     from lms.certificates.eligibility import evaluate
     from lms.certificates.models import Certificate
+    from lms.timefmt import to_utc
 
     if db.session.scalar(db.select(Certificate.id).filter_by(cohort_id=cohort.id).limit(1)):
         return

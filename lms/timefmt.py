@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as _format_date
@@ -22,6 +22,11 @@ def _locale(locale: str | None) -> str:
 
 def zone_abbr(tz: str) -> str:
     return ZONE_NAMES.get(tz, tz)
+
+
+def to_utc(day: date, at: time, tz: str) -> datetime:
+    """The UTC instant of a wall-clock time typed in the zone ``tz``."""
+    return datetime.combine(day, at, tzinfo=ZoneInfo(tz)).astimezone(UTC)
 
 
 def local(dt: datetime, tz: str) -> datetime:

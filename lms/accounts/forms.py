@@ -113,7 +113,3 @@ class UserCreateForm(ProfileFieldsMixin, FlaskForm):
         ],
     )
     is_admin = BooleanField(_l("Admin (mengelola seluruh aplikasi)"))
-
-
-class ConfirmForm(FlaskForm):
-    """A button-only form: CSRF token and nothing else."""

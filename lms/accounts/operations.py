@@ -10,18 +10,15 @@ from flask_babel import lazy_gettext as _l
 
 from lms import audit
 from lms.accounts.models import User
+from lms.errors import DomainError
 from lms.extensions import db
 
 PROFILE_FIELDS = ("full_name", "nip", "rank", "position", "office", "phone")
 _dummy_hash: list[str] = []
 
 
-class DuplicateError(ValueError):
+class DuplicateError(DomainError):
     """An email or NIP that already belongs to another account."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 def normalize_email(email: str) -> str:
@@ -60,11 +57,11 @@ def check_unique(email: str | None, nip: str | None, *, exclude: User | None = N
     if email:
         other = db.session.scalar(db.select(User).filter_by(email=normalize_email(email)))
         if other is not None and other.id != exclude_id:
-            raise DuplicateError("email", str(_l("Email ini sudah dipakai akun lain.")))
+            raise DuplicateError(_l("Email ini sudah dipakai akun lain."), field="email")
     if nip:
         other = db.session.scalar(db.select(User).filter_by(nip=nip))
         if other is not None and other.id != exclude_id:
-            raise DuplicateError("nip", str(_l("NIP ini sudah dipakai akun lain.")))
+            raise DuplicateError(_l("NIP ini sudah dipakai akun lain."), field="nip")
 
 
 def generate_password() -> str:
@@ -122,16 +119,7 @@ def update_profile(user: User, data: dict[str, Any], *, actor: User | None = Non
                 value = value or None
             setattr(user, field, value)
     db.session.flush()
-    after = _snapshot(user)
-    if before != after:
-        changed = [k for k in after if before[k] != after[k]]
-        audit.record(
-            "user.profile",
-            user,
-            actor=actor or user,
-            before={k: before[k] for k in changed},
-            after={k: after[k] for k in changed},
-        )
+    audit.record_change("user.profile", user, before, _snapshot(user), actor=actor or user)
     return user
 
 

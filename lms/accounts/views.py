@@ -156,7 +156,7 @@ def create_user():
 @bp.post("/admin/users/<int:user_id>/admin")
 @admin_required
 def toggle_admin(user_id: int):
-    from lms.accounts.forms import ConfirmForm
+    from lms.forms import ConfirmForm
 
     user = db.get_or_404(User, user_id)
     form = ConfirmForm()

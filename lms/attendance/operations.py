@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,7 +17,7 @@ from lms.attendance.models import STATUSES, AttendanceRecord, ExcuseRequest, Mee
 from lms.cohorts.models import Cohort, Membership
 from lms.db import utcnow
 from lms.extensions import db
-from lms.timefmt import local_datetime
+from lms.timefmt import local_datetime, to_utc
 
 MEETING_FIELDS = (
     "title",
@@ -37,10 +37,6 @@ class AttendanceError(ValueError):
 
 class ConflictError(AttendanceError):
     """Someone else changed the row since it was shown."""
-
-
-def to_utc(day: date, at: time, tz: str) -> datetime:
-    return datetime.combine(day, at, tzinfo=ZoneInfo(tz)).astimezone(UTC)
 
 
 def _meeting_snapshot(meeting: Meeting) -> dict[str, Any]:
@@ -106,17 +102,14 @@ def update_meeting(
             setattr(meeting, f, data[f])
     meeting.trainers = list(trainers)
     db.session.flush()
-    after = _meeting_snapshot(meeting)
-    changed = [k for k in after if after[k] != before[k]]
-    if changed:
-        audit.record(
-            "meeting.update",
-            meeting,
-            actor=actor,
-            before={k: before[k] for k in changed},
-            after={k: after[k] for k in changed},
-            cohort_id=meeting.cohort_id,
-        )
+    audit.record_change(
+        "meeting.update",
+        meeting,
+        before,
+        _meeting_snapshot(meeting),
+        actor=actor,
+        cohort_id=meeting.cohort_id,
+    )
     return meeting
 
 

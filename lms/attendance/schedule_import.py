@@ -22,8 +22,8 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from lms import tabular
-from lms.attendance.operations import to_utc
 from lms.tabular import Problem, cell_text, shorten
+from lms.timefmt import to_utc
 
 __all__ = [
     "COLUMNS",

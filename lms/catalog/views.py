@@ -23,14 +23,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from lms.accounts.forms import ConfirmForm
 from lms.accounts.models import User
 from lms.catalog import bp, exports, operations, queries
+from lms.catalog.access import course_member
 from lms.catalog.models import AssignmentSpec, CohortCourse, Course, Lesson, LessonProgress, Rubric
 from lms.catalog.search import search_lessons
+from lms.cohorts.access import cohort_role
 from lms.cohorts.models import Cohort
 from lms.extensions import db
-from lms.security import cohort_role, course_member, writes_on_get
+from lms.forms import ConfirmForm
+from lms.security import writes_on_get
 
 ANY_MEMBER = ("participant", "trainer", "organizer")
 END_MARK_SVG = (

@@ -90,18 +90,9 @@ def update_plan(plan: CertificatePlan, values: dict[str, Any], *, actor: Any) ->
         if name not in PLAN_FIELDS:
             raise ValueError(f"not a plan field: {name}")
         setattr(plan, name, value)
-    after = plan_snapshot(plan)
-    changed = [key for key in after if after[key] != before[key]]
-    if not changed:
-        return
     db.session.flush()
-    audit.record(
-        "certificate.plan",
-        plan,
-        actor=actor,
-        before={key: before[key] for key in changed},
-        after={key: after[key] for key in changed},
-        cohort_id=plan.cohort_id,
+    audit.record_change(
+        "certificate.plan", plan, before, plan_snapshot(plan), actor=actor, cohort_id=plan.cohort_id
     )
 
 

@@ -12,6 +12,9 @@ if TYPE_CHECKING:
     from lms.accounts.models import User
 
 ROLES = ("participant", "trainer", "organizer")
+#: Every role of a class, and the roles that see every participant's work.
+MEMBER_ROLES = ROLES
+STAFF_ROLES = ("trainer", "organizer")
 STATES = ("draft", "open", "finished")
 
 

@@ -11,6 +11,7 @@ from lms import audit
 from lms.accounts import operations as accounts
 from lms.accounts.models import User
 from lms.cohorts.models import Cohort, Membership
+from lms.errors import DomainError
 from lms.extensions import db
 
 COHORT_FIELDS = (
@@ -31,10 +32,8 @@ COHORT_FIELDS = (
 )
 
 
-class CohortError(ValueError):
-    def __init__(self, field: str | None, message: str) -> None:
-        super().__init__(message)
-        self.field = field
+class CohortError(DomainError):
+    """A cohort or membership rule refused the change."""
 
 
 def _snapshot(cohort: Cohort) -> dict[str, Any]:
@@ -44,13 +43,15 @@ def _snapshot(cohort: Cohort) -> dict[str, Any]:
 def _check_code(code: str, exclude: Cohort | None = None) -> None:
     other = db.session.scalar(db.select(Cohort).filter_by(code=code))
     if other is not None and (exclude is None or other.id != exclude.id):
-        raise CohortError("code", str(_l("Kode kelas ini sudah dipakai kelas lain.")))
+        raise CohortError(_l("Kode kelas ini sudah dipakai kelas lain."), field="code")
 
 
 def create_cohort(data: dict[str, Any], *, actor: User | None) -> Cohort:
     _check_code(data["code"])
     if data["end_date"] < data["start_date"]:
-        raise CohortError("end_date", str(_l("Tanggal selesai tidak boleh sebelum tanggal mulai.")))
+        raise CohortError(
+            _l("Tanggal selesai tidak boleh sebelum tanggal mulai."), field="end_date"
+        )
     cohort = Cohort(**{f: data[f] for f in COHORT_FIELDS if f in data})
     db.session.add(cohort)
     db.session.flush()
@@ -66,19 +67,13 @@ def update_cohort(cohort: Cohort, data: dict[str, Any], *, actor: User | None) -
         if f in data:
             setattr(cohort, f, data[f])
     if cohort.end_date < cohort.start_date:
-        raise CohortError("end_date", str(_l("Tanggal selesai tidak boleh sebelum tanggal mulai.")))
-    db.session.flush()
-    after = _snapshot(cohort)
-    changed = [k for k in after if after[k] != before[k]]
-    if changed:
-        audit.record(
-            "cohort.update",
-            cohort,
-            actor=actor,
-            before={k: before[k] for k in changed},
-            after={k: after[k] for k in changed},
-            cohort_id=cohort.id,
+        raise CohortError(
+            _l("Tanggal selesai tidak boleh sebelum tanggal mulai."), field="end_date"
         )
+    db.session.flush()
+    audit.record_change(
+        "cohort.update", cohort, before, _snapshot(cohort), actor=actor, cohort_id=cohort.id
+    )
     return cohort
 
 
@@ -139,14 +134,12 @@ def add_member(
     else:
         if nip and user.nip and user.nip != nip:
             raise CohortError(
-                "nip",
-                str(
-                    _l(
-                        "Email %(email)s sudah terdaftar dengan NIP lain (%(nip)s).",
-                        email=user.email,
-                        nip=user.nip_display,
-                    )
+                _l(
+                    "Email %(email)s sudah terdaftar dengan NIP lain (%(nip)s).",
+                    email=user.email,
+                    nip=user.nip_display,
                 ),
+                field="nip",
             )
         fill = {
             "nip": nip,
@@ -208,11 +201,11 @@ def remove_member(membership: Membership, *, actor: User | None) -> None:
 
 
 def import_members(cohort: Cohort, rows: list[Any], *, actor: User | None) -> list[AddResult]:
-    """Add every row or none: the caller rolls back on any CohortError/DuplicateError."""
+    """Add every row or none: one refused row refuses the import (the request rolls back)."""
     results = []
     for row in rows:
-        results.append(
-            add_member(
+        try:
+            result = add_member(
                 cohort,
                 email=row.email,
                 role=row.role,
@@ -224,5 +217,9 @@ def import_members(cohort: Cohort, rows: list[Any], *, actor: User | None) -> li
                 office=row.office,
                 phone=row.phone,
             )
-        )
+        except DomainError as exc:
+            raise CohortError(
+                _l("Impor dibatalkan, tidak ada yang disimpan: %(msg)s", msg=str(exc))
+            ) from exc
+        results.append(result)
     return results

@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from lms.security import roles_in
+from flask_babel import gettext as _
+
+from lms.cohorts.models import MEMBER_ROLES, STAFF_ROLES, Membership
+from lms.extensions import db
+
+
+def roles_in(user: Any, cohort_id: int, roles: Iterable[str]) -> bool:
+    """The user holds one of ``roles`` in the cohort (admins always do)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_admin:
+        return True
+    role = db.session.scalar(
+        db.select(Membership.role).filter_by(cohort_id=cohort_id, user_id=user.id)
+    )
+    return role in tuple(roles)
 
 
 def can_view(user: Any, cohort: Any) -> bool:
-    return roles_in(user, cohort.id, ("participant", "trainer", "organizer"))
+    return roles_in(user, cohort.id, MEMBER_ROLES)
 
 
 def can_see_members(user: Any, cohort: Any) -> bool:
-    return roles_in(user, cohort.id, ("trainer", "organizer"))
+    return roles_in(user, cohort.id, STAFF_ROLES)
 
 
 def can_manage(user: Any, cohort: Any) -> bool:
@@ -21,3 +37,16 @@ def can_manage(user: Any, cohort: Any) -> bool:
 
 def can_create(user: Any) -> bool:
     return bool(getattr(user, "is_authenticated", False) and user.is_admin)
+
+
+def why_not_change_role(user: Any, membership: Membership, role: str) -> str | None:
+    """Organizers cannot step down themselves (a class would lose its last organizer)."""
+    if membership.user_id == user.id and role != "organizer" and not user.is_admin:
+        return _("Anda tidak dapat mengubah peran Anda sendiri sebagai panitia.")
+    return None
+
+
+def why_not_remove(user: Any, membership: Membership) -> str | None:
+    if membership.user_id == user.id and not user.is_admin:
+        return _("Anda tidak dapat mengeluarkan diri sendiri.")
+    return None

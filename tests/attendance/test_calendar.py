@@ -9,7 +9,7 @@ from icalendar import Calendar
 
 from lms.accounts.models import User
 from lms.attendance.calendar import cohort_calendar
-from lms.attendance.operations import to_utc
+from lms.timefmt import to_utc
 from tests.helpers import csrf_token
 
 # Tuesday 5 September 2023, 09:00–11:00 WITA (Asia/Makassar, UTC+8).

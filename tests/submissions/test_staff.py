@@ -252,7 +252,7 @@ def test_receipt_links_fill_the_receipt_routes_parameters_and_name_the_participa
 
     from flask import Flask
 
-    from lms.submissions.staff_views import RECEIPT_ENDPOINT, _receipt_url
+    from lms.submissions.views.staff import RECEIPT_ENDPOINT, _receipt_url
 
     host = Flask("receipt-test")
     cohort, assignment = SimpleNamespace(id=3), SimpleNamespace(id=5)

@@ -31,7 +31,7 @@ ALL_CHECKS = {f"check_{key}": "y" for key, _label in PP38_CRITERIA}
 @pytest.fixture
 def now(monkeypatch):
     """The clock of the pages (and of what they submit)."""
-    monkeypatch.setattr("lms.submissions.views.utcnow", lambda: NOW)
+    monkeypatch.setattr("lms.submissions.views.work.utcnow", lambda: NOW)
     return NOW
 
 

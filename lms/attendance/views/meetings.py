@@ -31,11 +31,12 @@ from lms.accounts.models import User
 from lms.attendance import bp, codes, operations
 from lms.attendance.forms import CheckInForm, MeetingForm, NewMeetingForm
 from lms.attendance.models import AttendanceRecord, Meeting
+from lms.cohorts.access import cohort_role
 from lms.cohorts.models import Cohort, Membership
 from lms.db import utcnow
 from lms.extensions import db, limiter
-from lms.security import cohort_role, login_required, public, writes_on_get
-from lms.timefmt import local, local_datetime
+from lms.security import login_required, public, writes_on_get
+from lms.timefmt import local, local_datetime, to_utc
 
 ANY_MEMBER = ("participant", "trainer", "organizer")
 #: A QR scanned before logging in stays valid this long while the person logs in.
@@ -63,8 +64,8 @@ def _meeting_data(form: MeetingForm, cohort: Cohort) -> dict:
     return {
         "title": form.title.data.strip(),
         "venue": (form.venue.data or "").strip(),
-        "start_dt": operations.to_utc(form.day.data, form.start_time.data, cohort.timezone),
-        "end_dt": operations.to_utc(form.day.data, form.end_time.data, cohort.timezone),
+        "start_dt": to_utc(form.day.data, form.start_time.data, cohort.timezone),
+        "end_dt": to_utc(form.day.data, form.end_time.data, cohort.timezone),
         "jp": form.jp.data,
         "opens_before_minutes": form.opens_before_minutes.data,
         "closes_after_minutes": form.closes_after_minutes.data,

@@ -14,9 +14,9 @@ from typing import Any
 from flask import abort, g, render_template, request, send_file
 from flask_login import current_user
 
+from lms.cohorts.access import cohort_role
 from lms.cohorts.models import Cohort
 from lms.extensions import db
-from lms.security import cohort_role
 from lms.submissions import bp, queries, receipts
 from lms.submissions.anonymity import hides_identity
 from lms.submissions.diff import diff_versions

@@ -17,10 +17,11 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from lms import storage
 from lms.catalog.models import AssignmentSpec
+from lms.cohorts.access import cohort_role
 from lms.cohorts.models import Cohort
 from lms.db import utcnow
 from lms.extensions import db
-from lms.security import cohort_role, writes_on_get
+from lms.security import writes_on_get
 from lms.submissions import bp, forms
 from lms.submissions import models as _models  # noqa: F401
 from lms.submissions import operations as ops

@@ -12,11 +12,11 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from lms.cohorts.access import cohort_role
 from lms.cohorts.models import Cohort
 from lms.grading import bp, exports, paging, reports
 from lms.grading.permissions import can_lead
 from lms.grading.status import STATUSES, outcome_labels, status_labels
-from lms.security import cohort_role
 from lms.submissions.anonymity import shown_name
 
 #: Existing badge colours (lms/static/style.css) for each workflow status; the pages also add

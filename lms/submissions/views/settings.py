@@ -12,15 +12,14 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from lms.accounts.models import User
-from lms.attendance.operations import to_utc
+from lms.cohorts.access import cohort_role
 from lms.cohorts.models import Cohort, Membership
 from lms.extensions import db
-from lms.security import cohort_role
 from lms.submissions import bp, operations, queries
 from lms.submissions.models import CohortAssignment, Extension
 from lms.submissions.operations import SubmissionError
 from lms.submissions.settings_forms import AssignmentDatesForm, ExtensionForm
-from lms.timefmt import local
+from lms.timefmt import local, to_utc
 
 
 def _stale() -> str:

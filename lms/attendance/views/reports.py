@@ -9,11 +9,11 @@ from flask_login import current_user
 
 from lms.attendance import bp, exports, reports
 from lms.attendance.models import AttendanceRecord
-from lms.attendance.views import ANY_MEMBER, meeting_of
+from lms.attendance.views.meetings import ANY_MEMBER, meeting_of
+from lms.cohorts.access import cohort_role
 from lms.cohorts.models import Cohort
 from lms.db import utcnow
 from lms.extensions import db
-from lms.security import cohort_role
 
 STAFF = ("trainer", "organizer")
 

@@ -24,7 +24,6 @@ from flask_wtf import FlaskForm
 from sqlalchemy.orm import joinedload, selectinload
 
 from lms.accounts import operations as accounts
-from lms.accounts.forms import ConfirmForm
 from lms.accounts.models import User
 from lms.attendance import bp, calendar, operations
 from lms.attendance.models import Meeting
@@ -38,8 +37,10 @@ from lms.attendance.schedule_import import (
     row_to_json,
     too_large,
 )
+from lms.cohorts.access import cohort_role
 from lms.cohorts.models import Cohort, Membership
 from lms.extensions import db
+from lms.forms import ConfirmForm
 from lms.imports import (
     PENDING_MAX_AGE,
     discard_pending,
@@ -48,7 +49,7 @@ from lms.imports import (
     load_pending,
     save_pending,
 )
-from lms.security import cohort_role, login_required, public
+from lms.security import login_required, public
 
 ANY_MEMBER = ("participant", "trainer", "organizer")
 #: ``secrets.token_urlsafe(24)`` gives 32 characters; anything else is not a token.

@@ -21,22 +21,22 @@ from wtforms import BooleanField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, InputRequired
 
-from lms.accounts.forms import ConfirmForm
+from lms.forms import ConfirmForm
 from lms.accounts.models import User
+from lms.cohorts.access import cohort_role
 from lms.cohorts.models import Cohort, Membership
 from lms.extensions import db
 from lms.grading import allocating, bp, paging
 from lms.grading import queue as grading_queue
 from lms.grading.allocating import AllocationError
 from lms.grading.exports import CSV_MIMETYPE, safe_text
-from lms.grading.report_views import score_formatter, submission_url
+from lms.grading.views.reports import score_formatter, submission_url
 from lms.grading.status import status_labels
-from lms.security import cohort_role
 from lms.submissions.anonymity import hides_identity, participant_code
 from lms.submissions.models import CohortAssignment
 from lms.submissions.queries import assignment_of, state_labels
 
-#: The grading page of one submission (marking_views.py).
+#: The grading page of one submission (views/marking.py).
 MARK_ENDPOINT = "lms.grading.mark"
 STAFF = ("trainer", "organizer")
 

@@ -38,10 +38,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms import storage
+from lms.cohorts.access import cohort_role
 from lms.cohorts.models import Cohort
 from lms.db import utcnow
 from lms.extensions import db
-from lms.security import cohort_role
 from lms.submissions import bp
 from lms.submissions import operations as ops
 from lms.submissions.fields import VIDEO_ELEMENTS
@@ -53,7 +53,7 @@ from lms.submissions.video import (
     max_seconds_of,
     probe,
 )
-from lms.submissions.views import kind_label, state_label, time_left
+from lms.submissions.views.work import kind_label, state_label, time_left
 from lms.timefmt import local_datetime
 
 #: Thumbnails: small images only.

@@ -18,13 +18,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
+from lms.cohorts.access import cohort_role
 from lms.extensions import db
 from lms.grading import bp, scoring
 from lms.grading import operations as ops
 from lms.grading.models import Grade, GradingPlan, Review
 from lms.grading.permissions import can_lead, is_marker
 from lms.grading.status import outcome_labels, status_labels, workflow_status
-from lms.security import cohort_role, safe_next
+from lms.security import safe_next
 from lms.submissions import queries as submission_queries
 from lms.submissions import receipts
 from lms.submissions.anonymity import hides_identity, participant_code

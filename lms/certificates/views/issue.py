@@ -21,9 +21,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from lms.certificates import bp, pdf
 from lms.certificates import operations as ops
 from lms.certificates.models import Certificate, CertificatePlan
+from lms.cohorts.access import cohort_role
 from lms.db import utcnow
 from lms.extensions import db
-from lms.security import cohort_role
 
 BASE = "/cohorts/<int:cohort_id>/certificates"
 

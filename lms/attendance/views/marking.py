@@ -13,7 +13,6 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from lms import storage
-from lms.accounts.forms import ConfirmForm
 from lms.accounts.models import User
 from lms.attendance import bp, operations
 from lms.attendance.forms_marking import (
@@ -33,11 +32,12 @@ from lms.attendance.marking import (
     status_label,
 )
 from lms.attendance.models import STATUSES, AttendanceRecord, ExcuseRequest, Meeting
-from lms.attendance.views import meeting_of
+from lms.attendance.views.meetings import meeting_of
+from lms.cohorts.access import cohort_role
 from lms.cohorts.models import Cohort
 from lms.extensions import db
+from lms.forms import ConfirmForm
 from lms.imports import discard_pending, expired_message, load_pending, save_pending
-from lms.security import cohort_role
 
 EXCUSE_STATES = ("pending", "approved", "rejected", "withdrawn")
 

@@ -51,11 +51,12 @@ from lms.certificates.settings_forms import (
     sign_date_of,
 )
 from lms.cohorts import operations as cohort_ops
+from lms.cohorts.access import cohort_role
 from lms.cohorts.models import Cohort
 from lms.db import utcnow
 from lms.extensions import db
 from lms.grading.operations import rubric_for
-from lms.security import cohort_role, writes_on_get
+from lms.security import writes_on_get
 from lms.submissions import operations as submission_ops
 from lms.submissions.models import CohortAssignment
 from lms.timefmt import local

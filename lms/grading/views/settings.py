@@ -9,12 +9,12 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from lms.accounts.models import User
+from lms.cohorts.access import cohort_role
 from lms.cohorts.models import Cohort, Membership
 from lms.extensions import db
 from lms.grading import bp, operations, rubric_copy
 from lms.grading.models import DEFAULT_TOLERANCE, GradingPlan
 from lms.grading.settings_forms import NO_LEAD, GradingSettingsForm, rubric_form_data
-from lms.security import cohort_role
 from lms.submissions import queries
 from lms.submissions.models import CohortAssignment
 

@@ -1,0 +1,51 @@
+"""The route rule of every class page: members of the class in the URL holding a role."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import abort, g
+from flask_login import current_user
+
+from lms.cohorts.models import Cohort, Membership
+from lms.extensions import db
+from lms.security import declare_rule, login_redirect
+
+
+def cohort_and_membership(cohort_id: int, user_id: int) -> tuple[Cohort, Membership | None]:
+    """The cohort and the user's membership of it in one query; 404 for no such cohort."""
+    row = db.session.execute(
+        db.select(Cohort, Membership)
+        .outerjoin(
+            Membership,
+            (Membership.cohort_id == Cohort.id) & (Membership.user_id == user_id),
+        )
+        .where(Cohort.id == cohort_id)
+    ).first()
+    if row is None:
+        abort(404)
+    return row[0], row[1]
+
+
+def cohort_role(*roles: str) -> Callable[[Callable], Callable]:
+    """Members of the cohort in the URL (``cohort_id``) holding one of ``roles``; admins too.
+
+    The cohort and the membership are put on ``g.cohort`` and ``g.membership``.
+    """
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any):
+            if not current_user.is_authenticated:
+                return login_redirect()
+            cohort, membership = cohort_and_membership(kwargs["cohort_id"], current_user.id)
+            if not current_user.is_admin and (membership is None or membership.role not in roles):
+                abort(403)
+            g.cohort, g.membership = cohort, membership
+            return view(*args, **kwargs)
+
+        return declare_rule(wrapper, "cohort:" + ",".join(roles))
+
+    return decorator
