@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from lms import audit
 from lms.catalog.models import (
     AssignmentSpec,
@@ -211,6 +213,9 @@ def mark_done(user: Any, lesson: Lesson, *, how: str = "button") -> bool:
     )
     if exists:
         return False
-    db.session.add(LessonProgress(user_id=user.id, lesson_id=lesson.id, how=how))
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # the same reader twice at once: one row, no error
+            db.session.add(LessonProgress(user_id=user.id, lesson_id=lesson.id, how=how))
+    except IntegrityError:
+        return False
     return True

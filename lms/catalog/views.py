@@ -1,11 +1,11 @@
+"""A course's pages (outline, lessons, done marks, media, assignment specs), and a class's
+courses, progress and search."""
+
 from __future__ import annotations
 
-import functools
 import io
 from pathlib import Path
-from typing import Any, NamedTuple
 
-import sqlalchemy as sa
 from flask import (
     Response,
     abort,
@@ -21,20 +21,18 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 
-from lms.accounts.models import User
 from lms.catalog import bp, exports, operations, queries
 from lms.catalog.access import course_member
-from lms.catalog.models import AssignmentSpec, CohortCourse, Course, Lesson, LessonProgress, Rubric
+from lms.catalog.forms import CohortCoursesForm
+from lms.catalog.models import Course
 from lms.catalog.search import search_lessons
 from lms.cohorts.access import cohort_role
-from lms.cohorts.models import Cohort
-from lms.extensions import db
-from lms.forms import ConfirmForm
+from lms.cohorts.models import MEMBER_ROLES, STAFF_ROLES, Cohort
+from lms.forms import ConfirmForm, show_problem
 from lms.security import writes_on_get
+from lms.unit_of_work import unit_of_work
 
-ANY_MEMBER = ("participant", "trainer", "organizer")
 END_MARK_SVG = (
     '<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1" viewBox="0 0 1 1"></svg>'
 )
@@ -44,80 +42,16 @@ def _locale() -> str:
     return str(get_locale() or "id")
 
 
-class OutlineRow(NamedTuple):
-    id: int
-    slug: str
-    title: str
-
-
-#: Course id -> (the course's sync stamp, its outline): lessons change only when the course is
-#: synced, which sets a new ``synced_dt`` (or archives it), so a stamp that still matches the
-#: row read in this request means the outline is current, in every worker.
-_OUTLINES: dict[int, tuple[tuple, list[OutlineRow]]] = {}
-
-
-def _lesson_outline(course: Course) -> list[OutlineRow]:
-    """(id, slug, title) of the course's lessons in order, without their bodies; read once
-    per process and sync of the course (no query while it is unchanged)."""
-    stamp = (course.synced_dt, course.archived, course.content_hash)
-    cached = _OUTLINES.get(course.id)
-    if cached is not None and cached[0] == stamp:
-        return cached[1]
-    outline = [
-        OutlineRow(*row)
-        for row in db.session.execute(
-            db.select(Lesson.id, Lesson.slug, Lesson.title)
-            .filter_by(course_id=course.id, archived=False)
-            .order_by(Lesson.position)
-        )
-    ]
-    _OUTLINES[course.id] = (stamp, outline)
-    return outline
-
-
-@functools.cache
-def _lesson_statement() -> Any:
-    """One lesson with whether :user_id finished it; built once per process."""
-    done = (
-        sa.select(LessonProgress.id)
-        .where(
-            LessonProgress.lesson_id == Lesson.id,
-            LessonProgress.user_id == sa.bindparam("user_id"),
-        )
-        .exists()
-    )
-    return sa.select(
-        Lesson.id, Lesson.slug, Lesson.title, Lesson.body_html, done.label("done")
-    ).where(Lesson.id == sa.bindparam("lesson_id"))
-
-
-def _done_ids(user: User, lesson_ids: list[int]) -> set[int]:
-    if not lesson_ids:
-        return set()
-    return set(
-        db.session.scalars(
-            db.select(LessonProgress.lesson_id).where(
-                LessonProgress.user_id == user.id, LessonProgress.lesson_id.in_(lesson_ids)
-            )
-        )
-    )
-
-
 @bp.get("/courses/<course_slug>")
 @course_member
 def course(course_slug: str):
-    course: Course = g.course
-    outline = _lesson_outline(course)
-    done = _done_ids(current_user, [row.id for row in outline])
-    specs = db.session.scalars(
-        db.select(AssignmentSpec).filter_by(course_id=course.id, archived=False)
-    ).all()
+    outline = queries.lesson_outline(g.course)
     return render_template(
         "catalog/course.html",
-        course=course,
+        course=g.course,
         outline=outline,
-        done=done,
-        specs=specs,
+        done=queries.done_ids(current_user, [row.id for row in outline]),
+        specs=queries.live_specs(g.course),
         locale=_locale(),
     )
 
@@ -125,20 +59,16 @@ def course(course_slug: str):
 @bp.get("/courses/<course_slug>/<lesson_slug>")
 @course_member
 def lesson(course_slug: str, lesson_slug: str):
-    course: Course = g.course
-    outline = _lesson_outline(course)
+    outline = queries.lesson_outline(g.course)
     index = next((i for i, row in enumerate(outline) if row.slug == lesson_slug), None)
     if index is None:
         abort(404)
-    # The body and whether the reader finished it, in one query (the outline is cached).
-    current = db.session.execute(
-        _lesson_statement(), {"lesson_id": outline[index].id, "user_id": current_user.id}
-    ).first()
+    current = queries.lesson_with_done(outline[index].id, current_user)
     if current is None:  # synced away since the outline was read
         abort(404)
     return render_template(
         "catalog/lesson.html",
-        course=course,
+        course=g.course,
         lesson=current,
         outline=outline,
         position=index + 1,
@@ -149,48 +79,34 @@ def lesson(course_slug: str, lesson_slug: str):
     )
 
 
-def _lesson_or_404(course: Course, lesson_slug: str) -> Lesson:
-    return db.first_or_404(
-        db.select(Lesson).filter_by(course_id=course.id, slug=lesson_slug, archived=False)
-    )
-
-
-def _record(lesson: Lesson, how: str) -> bool:
-    try:
-        created = operations.mark_done(current_user, lesson, how=how)
-        db.session.commit()
-    except IntegrityError:  # the same reader, twice at once
-        db.session.rollback()
-        created = False
-    return created
-
-
 @bp.post("/courses/<course_slug>/<lesson_slug>/done")
 @course_member
+@unit_of_work
 def mark_done(course_slug: str, lesson_slug: str):
-    course: Course = g.course
-    current = _lesson_or_404(course, lesson_slug)
+    current = queries.live_lesson(g.course, lesson_slug) or abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    _record(current, "button")
+    operations.mark_done(current_user, current, how="button")
     flash(_("Materi \u201c%(title)s\u201d ditandai selesai.", title=current.title), "success")
-    outline = _lesson_outline(course)
-    slugs = [row.slug for row in outline]
+    slugs = [row.slug for row in queries.lesson_outline(g.course)]
     index = slugs.index(current.slug)
     if index + 1 < len(slugs):
         return redirect(
-            url_for("lms.catalog.lesson", course_slug=course.slug, lesson_slug=slugs[index + 1])
+            url_for("lms.catalog.lesson", course_slug=course_slug, lesson_slug=slugs[index + 1])
         )
-    return redirect(url_for("lms.catalog.course", course_slug=course.slug))
+    return redirect(url_for("lms.catalog.course", course_slug=course_slug))
 
 
 @bp.get("/courses/<course_slug>/<lesson_slug>/end.svg")
 @writes_on_get
 @course_member
+@unit_of_work
 def reached_end(course_slug: str, lesson_slug: str):
     """A lazily loaded image at the end of the lesson: the browser asks for it only when the
     reader scrolls there, so reaching the end marks the lesson done without any script."""
-    _record(_lesson_or_404(g.course, lesson_slug), "end")
+    operations.mark_done(
+        current_user, queries.live_lesson(g.course, lesson_slug) or abort(404), how="end"
+    )
     response = Response(END_MARK_SVG, mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -212,65 +128,45 @@ def media(course_slug: str, filename: str):
 @bp.get("/courses/<course_slug>/assignments/<key>")
 @course_member
 def assignment(course_slug: str, key: str):
-    course: Course = g.course
-    spec = db.first_or_404(db.select(AssignmentSpec).filter_by(course_id=course.id, key=key))
-    rubric = None
-    if spec.rubric_key:
-        rubric = db.session.scalar(
-            db.select(Rubric).filter_by(course_id=course.id, key=spec.rubric_key, current=True)
-        )
-    return render_template("catalog/assignment.html", course=course, spec=spec, rubric=rubric)
+    spec, rubric = queries.spec_with_rubric(g.course, key)
+    if spec is None:
+        abort(404)
+    return render_template("catalog/assignment.html", course=g.course, spec=spec, rubric=rubric)
 
 
 # --- a cohort's courses --------------------------------------------------------------------
 
 
-@bp.route("/cohorts/<int:cohort_id>/courses", methods=["GET", "POST"])
-@cohort_role("organizer")
-def cohort_courses(cohort_id: int):
-    cohort: Cohort = g.cohort
-    courses = db.session.scalars(
-        db.select(Course).filter_by(archived=False).order_by(Course.title)
-    ).all()
-    chosen = {
-        row.course_id: row.position
-        for row in db.session.scalars(db.select(CohortCourse).filter_by(cohort_id=cohort.id))
-    }
-    errors: list[str] = []
-    if request.method == "POST":
-        if not ConfirmForm().validate_on_submit():
-            abort(400)
-        known = {c.id for c in courses}
-        picked: list[tuple[int, int]] = []
-        for raw in request.form.getlist("course"):
-            if not raw.isdigit() or int(raw) not in known:
-                errors.append(_("Mata pelatihan tidak dikenal."))
-                continue
-            order = request.form.get(f"order-{raw}", "").strip()
-            if order and not order.isdigit():
-                errors.append(_("Urutan harus berupa angka."))
-                continue
-            picked.append((int(order) if order else 999, int(raw)))
-        if not errors:
-            ordered = [cid for _order, cid in sorted(picked)]
-            operations.set_cohort_courses(cohort, ordered, actor=current_user)
-            db.session.commit()
-            flash(_("Mata pelatihan kelas sudah disimpan."), "success")
-            return redirect(url_for("lms.cohorts.detail", cohort_id=cohort.id))
-        chosen = {int(c): i for i, c in enumerate(request.form.getlist("course"), 1) if c.isdigit()}
+def _courses_page(problem=None, cohort_id=None, form=None):
+    courses = queries.live_courses()
+    if form is None:
+        form = CohortCoursesForm.for_courses(courses)
+    show_problem(problem)
     return render_template(
         "catalog/cohort_courses.html",
-        cohort=cohort,
+        cohort=g.cohort,
         courses=courses,
-        chosen=chosen,
-        errors=errors,
-        form=ConfirmForm(),
+        chosen=form.positions() if form.is_submitted() else queries.chosen_positions(g.cohort),
+        errors=form.problems(),
+        form=form,
         locale=_locale(),
     )
 
 
+@bp.route("/cohorts/<int:cohort_id>/courses", methods=["GET", "POST"])
+@cohort_role("organizer")
+@unit_of_work(render=_courses_page)
+def cohort_courses(cohort_id: int):
+    form = CohortCoursesForm.for_courses(queries.live_courses())
+    if form.validate_on_submit():
+        operations.set_cohort_courses(g.cohort, form.ordered_ids(), actor=current_user)
+        flash(_("Mata pelatihan kelas sudah disimpan."), "success")
+        return redirect(url_for("lms.cohorts.detail", cohort_id=cohort_id))
+    return _courses_page(form=form)
+
+
 @bp.get("/cohorts/<int:cohort_id>/progress")
-@cohort_role("trainer", "organizer")
+@cohort_role(*STAFF_ROLES)
 def progress(cohort_id: int):
     cohort: Cohort = g.cohort
     courses, totals, participants, done = queries.progress_matrix(cohort)
@@ -286,7 +182,7 @@ def progress(cohort_id: int):
 
 
 @bp.get("/cohorts/<int:cohort_id>/progress.xlsx")
-@cohort_role("trainer", "organizer")
+@cohort_role(*STAFF_ROLES)
 def progress_xlsx(cohort_id: int):
     cohort: Cohort = g.cohort
     data = exports.progress_workbook(cohort, *queries.progress_matrix(cohort), locale=_locale())
@@ -299,7 +195,7 @@ def progress_xlsx(cohort_id: int):
 
 
 @bp.get("/cohorts/<int:cohort_id>/search")
-@cohort_role(*ANY_MEMBER)
+@cohort_role(*MEMBER_ROLES)
 def search(cohort_id: int):
     cohort: Cohort = g.cohort
     query = (request.args.get("q") or "").strip()[:200]

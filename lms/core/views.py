@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import functools
-
 from flask import current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
-from sqlalchemy.orm import contains_eager
 
-from lms.certificates.models import Certificate
-from lms.cohorts.models import Cohort, Membership
-from lms.core import bp
+from lms.core import bp, queries
 from lms.extensions import db
 from lms.security import login_required, public
 
@@ -39,56 +34,15 @@ def index():
     return redirect(url_for("lms.accounts.login"))
 
 
-@functools.cache
-def _dashboard_statements() -> tuple:
-    """(memberships, certificates, all cohorts): built once per process with a bound
-    :user_id, so that a request only executes them (building and keying a statement costs
-    about as much as running one of these)."""
-    import sqlalchemy as sa
-
-    newest_first = (Cohort.start_date.desc(), Cohort.id.desc())
-    memberships = (
-        db.select(Membership)
-        .join(Membership.cohort)
-        .options(contains_eager(Membership.cohort))
-        .where(Membership.user_id == sa.bindparam("user_id"))
-        .order_by(*newest_first)
-    )
-    # Valid certificates of the cohorts the user is still a participant of.
-    certificates = (
-        db.select(Certificate)
-        .join(
-            Membership,
-            (Membership.cohort_id == Certificate.cohort_id)
-            & (Membership.user_id == Certificate.user_id)
-            & (Membership.role == "participant"),
-        )
-        .where(Certificate.user_id == sa.bindparam("user_id"), Certificate.state == "issued")
-        .order_by(Certificate.issued_dt.desc())
-    )
-    return memberships, certificates, db.select(Cohort).order_by(*newest_first)
-
-
 @bp.get("/dashboard")
 @login_required
 def dashboard():
-    by_membership, by_certificate, every_cohort = _dashboard_statements()
-    me = {"user_id": current_user.id}
-    memberships = db.session.scalars(by_membership, me).all()
-    other_cohorts: list[Cohort] = []
-    if current_user.is_admin:
-        mine = {m.cohort_id for m in memberships}
-        other_cohorts = [c for c in db.session.scalars(every_cohort) if c.id not in mine]
-    # Certificates go to participants only: nobody else needs the query. Their cohorts are
-    # already loaded with the memberships (``c.cohort`` in the page costs no query).
-    certificates: list[Certificate] = []
-    if any(m.role == "participant" for m in memberships):
-        certificates = db.session.scalars(by_certificate, me).all()
+    board = queries.dashboard_for(current_user)
     return render_template(
         "core/dashboard.html",
-        memberships=memberships,
-        other_cohorts=other_cohorts,
-        certificates=certificates,
+        memberships=board.memberships,
+        other_cohorts=board.other_cohorts,
+        certificates=board.certificates,
     )
 
 
