@@ -6,6 +6,8 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from lms.iid.cli import iid_cli
+
 lms_cli = AppGroup("lms", help="Kelas Inovasi: database, demo data and administration.")
 
 
@@ -154,6 +156,8 @@ def attendance_code_command(meeting_id: int) -> None:
         raise click.ClickException(f"no meeting {meeting_id}")
     click.echo(codes.current_code(meeting.secret))
 
+
+lms_cli.add_command(iid_cli)
 
 certificates_cli = AppGroup("certificates", help="Issued certificates.")
 lms_cli.add_command(certificates_cli)

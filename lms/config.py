@@ -39,6 +39,8 @@ class Config:
         self.LMS_DEFAULT_TIMEZONE = os.environ.get("LMS_DEFAULT_TIMEZONE", "Asia/Jakarta")
         self.LMS_UPLOAD_DIR = os.environ.get("LMS_UPLOAD_DIR")  # None: instance/uploads
         self.LMS_COURSE_PATHS = os.environ.get("LMS_COURSE_PATHS", "")
+        #: Extra IID rule files or folders of them; a year there replaces the shipped file.
+        self.LMS_IID_RULE_PATHS = os.environ.get("LMS_IID_RULE_PATHS", "")
         # Whole-request cap; uploads of member lists are far smaller.
         self.MAX_CONTENT_LENGTH = _env_int("LMS_MAX_UPLOAD_MB", 250) * 1024 * 1024
         self.LMS_IMPORT_MAX_BYTES = _env_int("LMS_IMPORT_MAX_KB", 2048) * 1024

@@ -1,0 +1,1 @@
+"""The regional innovation index (IID): yearly rules as data, and pure scoring."""

@@ -1,0 +1,93 @@
+"""``flask lms iid ...``: check the yearly rule files, list the loaded years, score a region."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+iid_cli = AppGroup("iid", help="Regional innovation index (IID): yearly rules and scores.")
+
+
+@iid_cli.command("check")
+@click.argument("path", required=False)
+def check_command(path: str | None) -> None:
+    """Check rule files (all known ones, or those at PATH); print file:line: message."""
+    from lms.iid.rules import files_under, load_rules, rule_files
+
+    files = files_under(Path(path)) if path else rule_files(current_app.config)
+    if not files:
+        raise click.ClickException(f"no rule file found at {path or 'the known places'}")
+    failed = False
+    for file in files:
+        rules, problems = load_rules(file)
+        for problem in problems:
+            click.echo(str(problem))
+        if rules is None:
+            failed = True
+            continue
+        click.echo(
+            f"{file}: OK ({rules.year}, {len(rules.indicators)} indicators + count rule, "
+            f"{len(rules.uncertain)} uncertain)"
+        )
+    if failed:
+        raise SystemExit(1)
+
+
+@iid_cli.command("rules")
+def rules_command() -> None:
+    """List the loaded years: title, indicators, minimum divisor, uncertain items, file."""
+    from lms.iid.rules import discover
+
+    found, problems = discover(current_app.config)
+    for problem in problems:
+        click.echo(f"skipped (see `lms iid check`): {problem}", err=True)
+    if not found:
+        raise click.ClickException("no IID rules loaded")
+    for year, rules in found.items():
+        click.echo(
+            f"{year}\t{rules.title}\t{len(rules.region_indicators)} region / "
+            f"{len(rules.innovation_indicators)} per-innovation indicators\t"
+            f"divisor MAX({rules.divisor_min}, n)\t{len(rules.uncertain)} uncertain\t"
+            f"{rules.origin}: {rules.path}"
+        )
+
+
+@iid_cli.command("score")
+@click.argument("input_file", type=click.File("r", encoding="utf-8"), default="-")
+@click.option("--which", type=click.Choice(["verified", "claimed"]), default="verified")
+def score_command(input_file, which: str) -> None:
+    """Score a region from JSON (INPUT_FILE or stdin); print the score as JSON.
+
+    {"year": 2023, "region": {"SPD-01": 2}, "innovations": [{"id": 1, "name": "...",
+    "urusan": "Kesehatan", "levels": {"SID-35": [3, 2]}}]} -- a pair is [claimed, verified].
+    """
+    from lms.iid.rules import UnknownYear, rules_for
+    from lms.iid.scoring import InnovationInput, Inputs, score
+
+    try:
+        data = json.load(input_file)
+        rules = rules_for(int(data["year"]), current_app.config)
+        inputs = Inputs(
+            region={k: _level(v) for k, v in data.get("region", {}).items()},
+            innovations=[
+                InnovationInput(
+                    id=i.get("id"),
+                    name=i.get("name", ""),
+                    levels={k: _level(v) for k, v in i.get("levels", {}).items()},
+                    urusan=i.get("urusan", ()),
+                )
+                for i in data.get("innovations", [])
+            ],
+        )
+        result = score(rules, inputs, which)
+    except (ValueError, KeyError, TypeError, UnknownYear) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=1))
+
+
+def _level(value):
+    return tuple(value) if isinstance(value, list) else value
