@@ -226,3 +226,34 @@ def urusan_label(key: str | None, locale: str = "id") -> str:
 
 def basic_affairs() -> frozenset[str]:
     return frozenset(u.key for u in urusan_by_key().values() if u.basic)
+
+
+#: Where the fields of a proposal written before the six parts go: the old problem is the
+#: new background; the old free rancang bangun describes how the innovation works; the old
+#: pokok perubahan is what changes, i.e. the method of renewal.
+LEGACY_MOVES: dict[str, str] = {
+    "permasalahan": "latar_belakang",
+    "rancang_bangun": "cara_kerja",
+    "pokok_perubahan": "metode_pembaharuan",
+}
+
+
+def from_legacy(fields: dict) -> dict:
+    """A proposal's fields in the current profile keys; nothing is lost (a moved text is
+    appended to what the new part already holds, under its old heading)."""
+    moved = {k: v for k, v in (fields or {}).items() if k not in LEGACY_MOVES}
+    for old, new in LEGACY_MOVES.items():
+        text = ((fields or {}).get(old) or "").strip()
+        if not text:
+            continue
+        current = (moved.get(new) or "").strip()
+        moved[new] = f"{current}\n\n**{LEGACY_HEADINGS[old]}**\n\n{text}" if current else text
+    return moved
+
+
+#: Fixed (not translated) headings: they become part of the participant's own text.
+LEGACY_HEADINGS = {
+    "permasalahan": "Permasalahan",
+    "rancang_bangun": "Rancang bangun",
+    "pokok_perubahan": "Pokok perubahan",
+}
