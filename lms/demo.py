@@ -397,8 +397,8 @@ def _demo_certificates(cohort: Cohort, organizer: User) -> None:
     from lms.attendance.models import Meeting
     from lms.attendance.operations import create_meeting, set_mark
     from lms.certificates import operations as certificates
-    from lms.certificates.eligibility import evaluate
     from lms.certificates.models import Certificate
+    from lms.certificates.queries import evaluate
     from lms.timefmt import to_utc
 
     if db.session.scalar(db.select(Certificate.id).filter_by(cohort_id=cohort.id).limit(1)):

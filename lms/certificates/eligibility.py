@@ -1,5 +1,6 @@
-"""Who may get a certificate, rule by rule, with the reason in words (a fixed number of queries
-whatever the cohort's size).
+"""Who may get a certificate, rule by rule, with the reason in words (pure rules, no queries).
+
+The rules run over what :func:`lms.certificates.queries.evaluate` loaded.
 
 Rules, as the organizer set them on the cohort's :class:`CertificatePlan`:
 
@@ -10,27 +11,25 @@ Rules, as the organizer set them on the cohort's :class:`CertificatePlan`:
   version (``need = "submitted"``);
 - each required course: every lesson (not archived) completed.
 
-A certificate of attendance checks the attendance rule only.
+A certificate of attendance checks the attendance rule only. Someone who does not meet the
+rules gets a certificate only with a written reason (an override), recorded on it.
+
+These rules live here rather than in ``permissions.py``: they answer "which rules are met and
+why" with a result per rule and a qualification, not "may this user do that".
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from flask_babel import format_percent
 from flask_babel import gettext as _
 
 from lms.accounts.models import User
-from lms.attendance.reports import cohort_report
-from lms.catalog.models import Course, Lesson, LessonProgress, Rubric
-from lms.cohorts.models import Cohort
-from lms.extensions import db
 from lms.grading import scoring
-from lms.grading.models import Grade, Review
-from lms.submissions.models import CohortAssignment, Submission, SubmissionVersion
+from lms.grading.models import Grade
 
 from .models import CertificatePlan
 
@@ -78,11 +77,30 @@ class Eligibility:
         return next((c for c in self.candidates if c.user.id == user_id), None)
 
 
+@dataclass
+class Evidence:
+    """What the rules look at besides attendance, loaded for the whole cohort at once."""
+
+    #: (need, assignment id, title) of the required assignments that exist, in the plan's order.
+    assignments: list[tuple[str, int, str]] = field(default_factory=list)
+    #: (assignment id, user id) -> the newest released grade.
+    grades: dict[tuple[int, int], Grade] = field(default_factory=dict)
+    #: Version id -> the rubric bands it was marked with.
+    bands: dict[int, list[Any]] = field(default_factory=dict)
+    #: (assignment id, user id) of every submitted version.
+    submitted: set[tuple[int, int]] = field(default_factory=set)
+    #: (course id, title) of the required courses that exist, in the plan's order.
+    courses: list[tuple[int, str]] = field(default_factory=list)
+    #: Course id -> lessons (not archived); (user id, course id) -> lessons done.
+    lesson_totals: dict[int, int] = field(default_factory=dict)
+    lessons_done: dict[tuple[int, int], int] = field(default_factory=dict)
+
+
 def _percent(value: float) -> str:
     return format_percent(value, format="#,##0.#%")
 
 
-def _attendance_rule(plan: CertificatePlan, held: int, attended: int) -> RuleResult:
+def attendance_rule(plan: CertificatePlan, held: int, attended: int) -> RuleResult:
     minimum = plan.min_attendance / 100
     if not held:
         return RuleResult(
@@ -102,148 +120,33 @@ def _attendance_rule(plan: CertificatePlan, held: int, attended: int) -> RuleRes
     )
 
 
-def _released_grades(assignment_ids: list[int]) -> dict[tuple[int, int], Grade]:
-    """(assignment id, user id) -> the newest released grade."""
-    if not assignment_ids:
-        return {}
-    found: dict[tuple[int, int], tuple[int, Grade]] = {}
-    rows = db.session.execute(
-        db.select(Grade, Submission.assignment_id, Submission.user_id, SubmissionVersion.number)
-        .join(Submission, Submission.id == Grade.submission_id)
-        .join(SubmissionVersion, SubmissionVersion.id == Grade.version_id)
-        .where(Submission.assignment_id.in_(assignment_ids), Grade.released_dt.is_not(None))
-    ).all()
-    for grade, assignment_id, user_id, number in rows:
-        key = (assignment_id, user_id)
-        if key not in found or found[key][0] < number:
-            found[key] = (number, grade)
-    return {key: grade for key, (_number, grade) in found.items()}
-
-
-def _submitted(assignment_ids: list[int]) -> set[tuple[int, int]]:
-    if not assignment_ids:
-        return set()
-    return {
-        (assignment_id, user_id)
-        for assignment_id, user_id in db.session.execute(
-            db.select(Submission.assignment_id, Submission.user_id).where(
-                Submission.assignment_id.in_(assignment_ids), Submission.latest_number > 0
+def _assignment_rule(
+    need: str, assignment_id: int, title: str, user_id: int, evidence: Evidence
+) -> tuple[RuleResult, float | None, Grade | None]:
+    """The rule's result, and the passing total and grade that count for the qualification."""
+    key = (assignment_id, user_id)
+    total, counted = None, None
+    if need == "submitted":
+        ok = key in evidence.submitted
+        detail = _("sudah dikumpulkan") if ok else _("belum dikumpulkan")
+    else:
+        grade = evidence.grades.get(key)
+        if grade is None:
+            ok = False
+            detail = _("belum ada nilai yang dirilis")
+        elif grade.outcome != "grade":
+            ok = False
+            detail = _("diminta revisi")
+        else:
+            ok = bool(grade.passed)
+            detail = _(
+                "nilai %(total)s, %(result)s",
+                total=scoring.format_score(grade.total),
+                result=_("lulus") if ok else _("tidak lulus"),
             )
-        )
-    }
-
-
-def _lessons_done(
-    course_ids: list[int], user_ids: list[int]
-) -> tuple[dict[int, int], dict[tuple[int, int], int]]:
-    """Lessons per course, and (user id, course id) -> lessons done."""
-    if not course_ids:
-        return {}, {}
-    totals = dict(
-        db.session.execute(
-            db.select(Lesson.course_id, db.func.count())
-            .where(Lesson.course_id.in_(course_ids), Lesson.archived.is_(False))
-            .group_by(Lesson.course_id)
-        ).all()
-    )
-    done = {
-        (user_id, course_id): n
-        for user_id, course_id, n in db.session.execute(
-            db.select(LessonProgress.user_id, Lesson.course_id, db.func.count())
-            .join(Lesson, Lesson.id == LessonProgress.lesson_id)
-            .where(
-                Lesson.course_id.in_(course_ids),
-                Lesson.archived.is_(False),
-                LessonProgress.user_id.in_(user_ids),
-            )
-            .group_by(LessonProgress.user_id, Lesson.course_id)
-        ).all()
-    }
-    return totals, done
-
-
-def evaluate(cohort: Cohort, plan: CertificatePlan, *, now: datetime | None = None) -> Eligibility:
-    """Every participant of the cohort with each rule's result."""
-    report = cohort_report(cohort, now=now)
-    completion = plan.kind == "completion"
-    required = list(plan.required_assignments or []) if completion else []
-    assignments = {
-        a.id: a
-        for a in db.session.scalars(
-            db.select(CohortAssignment).where(
-                CohortAssignment.cohort_id == cohort.id,
-                CohortAssignment.id.in_([int(r["assignment_id"]) for r in required] or [0]),
-            )
-        )
-    }
-    required = [r for r in required if int(r["assignment_id"]) in assignments]
-    ids = list(assignments)
-    grades = _released_grades(ids)
-    bands = _bands_by_version(grades.values())
-    submitted = _submitted(ids)
-    course_ids = list(plan.required_courses or []) if completion else []
-    courses = {
-        c.id: c
-        for c in db.session.scalars(db.select(Course).where(Course.id.in_(course_ids or [0])))
-    }
-    user_ids = [row.user.id for row in report.rows]
-    totals, done = _lessons_done(list(courses), user_ids)
-
-    result = Eligibility(plan)
-    for row in report.rows:
-        person = row.user
-        rules = [_attendance_rule(plan, row.tally.held, row.tally.attended)]
-        passed_totals: list[tuple[float, Any]] = []
-        for requirement in required:
-            assignment = assignments[int(requirement["assignment_id"])]
-            title = assignment.spec.title
-            key = (assignment.id, person.id)
-            if requirement.get("need") == "submitted":
-                ok = key in submitted
-                detail = _("sudah dikumpulkan") if ok else _("belum dikumpulkan")
-            else:
-                grade = grades.get(key)
-                if grade is None:
-                    ok = False
-                    detail = _("belum ada nilai yang dirilis")
-                elif grade.outcome != "grade":
-                    ok = False
-                    detail = _("diminta revisi")
-                else:
-                    ok = bool(grade.passed)
-                    detail = _(
-                        "nilai %(total)s, %(result)s",
-                        total=scoring.format_score(grade.total),
-                        result=_("lulus") if ok else _("tidak lulus"),
-                    )
-                    if grade.total is not None:
-                        passed_totals.append((grade.total, grade))
-            rules.append(RuleResult(f"assignment:{assignment.id}", title, ok, detail))
-        for course_id in course_ids:
-            course = courses.get(course_id)
-            if course is None:
-                continue
-            total = totals.get(course_id, 0)
-            finished = done.get((person.id, course_id), 0)
-            rules.append(
-                RuleResult(
-                    f"course:{course_id}",
-                    course.title,
-                    finished >= total,
-                    _("%(done)d dari %(total)d materi selesai", done=finished, total=total),
-                )
-            )
-        result.candidates.append(
-            Candidate(
-                user=person,
-                rules=rules,
-                jp=row.tally.jp,
-                qualification=_qualification(passed_totals, bands),
-                held=row.tally.held,
-                attended=row.tally.attended,
-            )
-        )
-    return result
+            if grade.total is not None:
+                total, counted = grade.total, grade
+    return RuleResult(f"assignment:{assignment_id}", title, ok, detail), total, counted
 
 
 def _qualification(results: list[tuple[float, Grade]], bands: dict[int, list[Any]]) -> str:
@@ -257,16 +160,70 @@ def _qualification(results: list[tuple[float, Grade]], bands: dict[int, list[Any
     return scoring.band_for(first, scoring.mean_total(t for t, _g in results)) or ""
 
 
-def _bands_by_version(grades: Iterable[Grade]) -> dict[int, list[Any]]:
-    """The rubric bands each graded version was marked with (one query)."""
-    ids = [g.version_id for g in grades]
-    if not ids:
-        return {}
-    return {
-        version_id: list(bands or [])
-        for version_id, bands in db.session.execute(
-            db.select(Review.version_id, Rubric.bands)
-            .join(Rubric, Rubric.id == Review.rubric_id)
-            .where(Review.version_id.in_(ids))
+def judge(plan: CertificatePlan, rows: Iterable[Any], evidence: Evidence) -> Eligibility:
+    """Every participant (``rows``: the attendance report's rows, ``.user`` and ``.tally``)
+    with each rule's result. A certificate of attendance checks attendance only."""
+    completion = plan.kind == "completion"
+    assignments = evidence.assignments if completion else []
+    courses = evidence.courses if completion else []
+    result = Eligibility(plan)
+    for row in rows:
+        person = row.user
+        rules = [attendance_rule(plan, row.tally.held, row.tally.attended)]
+        passed_totals: list[tuple[float, Grade]] = []
+        for need, assignment_id, title in assignments:
+            rule, total, grade = _assignment_rule(need, assignment_id, title, person.id, evidence)
+            rules.append(rule)
+            if total is not None and grade is not None:
+                passed_totals.append((total, grade))
+        for course_id, title in courses:
+            total = evidence.lesson_totals.get(course_id, 0)
+            finished = evidence.lessons_done.get((person.id, course_id), 0)
+            rules.append(
+                RuleResult(
+                    f"course:{course_id}",
+                    title,
+                    finished >= total,
+                    _("%(done)d dari %(total)d materi selesai", done=finished, total=total),
+                )
+            )
+        result.candidates.append(
+            Candidate(
+                user=person,
+                rules=rules,
+                jp=row.tally.jp,
+                qualification=_qualification(passed_totals, evidence.bands),
+                held=row.tally.held,
+                attended=row.tally.attended,
+            )
         )
-    }
+    return result
+
+
+# --- overrides ------------------------------------------------------------------------------
+
+
+def unmet(candidate: Candidate) -> str:
+    """The rules a candidate does not meet, in words: "Kehadiran: hadir 3 dari 5 …"."""
+    return "; ".join(f"{rule.label}: {rule.detail}" for rule in candidate.failed)
+
+
+def why_refused(candidate: Candidate, reason: str) -> str | None:
+    """Why ``candidate`` cannot get a certificate with this written reason (None: they can):
+    someone who does not meet the rules needs a reason."""
+    if candidate.eligible or reason.strip():
+        return None
+    return _("%(name)s: %(why)s", name=candidate.user.full_name, why=unmet(candidate))
+
+
+def refusal(problems: list[str]) -> str:
+    """The message of a refused issue: nothing was issued, and who needs a reason."""
+    return _(
+        "Tidak ada sertifikat yang diterbitkan. Belum memenuhi syarat (isi alasan "
+        "pengecualian bila tetap diterbitkan): %(list)s",
+        list=" · ".join(problems),
+    )
+
+
+def not_participants(n: int) -> str:
+    return _("%(n)d orang yang dipilih bukan peserta kelas ini.", n=n)

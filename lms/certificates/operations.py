@@ -1,41 +1,51 @@
-"""Certificate writes: the cohort's plan, issuing with official numbers, revoking, reissuing.
-Each function flushes; the caller commits."""
+"""Certificate writes: plan and settings, issuing with gapless numbers, revoking, reissuing.
+
+Each function flushes; the unit of work commits."""
 
 from __future__ import annotations
 
-import secrets
-import string
-from collections.abc import Iterable
-from datetime import date, datetime
+import io
+from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from lms import audit
+from lms import audit, storage
 from lms.accounts.civil_service import rank_label
+from lms.cohorts import operations as cohort_ops
 from lms.cohorts.models import Cohort
 from lms.db import utcnow
+from lms.errors import Conflict, DomainError
 from lms.extensions import db
 
-from .eligibility import Candidate, evaluate
+from . import eligibility
+from .eligibility import Candidate
 from .models import LAYOUT_FIELDS, Certificate, CertificatePlan
+from .numbering import format_number, new_code
+from .queries import evaluate
 
-#: No 0/O, 1/I/L: codes are read aloud and typed from paper.
-CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-CODE_LENGTH = 12
-PATTERN_FIELDS = ("seq", "cohort_code", "year", "month", "month_roman")
-_ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
+#: The organizer's images (stored through lms.storage).
+IMAGE_ROLES = ("logo", "signature")
+IMAGE_MAX_BYTES = 2 * 1024 * 1024
+IMAGE_KINDS = frozenset({"png", "jpeg"})
+#: A bigger picture is refused: it would only make every PDF heavy.
+IMAGE_MAX_PIXELS = 25_000_000
+#: The version of a plan nobody edited yet: made with the defaults by ``plan_for`` (issuing
+#: does that too).
+UNTOUCHED = 1
 
 
-class CertificateError(ValueError):
-    """A refusal with a message for the organizer."""
+class CertificateError(DomainError):
+    """A certificate rule refused the action; nothing of it is written."""
 
 
 # --- the plan ---------------------------------------------------------------------------------
 
 
 def plan_for(cohort: Cohort) -> CertificatePlan:
+    """The cohort's plan, created with the defaults when it has none."""
     plan = db.session.scalar(db.select(CertificatePlan).filter_by(cohort_id=cohort.id))
     if plan is None:
         # Two organizers may create it at the same moment: the loser reads the winner's row.
@@ -83,7 +93,7 @@ PLAN_FIELDS = (
 )
 
 
-def update_plan(plan: CertificatePlan, values: dict[str, Any], *, actor: Any) -> None:
+def update_plan(plan: CertificatePlan, values: Mapping[str, Any], *, actor: Any) -> None:
     """Set the plan's rules, numbering and layout; audited with what changed."""
     before = plan_snapshot(plan)
     for name, value in values.items():
@@ -96,46 +106,77 @@ def update_plan(plan: CertificatePlan, values: dict[str, Any], *, actor: Any) ->
     )
 
 
-def pattern_problem(pattern: str) -> str | None:
-    """Why a numbering pattern cannot be used (None: it can)."""
-    try:
-        parts = list(string.Formatter().parse(pattern))
-    except ValueError:
-        return _("Pola nomor tidak valid: periksa kurung kurawal { }.")
-    names = [name for _text, name, _spec, _conv in parts if name is not None]
-    unknown = [n for n in names if n not in PATTERN_FIELDS]
-    if unknown:
-        return _(
-            "Bagian pola yang tidak dikenal: %(names)s. Yang dapat dipakai: %(known)s.",
-            names=", ".join("{" + n + "}" for n in unknown),
-            known=", ".join("{" + n + "}" for n in PATTERN_FIELDS),
-        )
-    if "seq" not in names:
-        return _("Pola nomor harus memuat {seq} (nomor urut), misalnya {seq:03d}.")
-    try:
-        format_number(pattern, 1, "KODE", utcnow().date())
-    except (ValueError, TypeError):
-        return _("Pola nomor tidak valid: format {seq} hanya menerima angka, misalnya {seq:03d}.")
-    return None
+def _store_image(upload: Any) -> str:
+    """Store an uploaded logo or signature; its storage key. Refused (UploadError) when it is
+    too large, not a PNG or JPEG, or a picture that cannot be read (nothing is kept then)."""
+    data = upload.stream.read(IMAGE_MAX_BYTES + 1)
+    if len(data) <= IMAGE_MAX_BYTES and storage.kind_of_bytes(data[:64]) in IMAGE_KINDS:
+        from PIL import Image
 
-
-def format_number(pattern: str, seq: int, cohort_code: str, when: date) -> str:
-    return pattern.format(
-        seq=seq,
-        cohort_code=cohort_code,
-        year=when.year,
-        month=f"{when.month:02d}",
-        month_roman=_ROMAN[when.month - 1],
+        try:
+            with Image.open(io.BytesIO(data)) as picture:
+                width, height = picture.size
+                picture.verify()
+        except Exception as exc:  # any decoding problem: Pillow raises many kinds
+            raise storage.UploadError(
+                _("Gambar ini rusak atau tidak dapat dibaca. Simpan ulang sebagai PNG atau JPG.")
+            ) from exc
+        if width * height > IMAGE_MAX_PIXELS:
+            raise storage.UploadError(
+                _("Gambar ini terlalu besar (%(w)d × %(h)d piksel).", w=width, h=height)
+            )
+    stored = storage.save_upload(
+        io.BytesIO(data), max_bytes=IMAGE_MAX_BYTES, allowed=set(IMAGE_KINDS)
     )
+    return stored.key
 
 
-def new_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+def _is_current(seen: int | None, plan: CertificatePlan | None) -> bool:
+    """Whether the page was made from the plan as it is now (0: from the defaults, which an
+    untouched plan still holds)."""
+    if plan is None:
+        return seen == 0
+    return seen == plan.lock_version or (seen == 0 and plan.lock_version == UNTOUCHED)
 
 
-def normalize_code(text: str) -> str:
-    """What people type: lower case, spaces and dashes are fine."""
-    return "".join(ch for ch in text.upper() if ch.isalnum())
+def save_settings(
+    cohort: Cohort,
+    plan: CertificatePlan | None,
+    values: Mapping[str, Any],
+    *,
+    images: Mapping[str, Any],
+    seen: int | None,
+    actor: Any,
+) -> CertificatePlan:
+    """The settings page's save: the plan's rules, numbering, texts and images (``images``:
+    role -> the upload chosen), and the cohort's own ``excused_counts_as_attended`` (through
+    the cohorts module, audited there as a cohort change).
+
+    ``plan`` is the plan the page was made from (None: none was saved) and ``seen`` its
+    version then (0: the defaults). Raises Conflict when someone saved in between, and
+    CertificateError with the message next to each refused image.
+    """
+    if not _is_current(seen, plan):
+        raise Conflict()
+    plan_values = {k: v for k, v in values.items() if k != "excused_counts_as_attended"}
+    refused: dict[str, list[str]] = {}
+    for role, upload in images.items():
+        try:
+            plan_values[f"{role}_key"] = _store_image(upload)
+        except storage.UploadError as exc:
+            refused[role] = [str(exc)]
+    if refused:
+        raise CertificateError(_("Periksa isian yang ditandai."), errors=refused)
+    if plan is None:
+        plan = plan_for(cohort)
+        # Another organizer may have saved the first plan in the meantime.
+        if plan.lock_version != UNTOUCHED:
+            raise Conflict()
+    update_plan(plan, plan_values, actor=actor)
+    excused = values.get("excused_counts_as_attended")
+    if excused is not None and cohort.excused_counts_as_attended != bool(excused):
+        cohort_ops.update_cohort(cohort, {"excused_counts_as_attended": bool(excused)}, actor=actor)
+    return plan
 
 
 # --- issuing -----------------------------------------------------------------------------------
@@ -201,7 +242,7 @@ def issue(
     user_ids: Iterable[int],
     *,
     actor: Any,
-    overrides: dict[int, str] | None = None,
+    overrides: Mapping[int, str] | None = None,
     now: datetime | None = None,
 ) -> list[Certificate]:
     """Certificates for ``user_ids`` who are eligible (or overridden with a written reason) and
@@ -212,6 +253,7 @@ def issue(
     plan = plan_for(cohort)
     _lock_plan(plan)
     wanted = set(user_ids)
+    # Read after the lock: what a concurrent issue committed is seen.
     result = evaluate(cohort, plan, now=now)
     holding = set(
         db.session.scalars(
@@ -224,29 +266,16 @@ def issue(
         uid = candidate.user.id
         if uid not in wanted or uid in holding:
             continue
-        if not candidate.eligible:
-            reason = overrides.get(uid, "")
-            if not reason:
-                problems.append(
-                    _(
-                        "%(name)s: %(why)s",
-                        name=candidate.user.full_name,
-                        why="; ".join(f"{r.label}: {r.detail}" for r in candidate.failed),
-                    )
-                )
-                continue
+        problem = eligibility.why_refused(candidate, overrides.get(uid, ""))
+        if problem:
+            problems.append(problem)
+            continue
         chosen.append(candidate)
     unknown = wanted - {c.user.id for c in result.candidates}
     if unknown:
-        problems.append(_("%(n)d orang yang dipilih bukan peserta kelas ini.", n=len(unknown)))
+        problems.append(eligibility.not_participants(len(unknown)))
     if problems:
-        raise CertificateError(
-            _(
-                "Tidak ada sertifikat yang diterbitkan. Belum memenuhi syarat (isi alasan "
-                "pengecualian bila tetap diterbitkan): %(list)s",
-                list=" · ".join(problems),
-            )
-        )
+        raise CertificateError(eligibility.refusal(problems))
     seq = _next_seq(cohort.id)
     # {year} and {month} are the training's (its last day), whenever the certificate is issued.
     training_date = cohort.end_date or now.date()

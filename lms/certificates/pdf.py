@@ -1,5 +1,4 @@
-"""Certificate PDFs: one landscape A4 page per certificate, a merged PDF for printing and a
-ZIP of individual PDFs.
+"""Certificate PDFs: a landscape A4 page each, one merged PDF for printing, a ZIP of PDFs.
 
 What a page prints comes from the certificate's ``snapshot`` (frozen at issue: names, NIP,
 rank, cohort, dates, signer, and the plan's title and body texts as they were then), in the

@@ -7,9 +7,10 @@ import re
 import pytest
 
 from lms.audit import AuditEvent
+from lms.certificates import numbering
 from lms.certificates import operations as ops
-from lms.certificates.eligibility import evaluate
 from lms.certificates.models import Certificate
+from lms.certificates.queries import evaluate
 
 
 @pytest.fixture
@@ -88,8 +89,8 @@ def test_revocation_keeps_the_record_and_reissue_gives_a_new_number(ctx, db):
 
 
 def test_pattern_problems_are_explained(ctx):
-    assert ops.pattern_problem("{seq:03d}/{cohort_code}/{year}") is None
-    assert "{seq}" in ops.pattern_problem("{cohort_code}/{year}")
-    assert "{nama}" in ops.pattern_problem("{seq}/{nama}")
-    assert ops.pattern_problem("{seq:03d/") is not None
-    assert ops.pattern_problem("{seq.__class__}") is not None
+    assert numbering.pattern_problem("{seq:03d}/{cohort_code}/{year}") is None
+    assert "{seq}" in numbering.pattern_problem("{cohort_code}/{year}")
+    assert "{nama}" in numbering.pattern_problem("{seq}/{nama}")
+    assert numbering.pattern_problem("{seq:03d/") is not None
+    assert numbering.pattern_problem("{seq.__class__}") is not None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from lms.certificates.models import Certificate
@@ -45,10 +47,25 @@ def test_an_ineligible_choice_needs_a_reason_and_nothing_is_half_issued(
     chosen = [str(w.people["Ani"].id), str(w.people["Citra"].id)]
     html = _post(client, url, scope="selected", user=chosen).get_data(as_text=True)
     assert "hadir 3 dari 5 pertemuan (60%), minimal 80%" in html
+    assert "Tidak ada sertifikat yang diterbitkan." in html
+    # The reason is asked for next to Citra's field; what was ticked stays ticked.
+    citra = w.people["Citra"].id
+    assert re.search(
+        rf'<p class="error" id="override-{citra}-error">Tuliskan alasan pengecualian', html
+    )
+    assert f'aria-describedby="override-{citra}-error"' in html
+    assert f'id="user-{citra}" checked' in html
     assert db.session.scalar(db.select(db.func.count(Certificate.id))) == 0
     reason = {f"override-{w.people['Citra'].id}": "Dinas luar dengan surat tugas."}
     _post(client, url, scope="selected", user=chosen, **reason)
     assert db.session.scalar(db.select(db.func.count(Certificate.id))) == 2
+
+
+def test_issuing_to_nobody_says_so(certificate_world, login_as, db):
+    client = login_as(certificate_world.organizer)
+    response = _post(client, _base(certificate_world) + "/issue", scope="selected")
+    assert "Pilih peserta yang akan diberi sertifikat." in response.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count(Certificate.id))) == 0
 
 
 def test_participants_download_only_their_own(certificate_world, issued, login_as):

@@ -299,7 +299,7 @@ def test_logo_and_signature_upload_preview_and_removal(world, login_as, db, app)
 def test_an_image_that_is_refused_saves_nothing(world, login_as, db, content, message):
     client = login_as(world.organizer)
     response = _post(client, world, min_attendance="90", signature=(io.BytesIO(content), "ttd.png"))
-    assert response.status_code == 200
+    assert response.status_code == 400  # refused: rolled back, shown again
     html = response.get_data(as_text=True)
     assert message in _error_of(html, "signature")
     assert 'value="90"' in html
@@ -313,7 +313,7 @@ def test_a_save_over_someone_elses_change_is_refused_and_the_input_kept(world, l
     # Another organizer saves first.
     assert _post(client, w, min_attendance="90").status_code == 302
     response = client.post(_url(w), data=stale)
-    assert response.status_code == 200
+    assert response.status_code == 409  # a conflict: nothing overwritten
     html = response.get_data(as_text=True)
     assert "baru saja diubah orang lain" in html
     assert 'value="75"' in html and 'value="Judul saya"' in html

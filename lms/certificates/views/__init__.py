@@ -1,4 +1,3 @@
-"""The certificates routes, one file per page group; importing this package registers them on
-``lms.certificates.bp``."""
+"""The certificates routes, one file per page group; importing this registers them on ``bp``."""
 
 from lms.certificates.views import issue, settings, verify  # noqa: F401

@@ -39,18 +39,16 @@ from babel.numbers import format_decimal
 from flask import Response, abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_limiter import RateLimitExceeded
 from markupsafe import escape
-from sqlalchemy.orm import joinedload
-from wtforms import Form, StringField
-from wtforms.validators import ValidationError
 
-from lms.certificates import bp
-from lms.certificates.models import Certificate, CertificatePlan
-from lms.certificates.operations import CODE_ALPHABET, CODE_LENGTH, normalize_code
+from lms.certificates import bp, queries
+from lms.certificates.forms import VerifyForm
+from lms.certificates.models import Certificate
+from lms.certificates.numbering import normalize_code
+from lms.certificates.views._common import kind_label
 from lms.cohorts.models import Cohort
-from lms.extensions import db, limiter
+from lms.extensions import limiter
 from lms.security import public
 
 OB_CONTEXT = "https://w3id.org/openbadges/v2"
@@ -58,17 +56,6 @@ JSON_LD = "application/ld+json"
 DEFAULT_ISSUER_NAME = "Kelas Inovasi"
 DEFAULT_MISS_LIMIT = "20 per 10 minutes"
 KIND_CONVERTER = "any(completion, attendance)"
-
-
-def kind_label(kind: str) -> str:
-    return {
-        "completion": _("Sertifikat kelulusan"),
-        "attendance": _("Sertifikat kehadiran"),
-    }.get(kind, kind)
-
-
-def is_well_formed(code: str) -> bool:
-    return len(code) == CODE_LENGTH and all(ch in CODE_ALPHABET for ch in code)
 
 
 def _period(start: str | None, end: str | None, locale: str) -> str:
@@ -79,33 +66,6 @@ def _period(start: str | None, end: str | None, locale: str) -> str:
 
 
 # --- the lookup form --------------------------------------------------------------------------
-
-
-class VerifyForm(Form):
-    """Submitted with GET (``?code=``): nothing changes, so no CSRF token."""
-
-    code = StringField(
-        _l("Kode verifikasi"),
-        description=_l(
-            "12 huruf dan angka yang tercetak di sertifikat. Huruf kecil, spasi dan tanda "
-            "hubung boleh."
-        ),
-        render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"},
-    )
-
-    def validate_code(self, field: StringField) -> None:
-        text = normalize_code(field.data or "")
-        if not text:
-            raise ValidationError(_("Isi kode verifikasi yang tercetak di sertifikat."))
-        if not is_well_formed(text):
-            raise ValidationError(
-                _(
-                    "Kode verifikasi terdiri atas %(n)d huruf dan angka (tanpa 0, O, 1, I dan L); "
-                    "periksa lagi kode yang diketik.",
-                    n=CODE_LENGTH,
-                )
-            )
-        field.data = text
 
 
 @bp.get("/verify")
@@ -173,16 +133,6 @@ def _answers_when_blocked(as_json: bool) -> Callable[[Callable], Callable]:
 _limit_misses = limiter.shared_limit(_miss_limit, scope="certificate-verify", deduct_when=_missed)
 
 
-def _lookup(code: str) -> Certificate | None:
-    if not is_well_formed(code):
-        return None
-    return db.session.scalar(
-        db.select(Certificate)
-        .filter_by(code=code)
-        .options(joinedload(Certificate.cohort), joinedload(Certificate.replaced_by))
-    )
-
-
 # --- the page ---------------------------------------------------------------------------------
 
 
@@ -194,7 +144,7 @@ def verify(code: str):
     canonical = normalize_code(code)
     if canonical != code and canonical:
         return redirect(url_for("lms.certificates.verify", code=canonical))
-    certificate = _lookup(code)
+    certificate = queries.by_code(code)
     if certificate is None:
         g.lms_verify_missed = True
         form = VerifyForm(data={"code": code})
@@ -285,7 +235,7 @@ def assertion(code: str):
     canonical = normalize_code(code)
     if canonical != code and canonical:
         return redirect(url_for("lms.certificates.assertion", code=canonical))
-    certificate = _lookup(code)
+    certificate = queries.by_code(code)
     if certificate is None:
         g.lms_verify_missed = True
         return _json(
@@ -303,17 +253,11 @@ def assertion(code: str):
 
 def _cohort_with_kind(cohort_id: int, kind: str) -> Cohort:
     """The cohort, when it has issued (or revoked) at least one certificate of ``kind``."""
-    exists = db.session.scalar(
-        db.select(Certificate.id).filter_by(cohort_id=cohort_id, kind=kind).limit(1)
-    )
-    cohort = db.session.get(Cohort, cohort_id) if exists else None
-    if cohort is None:
-        abort(404)
-    return cohort
+    return queries.cohort_with_kind(cohort_id, kind) or abort(404)
 
 
 def _criteria_narrative(cohort: Cohort, kind: str) -> str:
-    plan = db.session.scalar(db.select(CertificatePlan).filter_by(cohort_id=cohort.id))
+    plan = queries.existing_plan(cohort)
     minimum = plan.min_attendance if plan is not None else 80.0
     percent = format_decimal(minimum, locale=cohort.locale)
     if kind == "attendance":
