@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
@@ -23,6 +25,34 @@ from lms.extensions import limiter
 from tests.helpers import PASSWORD, csrf_token  # noqa: F401  (re-exported)
 
 _seq = itertools.count(1)
+
+#: The instance folder every app of this test session uses (``create_app`` reads
+#: ``LMS_INSTANCE_PATH``), set before any test module is imported.
+_INSTANCE_KEY = pytest.StashKey[tuple[str, str | None]]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Point ``LMS_INSTANCE_PATH`` at an empty temporary folder for the whole session.
+
+    Without this, an app built by a test (in this process, or in a subprocess that inherits
+    the environment: wheel, ops and CLI tests) reads the developer's ``instance/`` — the
+    ``secret_key`` that ``make run`` writes, the SQLite file, the uploads — or whatever
+    folder the developer's shell exports. Tests that need another folder pass their own.
+    """
+    path = tempfile.mkdtemp(prefix="lms-test-instance-")
+    config.stash[_INSTANCE_KEY] = (path, os.environ.get("LMS_INSTANCE_PATH"))
+    os.environ["LMS_INSTANCE_PATH"] = path
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    path, previous = config.stash.get(_INSTANCE_KEY, (None, None))
+    if path is None:
+        return
+    if previous is None:
+        os.environ.pop("LMS_INSTANCE_PATH", None)
+    else:
+        os.environ["LMS_INSTANCE_PATH"] = previous
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:

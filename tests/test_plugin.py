@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from flask import Flask, render_template_string, session
 
 import lms
 from lms import LMS, create_app
 from lms.config import Config
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _host_app(tmp_path) -> Flask:
@@ -73,6 +80,53 @@ def test_standalone_app_refuses_to_start_with_the_default_secret_key(monkeypatch
     config.SECRET_KEY = "dev-only-change-me"
     with pytest.raises(RuntimeError, match="LMS_SECRET_KEY"):
         create_app(config)
+
+
+def test_the_test_session_never_uses_the_checkouts_instance_folder():
+    app = create_app(lms.TestingConfig)
+    instance = Path(app.instance_path).resolve()
+    assert instance == Path(os.environ["LMS_INSTANCE_PATH"]).resolve()
+    assert not instance.is_relative_to(ROOT), f"tests use {instance}, inside the checkout"
+    assert not (instance / "secret_key").exists()
+
+
+_DEFAULT_INSTANCE_PLUGIN = """
+import flask
+
+# Where Flask looks when LMS_INSTANCE_PATH is unset (the checkout's instance/).
+flask.Flask.auto_find_instance_path = lambda self: {fake!r}
+"""
+
+
+@pytest.mark.parametrize("how", ["default instance/", "exported LMS_INSTANCE_PATH"])
+def test_a_developers_secret_key_file_does_not_silence_the_refusal(tmp_path, how):
+    """`make run` writes instance/secret_key; `make test` afterwards must still see the
+    refusal of the default key (the session points every app at a temporary instance)."""
+    fake = tmp_path / "developer-instance"
+    fake.mkdir()
+    (fake / "secret_key").write_text("a-developers-real-key-written-by-make-run\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("LMS_INSTANCE_PATH", "PYTEST_ADDOPTS")}
+    args = ["-p", "no:cacheprovider"]
+    if how == "default instance/":
+        (tmp_path / "fake_default_instance.py").write_text(
+            _DEFAULT_INSTANCE_PLUGIN.format(fake=str(fake))
+        )
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(tmp_path), env.get("PYTHONPATH")]))
+        args += ["-p", "fake_default_instance"]
+    else:
+        env["LMS_INSTANCE_PATH"] = str(fake)
+    test = "tests/test_plugin.py::test_standalone_app_refuses_to_start_with_the_default_secret_key"
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", *args, test],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "1 passed" in run.stdout
+    assert (fake / "secret_key").read_text().startswith("a-developers"), "left as it was"
 
 
 def test_testing_config_may_use_a_fixed_key():
