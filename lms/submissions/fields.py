@@ -1,10 +1,13 @@
-"""The fields of a proposal (the profil inovasi of DOMAIN.md) and of a video submission."""
+"""What an assignment asks of a submission: the fields of each kind (the profil inovasi of
+DOMAIN.md, a video), required fields, minimum words, the attachments it takes."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 
@@ -106,3 +109,47 @@ def word_count(text: str | None) -> int:
     """Words as a reader counts them: Markdown marks and links' targets do not count."""
     text = re.sub(r"\]\([^)]*\)", "]", text or "")
     return len(re.findall(r"[^\W_]+(?:[-'’][^\W_]+)*", text))
+
+
+def min_words(spec: Any) -> dict[str, int]:
+    """Field key -> minimum number of words: the spec's ``min_words``, else the kind's default."""
+    settings = spec.settings or {}
+    return dict(settings.get("min_words") or DEFAULT_MIN_WORDS.get(spec.kind, {}))
+
+
+def required_fields(spec: Any) -> set[str]:
+    return set((spec.settings or {}).get("required_fields") or [])
+
+
+# --- attachments --------------------------------------------------------------------------
+
+#: Attachments a participant may add to a proposal, text or file assignment.
+ATTACHMENT_KINDS = frozenset({"pdf", "docx", "xlsx", "pptx", "jpeg", "png"})
+#: Kinds the work page handles itself (videos have their own page).
+WORK_KINDS = ("proposal", "text", "file")
+#: Names a pack may use in ``allowed_types`` for the kinds of lms.storage.
+_TYPE_ALIASES = {"jpg": "jpeg", "jpeg": "jpeg"}
+
+
+def attachment_kinds(spec: Any) -> frozenset[str]:
+    """The pack's ``allowed_types`` (within the attachment kinds), else all attachment kinds."""
+    wanted = (spec.settings or {}).get("allowed_types") or []
+    chosen = set()
+    for name in wanted if isinstance(wanted, list) else []:
+        name = str(name).strip().lower().lstrip(".")
+        chosen.add(_TYPE_ALIASES.get(name, name))
+    return frozenset(chosen & ATTACHMENT_KINDS) or ATTACHMENT_KINDS
+
+
+def attachment_max_bytes() -> int:
+    return int(current_app.config["LMS_ATTACHMENT_MAX_BYTES"])
+
+
+#: A video submission: one MP4 (size from the config, length from the spec) and a small image.
+VIDEO_KINDS = frozenset({"mp4"})
+THUMBNAIL_KINDS = frozenset({"jpeg", "png", "webp"})
+THUMBNAIL_MAX_BYTES = 5 * 1024 * 1024
+
+
+def video_max_bytes() -> int:
+    return int(current_app.config["LMS_VIDEO_MAX_BYTES"])

@@ -1,62 +1,51 @@
-"""The participant's work form, built from the fields of the assignment's kind.
+"""Every form of submissions: the work form built from the assignment's kind, the video form,
+and the settings page's dates and extension forms.
 
-Nothing here stops a draft from being saved: the fields have no validators (only the CSRF
-token is checked). The rules of a submission live in ``operations.validate`` and their
-messages are put next to the fields by the view.
+The work and video forms have no validators (only the CSRF token is checked): nothing stops a
+draft from being saved. What a version needs is ``permissions.content_problems``; the pages put
+its messages next to the fields. Settings are typed in the cohort's time zone; the forms give
+them back in UTC.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import date, datetime, time
 from typing import Any
 
-from flask import current_app
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
+    DateField,
+    Field,
     HiddenField,
     MultipleFileField,
     SelectField,
+    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
+    TimeField,
+    URLField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.widgets import DateInput
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, DateInput, ListWidget
 
-from lms import storage
-from lms.submissions.fields import DEFAULT_MIN_WORDS, FIELDS_BY_KIND, PP38_CRITERIA, Field
-
-#: Attachments a participant may add to a proposal, text or file assignment.
-ATTACHMENT_KINDS = frozenset({"pdf", "docx", "xlsx", "pptx", "jpeg", "png"})
-#: Kinds the work page handles itself (videos have their own page).
-WORK_KINDS = ("proposal", "text", "file")
-#: Names a pack may use in ``allowed_types`` for the kinds of lms.storage.
-_TYPE_ALIASES = {"jpg": "jpeg", "jpeg": "jpeg"}
+from lms.errors import DomainError
+from lms.submissions.fields import FIELDS_BY_KIND, PP38_CRITERIA, VIDEO_ELEMENTS
+from lms.submissions.fields import Field as SpecField
+from lms.timefmt import local, to_utc
 
 
-def min_words(spec: Any) -> dict[str, int]:
-    """Field key -> minimum number of words, as ``operations.validate`` checks them."""
-    settings = spec.settings or {}
-    return dict(settings.get("min_words") or DEFAULT_MIN_WORDS.get(spec.kind, {}))
+def _chosen(upload: Any) -> bool:
+    return bool(upload is not None and getattr(upload, "filename", ""))
 
 
-def required_fields(spec: Any) -> set[str]:
-    return set((spec.settings or {}).get("required_fields") or [])
-
-
-def attachment_kinds(spec: Any) -> frozenset[str]:
-    """The pack's ``allowed_types`` (within the attachment kinds), else all attachment kinds."""
-    wanted = (spec.settings or {}).get("allowed_types") or []
-    chosen = set()
-    for name in wanted if isinstance(wanted, list) else []:
-        name = str(name).strip().lower().lstrip(".")
-        chosen.add(_TYPE_ALIASES.get(name, name))
-    return frozenset(chosen & ATTACHMENT_KINDS) or ATTACHMENT_KINDS
-
-
-def attachment_max_bytes() -> int:
-    return int(current_app.config["LMS_ATTACHMENT_MAX_BYTES"])
+# --- the work page ------------------------------------------------------------------------
 
 
 def check_name(key: str) -> str:
@@ -65,58 +54,308 @@ def check_name(key: str) -> str:
 
 
 class _WorkFormBase(FlaskForm):
-    #: The draft's lock version when the page was shown ("" when there was no draft yet).
+    #: The assignment kind the fields were built for.
+    kind = ""
+    #: The draft's lock version when the page was shown ("0" when there was no draft yet).
     lock_version = HiddenField()
     attachments = MultipleFileField(_l("Tambah lampiran (boleh kosong)"))
     statement = BooleanField(_l("Saya menyatakan bahwa karya ini adalah karya saya sendiri"))
     save = SubmitField(_l("Simpan draf"))
     send = SubmitField(_l("Kirim"))
 
+    def seen_lock(self) -> str | None:
+        """The lock version the page was shown with; None when the post did not come from the
+        work page (then only a file is taken off)."""
+        return (self.lock_version.data or "") if self.lock_version.raw_data else None
 
-def _form_field(field: Field) -> Any:
-    if field.kind == "choice":
+    def draft(self) -> dict[str, Any]:
+        return {f.key: self[f.key].data or "" for f in FIELDS_BY_KIND.get(self.kind, ())}
+
+    def self_check(self) -> dict[str, bool]:
+        if self.kind != "proposal":
+            return {}
+        return {key: bool(self[check_name(key)].data) for key, _label in PP38_CRITERIA}
+
+    def chose_files(self) -> bool:
+        return any(_chosen(f) for f in self.attachments.data or [])
+
+
+def _form_field(spec_field: SpecField) -> Any:
+    if spec_field.kind == "choice":
         return SelectField(
-            field.label,
+            spec_field.label,
             choices=[
                 SelectChoice("", _l("— Pilih —")),
-                *(SelectChoice(value, label) for value, label in field.choices),
+                *(SelectChoice(value, label) for value, label in spec_field.choices),
             ],
             validate_choice=False,
             default="",
         )
-    if field.kind == "date":
-        return StringField(field.label, widget=DateInput(), default="")
-    if field.kind == "markdown":
-        return TextAreaField(field.label, default="")
-    return StringField(field.label, default="")
+    if spec_field.kind == "date":
+        return StringField(spec_field.label, widget=DateInput(), default="")
+    if spec_field.kind == "markdown":
+        return TextAreaField(spec_field.label, default="")
+    return StringField(spec_field.label, default="")
 
 
-def work_form_class(spec: Any) -> type[FlaskForm]:
+def work_form_class(spec: Any) -> type[_WorkFormBase]:
     """A form class with the fields of ``spec.kind`` (and the PP 38 self-check for proposals)."""
-    attrs: dict[str, Any] = {}
-    for field in FIELDS_BY_KIND.get(spec.kind, ()):
-        attrs[field.key] = _form_field(field)
+    attrs: dict[str, Any] = {"kind": spec.kind}
+    for spec_field in FIELDS_BY_KIND.get(spec.kind, ()):
+        attrs[spec_field.key] = _form_field(spec_field)
     if spec.kind == "proposal":
         for key, label in PP38_CRITERIA:
             attrs[check_name(key)] = BooleanField(label)
     return type("WorkForm", (_WorkFormBase,), attrs)
 
 
-def work_form(spec: Any, *, draft: dict[str, Any] | None = None, **kwargs: Any) -> FlaskForm:
+def work_form(spec: Any, *, draft: dict[str, Any] | None = None, **kwargs: Any) -> _WorkFormBase:
     """The posted form on POST; on GET the form filled from the saved draft."""
     values = {k: v for k, v in (draft or {}).items() if isinstance(v, str)}
     return work_form_class(spec)(data=values, **kwargs)
 
 
-def posted_fields(form: FlaskForm, spec: Any) -> dict[str, Any]:
-    return {f.key: form[f.key].data or "" for f in FIELDS_BY_KIND.get(spec.kind, ())}
+# --- the video page -----------------------------------------------------------------------
 
 
-def posted_self_check(form: FlaskForm, spec: Any) -> dict[str, bool]:
-    if spec.kind != "proposal":
-        return {}
-    return {key: bool(form[check_name(key)].data) for key, _label in PP38_CRITERIA}
+class _Checkboxes(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
-def allowed_labels(spec: Any) -> str:
-    return storage.allowed_labels(attachment_kinds(spec))
+class VideoForm(FlaskForm):
+    video = FileField(
+        _l("Berkas video MP4"),
+        render_kw={"accept": "video/mp4"},
+    )
+    remove_video = BooleanField(_l("Hapus video yang sudah diunggah"))
+    video_url = URLField(
+        _l("Tautan video publik"),
+        description=_l(
+            "Atau tempel tautan https:// dari YouTube, Google Drive atau layanan serupa yang "
+            "dapat ditonton siapa saja yang memiliki tautannya."
+        ),
+        render_kw={"inputmode": "url", "autocomplete": "off", "maxlength": 500},
+    )
+    unsur = _Checkboxes(
+        _l("Unsur yang ditampilkan video"),
+        choices=[SelectChoice(key, label) for key, label in VIDEO_ELEMENTS],
+    )
+    deskripsi = TextAreaField(
+        _l("Deskripsi singkat"),
+        description=_l("Sekitar satu paragraf: nama inovasi, kantor, masalah yang diselesaikan."),
+        render_kw={"rows": 5},
+    )
+    thumbnail = FileField(
+        _l("Gambar mini (thumbnail), tidak wajib"),
+        description=_l("JPG, PNG atau WebP, paling besar 5 MB; sebaiknya 16:9."),
+        render_kw={"accept": "image/jpeg,image/png,image/webp"},
+    )
+    remove_thumbnail = BooleanField(_l("Hapus gambar mini yang sudah diunggah"))
+    statement = BooleanField(
+        _l(
+            "Saya menyatakan bahwa video ini adalah karya saya sendiri dan orang yang tampak di "
+            "dalamnya sudah memberi izin."
+        )
+    )
+    #: The draft's lock version when the page was loaded ("0": no draft yet).
+    lock_version = HiddenField()
+    #: The button pressed: "draft" or "submit" (not rendered; the buttons carry it).
+    action = StringField()
+
+    @classmethod
+    def from_draft(cls, draft: dict[str, Any] | None) -> VideoForm:
+        draft = draft or {}
+        return cls(
+            formdata=None,
+            video_url=draft.get("video_url", ""),
+            unsur=draft.get("unsur") or [],
+            deskripsi=draft.get("deskripsi", ""),
+        )
+
+    @property
+    def submitting(self) -> bool:
+        return self.action.data == "submit"
+
+    def draft(self) -> dict[str, Any]:
+        return {
+            "video_url": self.video_url.data or "",
+            "unsur": self.unsur.data or [],
+            "deskripsi": self.deskripsi.data or "",
+        }
+
+    def chose_files(self) -> bool:
+        return _chosen(self.video.data) or _chosen(self.thumbnail.data)
+
+
+# --- the settings page --------------------------------------------------------------------
+
+BOTH_OR_NEITHER = _l("Isi tanggal dan jam, atau kosongkan keduanya.")
+#: The hidden ``form`` input of the settings page: which of its two forms was posted.
+SETTINGS_FORMS = ("dates", "extension")
+
+
+def posted_settings_form() -> str | None:
+    """ "dates" or "extension" for a post of the settings page, "" for a post of neither,
+    None for a GET."""
+    if request.method != "POST":
+        return None
+    which = request.form.get("form", "")
+    return which if which in SETTINGS_FORMS else ""
+
+
+def _strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _check_pairs(pairs: list[tuple[Field, Field]]) -> bool:
+    """A date without its time (or the other way round) is an error on the empty one."""
+    ok = True
+    for day, at in pairs:
+        if day.errors or at.errors:
+            continue
+        if (day.data is None) != (at.data is None):
+            empty = at if at.data is None else day
+            empty.errors = [*empty.errors, str(BOTH_OR_NEITHER)]
+            ok = False
+    return ok
+
+
+def _utc(day: date | None, at: time | None, tz: str) -> datetime | None:
+    return to_utc(day, at, tz) if day is not None and at is not None else None
+
+
+def _local_parts(dt: datetime | None, tz: str) -> tuple[date | None, time | None]:
+    if dt is None:
+        return None, None
+    moment = local(dt, tz)
+    return moment.date(), moment.time().replace(second=0, microsecond=0, tzinfo=None)
+
+
+class _PlacesProblems:
+    #: The operation's argument a refusal names -> the field its message goes next to.
+    problem_fields: dict[str, str] = {}
+
+    def place(self, problem: DomainError) -> None:
+        """Put the refusal's messages next to the fields they are about."""
+        fields = self._fields  # type: ignore[attr-defined]
+        for key, messages in problem.errors.items():
+            name = self.problem_fields.get(key, key)
+            if name in fields:
+                fields[name].errors = [*(fields[name].errors or []), *messages]
+
+
+class AssignmentDatesForm(_PlacesProblems, FlaskForm):
+    open_day = DateField(_l("Tanggal dibuka"), validators=[Optional()])
+    open_time = TimeField(_l("Jam dibuka"), validators=[Optional()])
+    due_day = DateField(_l("Tanggal batas waktu"), validators=[Optional()])
+    due_time = TimeField(_l("Jam batas waktu"), validators=[Optional()])
+    cutoff_day = DateField(
+        _l("Tanggal batas akhir penerimaan"),
+        description=_l("Setelah batas akhir tidak ada pengumpulan yang diterima."),
+        validators=[Optional()],
+    )
+    cutoff_time = TimeField(_l("Jam batas akhir penerimaan"), validators=[Optional()])
+    late_allowed = BooleanField(_l("Pengumpulan terlambat diterima (sampai batas akhir)"))
+    resubmit_before_due = BooleanField(_l("Peserta boleh mengirim versi baru sebelum batas waktu"))
+    #: The assignment's row version when the page was shown (someone else's save wins once).
+    lock = HiddenField()
+
+    problem_fields = {"due_dt": "due_day", "cutoff_dt": "cutoff_day"}
+
+    @classmethod
+    def for_assignment(cls, assignment: Any, tz: str, *, posted: bool) -> AssignmentDatesForm:
+        """The form filled with the assignment's settings in local time (and the posted
+        values over them when ``posted``)."""
+        open_day, open_time = _local_parts(assignment.open_dt, tz)
+        due_day, due_time = _local_parts(assignment.due_dt, tz)
+        cutoff_day, cutoff_time = _local_parts(assignment.cutoff_dt, tz)
+        return cls(
+            formdata=None if not posted else request.form,
+            open_day=open_day,
+            open_time=open_time,
+            due_day=due_day,
+            due_time=due_time,
+            cutoff_day=cutoff_day,
+            cutoff_time=cutoff_time,
+            late_allowed=assignment.late_allowed,
+            resubmit_before_due=assignment.resubmit_before_due,
+            lock=str(assignment.version),
+        )
+
+    def pairs(self) -> list[tuple[Field, Field]]:
+        return [
+            (self.open_day, self.open_time),
+            (self.due_day, self.due_time),
+            (self.cutoff_day, self.cutoff_time),
+        ]
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        return _check_pairs(self.pairs()) and ok
+
+    def values(self, tz: str) -> dict[str, Any]:
+        """The arguments of ``operations.set_dates``, in UTC."""
+        return {
+            "open_dt": _utc(self.open_day.data, self.open_time.data, tz),
+            "due_dt": _utc(self.due_day.data, self.due_time.data, tz),
+            "cutoff_dt": _utc(self.cutoff_day.data, self.cutoff_time.data, tz),
+            "late_allowed": self.late_allowed.data,
+            "resubmit_before_due": self.resubmit_before_due.data,
+            "seen_version": self.lock.data,
+        }
+
+
+class ExtensionForm(_PlacesProblems, FlaskForm):
+    participant = SelectField(
+        _l("Peserta"), choices=[], coerce=lambda v: int(v) if v else None, validate_choice=False
+    )
+    ext_due_day = DateField(
+        _l("Tanggal batas waktu baru"),
+        validators=[InputRequired(_l("Isi tanggal batas waktu baru."))],
+    )
+    ext_due_time = TimeField(
+        _l("Jam batas waktu baru"), validators=[InputRequired(_l("Isi jam batas waktu baru."))]
+    )
+    ext_cutoff_day = DateField(
+        _l("Tanggal batas akhir penerimaan (opsional)"), validators=[Optional()]
+    )
+    ext_cutoff_time = TimeField(
+        _l("Jam batas akhir penerimaan (opsional)"), validators=[Optional()]
+    )
+    reason = TextAreaField(
+        _l("Alasan perpanjangan"),
+        description=_l("Tercatat dalam jejak audit."),
+        filters=[_strip],
+        validators=[
+            DataRequired(_l("Tulis alasan perpanjangan.")),
+            Length(max=500, message=_l("Alasan paling banyak 500 karakter.")),
+        ],
+    )
+
+    problem_fields = {"user": "participant", "cutoff_dt": "ext_cutoff_day", "due_dt": "ext_due_day"}
+
+    @classmethod
+    def for_participants(cls, people: Iterable[Any], *, posted: bool) -> ExtensionForm:
+        form = cls(formdata=None if not posted else request.form)
+        form.participant.choices = [("", _l("— Pilih peserta —"))] + [
+            (p.id, f"{p.full_name} ({p.nip_display})" if p.nip else p.full_name) for p in people
+        ]
+        return form
+
+    def validate_participant(self, field: Field) -> None:
+        allowed = {value for value, _label in field.choices if value}
+        if field.data not in allowed:
+            raise ValidationError(_l("Pilih peserta kelas ini."))
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        return _check_pairs([(self.ext_cutoff_day, self.ext_cutoff_time)]) and ok
+
+    def values(self, tz: str) -> dict[str, Any]:
+        """The arguments of ``operations.grant_extension`` (but the person), in UTC."""
+        return {
+            "due_dt": _utc(self.ext_due_day.data, self.ext_due_time.data, tz),
+            "cutoff_dt": _utc(self.ext_cutoff_day.data, self.ext_cutoff_time.data, tz),
+            "reason": self.reason.data or "",
+        }

@@ -1,28 +1,34 @@
-"""Submission writes and the rules they follow. Each function flushes; the caller commits."""
+"""Submission writes: a cohort's assignment rows, dates and extensions, drafts and their
+files, submitted versions. Each function flushes; the unit of work commits."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
-from datetime import date, datetime
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
-from flask import current_app
 from flask_babel import gettext as _
 
-from lms import audit
+from lms import audit, storage
 from lms.catalog.models import AssignmentSpec, CohortCourse
 from lms.cohorts.models import Cohort, Membership
 from lms.db import utcnow
+from lms.errors import Conflict, DomainError
 from lms.extensions import db
+from lms.submissions import permissions, queries
 from lms.submissions.fields import (
-    DEFAULT_MIN_WORDS,
     FIELDS_BY_KIND,
     PP38_CRITERIA,
+    THUMBNAIL_KINDS,
+    THUMBNAIL_MAX_BYTES,
     VIDEO_ELEMENTS,
-    word_count,
+    VIDEO_KINDS,
+    attachment_kinds,
+    attachment_max_bytes,
+    video_max_bytes,
 )
 from lms.submissions.models import (
     CohortAssignment,
@@ -31,21 +37,20 @@ from lms.submissions.models import (
     SubmissionFile,
     SubmissionVersion,
 )
-from lms.timefmt import local_datetime
-
-DEFAULT_VIDEO_HOSTS = "youtube.com youtu.be drive.google.com vimeo.com"
+from lms.submissions.video import VideoError, duration_problem, max_seconds_of, probe
 
 
-class SubmissionError(ValueError):
-    """A refusal with a message for the person who asked (deadlines, rights)."""
+class SubmissionError(DomainError):
+    """A refusal with a message for the person who asked (deadlines, rights); ``field`` names
+    the argument it is about (``due_dt``, ``cutoff_dt``, ``reason``, ``user``)."""
 
 
-class ValidationFailed(ValueError):
-    """Submitting found problems: field key (or "" for the whole form) -> messages."""
+class ValidationFailed(DomainError):
+    """Submitting found problems: ``errors`` holds them by field key ("" for the whole form)."""
 
-    def __init__(self, errors: dict[str, list[str]]) -> None:
-        super().__init__("; ".join(m for ms in errors.values() for m in ms))
-        self.errors = errors
+    def __init__(self, errors: dict[str, list[str]], message: object = "") -> None:
+        joined = "; ".join(m for ms in errors.values() for m in ms)
+        super().__init__(message or joined, errors=errors)
 
 
 # --- a cohort's assignments -------------------------------------------------------------------
@@ -87,13 +92,20 @@ def set_dates(
     late_allowed: bool,
     resubmit_before_due: bool = True,
     actor: Any,
+    seen_version: int | str | None = None,
 ) -> None:
+    """The assignment's dates and rules. ``seen_version``: the row version the form was shown
+    with; another one means someone saved in between (Conflict)."""
+    if seen_version not in (None, "") and str(seen_version) != str(assignment.version):
+        raise Conflict()
     if open_dt and due_dt and due_dt <= open_dt:
-        raise SubmissionError(_("Batas waktu harus setelah tanggal dibuka."))
+        raise SubmissionError(_("Batas waktu harus setelah tanggal dibuka."), field="due_dt")
     if cutoff_dt and due_dt and cutoff_dt < due_dt:
-        raise SubmissionError(_("Batas akhir penerimaan tidak boleh sebelum batas waktu."))
+        raise SubmissionError(
+            _("Batas akhir penerimaan tidak boleh sebelum batas waktu."), field="cutoff_dt"
+        )
     if cutoff_dt and not due_dt:
-        raise SubmissionError(_("Isi batas waktu sebelum batas akhir penerimaan."))
+        raise SubmissionError(_("Isi batas waktu sebelum batas akhir penerimaan."), field="due_dt")
     before = _dates(assignment)
     assignment.open_dt, assignment.due_dt, assignment.cutoff_dt = open_dt, due_dt, cutoff_dt
     assignment.late_allowed = late_allowed
@@ -141,13 +153,18 @@ def grant_extension(
     reason: str,
     actor: Any,
 ) -> Extension:
+    """A later due date (and cut-off) for one participant; replaces their earlier one."""
     reason = (reason or "").strip()
     if not reason:
-        raise SubmissionError(_("Tulis alasan perpanjangan."))
+        raise SubmissionError(_("Tulis alasan perpanjangan."), field="reason")
     if not _is_participant(assignment.cohort_id, user):
-        raise SubmissionError(_("%(name)s bukan peserta kelas ini.", name=user.full_name))
+        raise SubmissionError(
+            _("%(name)s bukan peserta kelas ini.", name=user.full_name), field="user"
+        )
     if cutoff_dt and cutoff_dt < due_dt:
-        raise SubmissionError(_("Batas akhir penerimaan tidak boleh sebelum batas waktu."))
+        raise SubmissionError(
+            _("Batas akhir penerimaan tidak boleh sebelum batas waktu."), field="cutoff_dt"
+        )
     extension = db.session.scalar(
         db.select(Extension).filter_by(assignment_id=assignment.id, user_id=user.id)
     )
@@ -182,57 +199,12 @@ def grant_extension(
     return extension
 
 
-@dataclass(frozen=True)
-class Deadlines:
-    open_dt: datetime | None
-    due_dt: datetime | None
-    #: None: no cut-off at all (no due date, or late work allowed without an end).
-    cutoff_dt: datetime | None
-    late_allowed: bool
-    extended: bool
-
-
-def deadlines_for(assignment: CohortAssignment, user: Any) -> Deadlines:
-    extension = db.session.scalar(
-        db.select(Extension).filter_by(assignment_id=assignment.id, user_id=user.id)
-    )
-    due, cutoff = assignment.due_dt, assignment.cutoff_dt
-    if extension is not None:
-        due = extension.due_dt
-        cutoff = extension.cutoff_dt or (max(cutoff, due) if cutoff else None)
-    if not assignment.late_allowed and due is not None:
-        cutoff = due if cutoff is None or cutoff > due else cutoff
-    return Deadlines(
-        assignment.open_dt, due, cutoff, assignment.late_allowed, extension is not None
-    )
-
-
-def check_accepting(assignment: CohortAssignment, user: Any, now: datetime) -> bool:
-    """Raise SubmissionError when nothing can be submitted now; return whether it is late."""
-    d = deadlines_for(assignment, user)
-    tz = assignment.cohort.timezone
-    if d.open_dt and now < d.open_dt:
-        raise SubmissionError(
-            _("Tugas ini baru dibuka %(time)s.", time=local_datetime(d.open_dt, tz))
-        )
-    if d.cutoff_dt and now > d.cutoff_dt:
-        raise SubmissionError(
-            _(
-                "Batas akhir penerimaan sudah lewat (%(time)s). Hubungi panitia bila perlu "
-                "perpanjangan.",
-                time=local_datetime(d.cutoff_dt, tz),
-            )
-        )
-    return bool(d.due_dt and now > d.due_dt)
-
-
 # --- drafts -----------------------------------------------------------------------------------
 
 
 def submission_for(assignment: CohortAssignment, user: Any) -> Submission:
-    submission = db.session.scalar(
-        db.select(Submission).filter_by(assignment_id=assignment.id, user_id=user.id)
-    )
+    """The user's working copy of the assignment, created on their first save."""
+    submission = queries.own_submission(assignment, user)
     if submission is None:
         if not _is_participant(assignment.cohort_id, user):
             raise SubmissionError(_("Hanya peserta kelas ini yang dapat mengumpulkan tugas."))
@@ -245,13 +217,13 @@ def submission_for(assignment: CohortAssignment, user: Any) -> Submission:
 def clean_fields(kind: str, data: dict[str, Any]) -> dict[str, Any]:
     """Only the kind's fields, strings trimmed; lists (video elements) kept as lists."""
     cleaned: dict[str, Any] = {}
-    for field in FIELDS_BY_KIND.get(kind, ()):
-        value = data.get(field.key)
-        if field.kind == "elements":
+    for f in FIELDS_BY_KIND.get(kind, ()):
+        value = data.get(f.key)
+        if f.kind == "elements":
             allowed = {k for k, _label in VIDEO_ELEMENTS}
-            cleaned[field.key] = [v for v in (value or []) if v in allowed]
+            cleaned[f.key] = [v for v in (value or []) if v in allowed]
         else:
-            cleaned[field.key] = (value or "").strip() if isinstance(value, str) else ""
+            cleaned[f.key] = (value or "").strip() if isinstance(value, str) else ""
     return cleaned
 
 
@@ -296,98 +268,149 @@ def remove_file(submission: Submission, file: SubmissionFile) -> None:
     db.session.flush()
 
 
-def current_files(submission: Submission) -> list[SubmissionFile]:
-    return [f for f in submission.files if not f.removed]
+def _chosen(upload: Any) -> bool:
+    return bool(upload is not None and getattr(upload, "filename", ""))
+
+
+def _name_of(upload: Any) -> str:
+    """The participant's file name without any folder (data only; never a path)."""
+    return re.split(r"[/\\]", upload.filename or "")[-1][-255:]
+
+
+def attach_files(
+    submission: Submission, uploads: list[Any], *, allowed: set[str], max_bytes: int
+) -> list[str]:
+    """Store every chosen file and attach it; return a message per refused file."""
+    problems = []
+    known = {f.key for f in queries.current_files(submission)}
+    for upload in uploads or []:
+        if not _chosen(upload):
+            continue
+        name = _name_of(upload) or _("berkas")
+        try:
+            stored = storage.save_upload(upload.stream, max_bytes=max_bytes, allowed=allowed)
+        except storage.UploadError as exc:
+            problems.append(_("%(name)s tidak dilampirkan: %(reason)s", name=name, reason=str(exc)))
+            continue
+        if stored.key in known:
+            continue  # the same content is attached already
+        add_file(submission, stored, name=name)
+        known.add(stored.key)
+    # add_file writes rows directly: the loaded list of files is out of date.
+    db.session.expire(submission, ["files"])
+    return problems
+
+
+@dataclass
+class Saved:
+    """A saved draft, and the files that were refused: key -> messages ("files" for the
+    attachments of the work page, "video" and "thumbnail" on the video page)."""
+
+    submission: Submission
+    refused: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _check_fresh(assignment: CohortAssignment, user: Any, seen_lock: str | None) -> None:
+    """Another tab saved this draft since the page was shown: nothing is overwritten."""
+    if permissions.is_stale(queries.own_submission(assignment, user), seen_lock):
+        raise Conflict()
+
+
+def save_work(
+    assignment: CohortAssignment,
+    user: Any,
+    *,
+    seen_lock: str | None,
+    fields: dict[str, Any] | None,
+    uploads: list[Any] = (),  # type: ignore[assignment]
+    remove: SubmissionFile | None = None,
+) -> Saved:
+    """The work page's save: the draft as typed and the chosen attachments (each file judged
+    on its own), or a file taken off. ``seen_lock`` is the lock version the page was shown
+    with; None (and ``fields`` None) when the post did not come from the page."""
+    if seen_lock is not None:
+        _check_fresh(assignment, user, seen_lock)
+    submission = submission_for(assignment, user)
+    saved = Saved(submission)
+    if fields is not None:
+        save_draft(submission, fields)
+        spec = assignment.spec
+        refused = attach_files(
+            submission,
+            list(uploads),
+            allowed=set(attachment_kinds(spec)),
+            max_bytes=attachment_max_bytes(),
+        )
+        if refused:
+            saved.refused["files"] = refused
+    if remove is not None:
+        remove_file(submission, remove)
+    return saved
+
+
+def _store_video(upload: Any, max_seconds: int) -> tuple[storage.StoredFile, float]:
+    """Store the upload and read its duration; raises UploadError or VideoError."""
+    stored = storage.save_upload(
+        upload.stream, max_bytes=video_max_bytes(), allowed=set(VIDEO_KINDS)
+    )
+    # The bytes stay in the store (content-addressed, maybe shared); no row points at them
+    # unless the checks below pass.
+    info = probe(storage.path_of(stored.key))
+    problem = duration_problem(info.duration, max_seconds)
+    if problem:
+        raise VideoError(problem)
+    return stored, info.duration
+
+
+def save_video(
+    assignment: CohortAssignment,
+    user: Any,
+    *,
+    seen_lock: str | None,
+    fields: dict[str, Any],
+    video: Any = None,
+    thumbnail: Any = None,
+    remove_video: bool = False,
+    remove_thumbnail: bool = False,
+) -> Saved:
+    """The video page's save: the draft, a new video (its duration checked) or thumbnail in
+    place of the old one, or either taken off. A refused file is reported and the rest saved,
+    so a good upload is never lost because of a bad thumbnail. ``seen_lock``: as for
+    :func:`save_work` (None: not from the page, nothing to compare)."""
+    if seen_lock is not None:
+        _check_fresh(assignment, user, seen_lock)
+    refused: dict[str, list[str]] = {}
+    new: dict[str, tuple[storage.StoredFile, str, float | None]] = {}
+    if _chosen(video):
+        try:
+            stored, seconds = _store_video(video, max_seconds_of(assignment.spec.settings))
+        except (storage.UploadError, VideoError) as exc:
+            refused["video"] = [str(exc)]
+        else:
+            new["video"] = (stored, _name_of(video), seconds)
+    if _chosen(thumbnail):
+        try:
+            stored = storage.save_upload(
+                thumbnail.stream, max_bytes=THUMBNAIL_MAX_BYTES, allowed=set(THUMBNAIL_KINDS)
+            )
+        except storage.UploadError as exc:
+            refused["thumbnail"] = [str(exc)]
+        else:
+            new["thumbnail"] = (stored, _name_of(thumbnail), None)
+    submission = submission_for(assignment, user)
+    for role, remove in (("video", remove_video), ("thumbnail", remove_thumbnail)):
+        if role in new or remove:
+            for old in queries.current_files(submission):
+                if old.role == role:
+                    remove_file(submission, old)
+    for role, (stored, name, seconds) in new.items():
+        add_file(submission, stored, name=name, role=role, duration=seconds)
+    db.session.expire(submission, ["files"])  # add_file wrote rows directly
+    save_draft(submission, fields)
+    return Saved(submission, refused)
 
 
 # --- submitting -------------------------------------------------------------------------------
-
-
-def _allowed_video_hosts() -> set[str]:
-    raw = current_app.config.get("LMS_VIDEO_HOSTS") or DEFAULT_VIDEO_HOSTS
-    return {h.strip().lower() for h in raw.replace(",", " ").split() if h.strip()}
-
-
-def video_url_problem(url: str) -> str | None:
-    """None for an https link on an allowed host (or a subdomain of one), else a message."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    if parts.scheme != "https" or not host:
-        return _("Tautan video harus berupa alamat https:// yang lengkap.")
-    allowed = _allowed_video_hosts()
-    if not any(host == h or host.endswith("." + h) for h in allowed):
-        return _(
-            "Tautan video harus dari salah satu layanan ini: %(hosts)s.",
-            hosts=", ".join(sorted(allowed)),
-        )
-    return None
-
-
-def validate(
-    spec: AssignmentSpec,
-    fields: dict[str, Any],
-    files: list[SubmissionFile],
-    *,
-    self_check: dict[str, Any],
-    statement: bool,
-) -> dict[str, list[str]]:
-    """Every problem at once: field key -> messages ("" for the form as a whole)."""
-    errors: dict[str, list[str]] = {}
-
-    def add(key: str, message: str) -> None:
-        errors.setdefault(key, []).append(message)
-
-    kind = spec.kind
-    settings = spec.settings or {}
-    by_key = {f.key: f for f in FIELDS_BY_KIND.get(kind, ())}
-    for key in settings.get("required_fields") or []:
-        if key in by_key and not fields.get(key):
-            add(key, _("%(field)s wajib diisi.", field=str(by_key[key].label)))
-    for key, field in by_key.items():
-        value = fields.get(key)
-        if not value:
-            continue
-        if field.kind == "choice" and value not in {c for c, _label in field.choices}:
-            add(key, _("Pilih salah satu pilihan yang tersedia."))
-        if field.kind == "date":
-            try:
-                date.fromisoformat(value)
-            except ValueError:
-                add(key, _("Tanggal tidak sah; gunakan format TTTT-BB-HH."))
-    minimums = settings.get("min_words") or DEFAULT_MIN_WORDS.get(kind, {})
-    for key, minimum in minimums.items():
-        if key not in by_key:
-            continue
-        count = word_count(fields.get(key))
-        if count < minimum:
-            add(
-                key,
-                _(
-                    "%(field)s minimal %(min)d kata; sekarang %(n)d kata.",
-                    field=str(by_key[key].label),
-                    min=minimum,
-                    n=count,
-                ),
-            )
-    if kind == "proposal" and not all(self_check.get(k) for k, _label in PP38_CRITERIA):
-        add(
-            "self_check",
-            _("Periksa dan centang kelima kriteria inovasi daerah (PP 38/2017) sebelum mengirim."),
-        )
-    if kind == "video":
-        videos = [f for f in files if f.role == "video"]
-        url = fields.get("video_url") or ""
-        if not videos and not url:
-            add("video_url", _("Unggah berkas MP4 atau isi tautan video publik."))
-        elif url and (problem := video_url_problem(url)):
-            add("video_url", problem)
-    if kind == "text" and not fields.get("teks"):
-        add("teks", _("Jawaban wajib diisi."))
-    if kind == "file" and not [f for f in files if f.role == "attachment"]:
-        add("files", _("Lampirkan setidaknya satu berkas."))
-    if not statement:
-        add("statement", _("Nyatakan bahwa karya ini adalah karya Anda sendiri."))
-    return errors
 
 
 def content_hash(fields: dict[str, Any], files: list[dict[str, Any]]) -> str:
@@ -400,18 +423,6 @@ def content_hash(fields: dict[str, Any], files: list[dict[str, Any]]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def may_submit_again(submission: Submission, now: datetime) -> bool:
-    """A new version: after the grader asked for revisions, or before the due date when the
-    cohort allows it."""
-    if submission.latest_number == 0 or submission.state in ("draft", "revisions_requested"):
-        return True
-    if submission.state == "graded":
-        return False
-    assignment = submission.assignment
-    d = deadlines_for(assignment, submission.user)
-    return assignment.resubmit_before_due and (d.due_dt is None or now <= d.due_dt)
-
-
 def submit(
     submission: Submission,
     *,
@@ -422,16 +433,16 @@ def submit(
     """Check everything and write the next immutable version of the working copy."""
     now = now or utcnow()
     assignment = submission.assignment
-    late = check_accepting(assignment, submission.user, now)
-    if not may_submit_again(submission, now):
-        raise SubmissionError(
-            _("Tugas ini sudah dikumpulkan; versi baru hanya bila penilai meminta revisi.")
-        )
-    fields = dict(submission.draft or {})
-    files = current_files(submission)
-    errors = validate(assignment.spec, fields, files, self_check=self_check, statement=statement)
+    reason, errors = permissions.why_not_submit(
+        submission, self_check=self_check, statement=statement, now=now
+    )
+    if reason:
+        raise SubmissionError(reason)
     if errors:
         raise ValidationFailed(errors)
+    late = permissions.is_late(queries.deadlines_for(assignment, submission.user), now)
+    fields = dict(submission.draft or {})
+    files = queries.current_files(submission)
     listed = [
         {"key": f.key, "name": f.name, "size": f.size, "kind": f.kind, "role": f.role}
         for f in files
@@ -460,15 +471,3 @@ def submit(
         cohort_id=assignment.cohort_id,
     )
     return version
-
-
-def display_state(submission: Submission | None) -> str:
-    """What a participant sees: not_started, draft, submitted, late, revisions_requested,
-    graded."""
-    if submission is None or (submission.latest_number == 0 and not submission.draft_dt):
-        return "not_started"
-    if submission.state == "submitted" and submission.versions and submission.versions[-1].late:
-        return "late"
-    if submission.state == "withdrawn":
-        return "draft"
-    return submission.state

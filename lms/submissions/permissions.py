@@ -1,4 +1,4 @@
-"""Who may see and change a submission (plain predicates; routes check them after loading).
+"""Who may see and change a submission, and when work can be sent: predicates and reasons.
 
 - the owner sees their own work and, while a participant of the cohort, edits it;
 - trainers (widyaiswara) and organizers (panitia) of the submission's cohort see it;
@@ -7,14 +7,32 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
-from lms.cohorts.models import Membership
+from flask import current_app
+from flask_babel import gettext as _
+
+from lms.catalog.models import AssignmentSpec
+from lms.cohorts.models import STAFF_ROLES, Membership
 from lms.extensions import db
-from lms.submissions.models import CohortAssignment, Submission
+from lms.submissions import queries
+from lms.submissions.fields import (
+    FIELDS_BY_KIND,
+    PP38_CRITERIA,
+    min_words,
+    required_fields,
+    word_count,
+)
+from lms.submissions.models import CohortAssignment, Submission, SubmissionFile
+from lms.submissions.queries import Deadlines
+from lms.timefmt import local_datetime
 
-#: Roles that see every submission of their cohort.
-STAFF_ROLES = ("trainer", "organizer")
+DEFAULT_VIDEO_HOSTS = "youtube.com youtu.be drive.google.com vimeo.com"
+
+
+# --- seeing and changing ------------------------------------------------------------------
 
 
 def _role_in_cohort_of(user: Any, submission: Submission) -> str | None:
@@ -37,6 +55,20 @@ def is_owner(user: Any, submission: Submission) -> bool:
     return _known(user) and submission.user_id == user.id
 
 
+def is_participant(membership: Membership | None) -> bool:
+    """The membership (in the page's cohort, as the route rule loaded it) is a participant's:
+    only they work on assignments."""
+    return membership is not None and membership.role == "participant"
+
+
+def is_staff(user: Any, membership: Membership | None) -> bool:
+    """An admin, or a trainer or organizer of the page's cohort: they see every participant."""
+    return bool(
+        getattr(user, "is_admin", False)
+        or (membership is not None and membership.role in STAFF_ROLES)
+    )
+
+
 def can_view_submission(user: Any, submission: Submission) -> bool:
     """The owner, an admin, or a trainer/organizer of the submission's cohort."""
     if not _known(user):
@@ -51,3 +83,174 @@ def can_edit_submission(user: Any, submission: Submission) -> bool:
     if not is_owner(user, submission):
         return False
     return _role_in_cohort_of(user, submission) == "participant"
+
+
+# --- the draft's lock ---------------------------------------------------------------------
+
+
+def lock_of(submission: Submission | None) -> str:
+    """The draft's lock version as a page carries it ("0": no draft yet)."""
+    return str(submission.lock_version) if submission is not None else "0"
+
+
+def is_stale(submission: Submission | None, seen: str | None) -> bool:
+    """The page was shown with another lock version: someone saved the draft since."""
+    return (seen or "0") != lock_of(submission)
+
+
+# --- deadlines and versions ---------------------------------------------------------------
+
+
+def why_not_accepting(deadlines: Deadlines, tz: str, now: datetime) -> str | None:
+    """Why nothing can be submitted now (not open yet, past the cut-off); None when it can."""
+    if deadlines.open_dt and now < deadlines.open_dt:
+        return _("Tugas ini baru dibuka %(time)s.", time=local_datetime(deadlines.open_dt, tz))
+    if deadlines.cutoff_dt and now > deadlines.cutoff_dt:
+        return _(
+            "Batas akhir penerimaan sudah lewat (%(time)s). Hubungi panitia bila perlu "
+            "perpanjangan.",
+            time=local_datetime(deadlines.cutoff_dt, tz),
+        )
+    return None
+
+
+def is_late(deadlines: Deadlines, now: datetime) -> bool:
+    return bool(deadlines.due_dt and now > deadlines.due_dt)
+
+
+def may_submit_again(submission: Submission, now: datetime) -> bool:
+    """A new version: after the grader asked for revisions, or before the due date when the
+    cohort allows it."""
+    if submission.latest_number == 0 or submission.state in ("draft", "revisions_requested"):
+        return True
+    if submission.state == "graded":
+        return False
+    assignment = submission.assignment
+    d = queries.deadlines_for(assignment, submission.user)
+    return assignment.resubmit_before_due and (d.due_dt is None or now <= d.due_dt)
+
+
+def why_locked(submission: Submission | None, now: datetime) -> str | None:
+    """Why the participant cannot change their work now; None when they can."""
+    if submission is None or submission.latest_number == 0:
+        return None
+    if may_submit_again(submission, now):
+        return None
+    if submission.state == "graded":
+        return _("Tugas ini sudah dinilai; isinya tidak dapat diubah lagi.")
+    return _(
+        "Tugas ini sudah dikumpulkan. Versi baru hanya dapat dikirim bila penilai meminta revisi."
+    )
+
+
+# --- what a version needs -----------------------------------------------------------------
+
+
+def _allowed_video_hosts() -> set[str]:
+    raw = current_app.config.get("LMS_VIDEO_HOSTS") or DEFAULT_VIDEO_HOSTS
+    return {h.strip().lower() for h in raw.replace(",", " ").split() if h.strip()}
+
+
+def video_url_problem(url: str) -> str | None:
+    """None for an https link on an allowed host (or a subdomain of one), else a message."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.scheme != "https" or not host:
+        return _("Tautan video harus berupa alamat https:// yang lengkap.")
+    allowed = _allowed_video_hosts()
+    if not any(host == h or host.endswith("." + h) for h in allowed):
+        return _(
+            "Tautan video harus dari salah satu layanan ini: %(hosts)s.",
+            hosts=", ".join(sorted(allowed)),
+        )
+    return None
+
+
+def content_problems(
+    spec: AssignmentSpec,
+    fields: dict[str, Any],
+    files: list[SubmissionFile],
+    *,
+    self_check: dict[str, Any],
+    statement: bool,
+) -> dict[str, list[str]]:
+    """Every problem of the content at once: field key -> messages ("files" for the
+    attachments, "" for the form as a whole)."""
+    errors: dict[str, list[str]] = {}
+
+    def add(key: str, message: str) -> None:
+        errors.setdefault(key, []).append(message)
+
+    kind = spec.kind
+    by_key = {f.key: f for f in FIELDS_BY_KIND.get(kind, ())}
+    required = required_fields(spec)
+    for key in [k for k in by_key if k in required]:
+        if not fields.get(key):
+            add(key, _("%(field)s wajib diisi.", field=str(by_key[key].label)))
+    for key, field in by_key.items():
+        value = fields.get(key)
+        if not value:
+            continue
+        if field.kind == "choice" and value not in {c for c, _label in field.choices}:
+            add(key, _("Pilih salah satu pilihan yang tersedia."))
+        if field.kind == "date":
+            try:
+                date.fromisoformat(value)
+            except ValueError:
+                add(key, _("Tanggal tidak sah; gunakan format TTTT-BB-HH."))
+    for key, minimum in min_words(spec).items():
+        if key not in by_key:
+            continue
+        count = word_count(fields.get(key))
+        if count < minimum:
+            add(
+                key,
+                _(
+                    "%(field)s minimal %(min)d kata; sekarang %(n)d kata.",
+                    field=str(by_key[key].label),
+                    min=minimum,
+                    n=count,
+                ),
+            )
+    if kind == "proposal" and not all(self_check.get(k) for k, _label in PP38_CRITERIA):
+        add(
+            "self_check",
+            _("Periksa dan centang kelima kriteria inovasi daerah (PP 38/2017) sebelum mengirim."),
+        )
+    if kind == "video":
+        videos = [f for f in files if f.role == "video"]
+        url = fields.get("video_url") or ""
+        if not videos and not url:
+            add("video_url", _("Unggah berkas MP4 atau isi tautan video publik."))
+        elif url and (problem := video_url_problem(url)):
+            add("video_url", problem)
+    if kind == "text" and not fields.get("teks"):
+        add("teks", _("Jawaban wajib diisi."))
+    if kind == "file" and not [f for f in files if f.role == "attachment"]:
+        add("files", _("Lampirkan setidaknya satu berkas."))
+    if not statement:
+        add("statement", _("Nyatakan bahwa karya ini adalah karya Anda sendiri."))
+    return errors
+
+
+def why_not_submit(
+    submission: Submission, *, self_check: dict[str, Any], statement: bool, now: datetime
+) -> tuple[str | None, dict[str, list[str]]]:
+    """Why the working copy cannot become a version now: a reason that stops it whole (the
+    deadlines, a version already sent), else every problem of its content by field;
+    ``(None, {})`` when it can be sent."""
+    assignment = submission.assignment
+    deadlines = queries.deadlines_for(assignment, submission.user)
+    reason = why_not_accepting(deadlines, assignment.cohort.timezone, now)
+    if reason is None and not may_submit_again(submission, now):
+        reason = _("Tugas ini sudah dikumpulkan; versi baru hanya bila penilai meminta revisi.")
+    if reason is not None:
+        return reason, {}
+    errors = content_problems(
+        assignment.spec,
+        dict(submission.draft or {}),
+        queries.current_files(submission),
+        self_check=self_check,
+        statement=statement,
+    )
+    return None, errors

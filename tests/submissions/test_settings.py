@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -9,7 +10,8 @@ import pytest
 
 from lms.audit import AuditEvent
 from lms.submissions.models import CohortAssignment, Extension
-from lms.submissions.operations import deadlines_for, ensure_cohort_assignments, set_dates
+from lms.submissions.operations import ensure_cohort_assignments, set_dates
+from lms.submissions.queries import deadlines_for
 from tests.helpers import csrf_token
 
 
@@ -119,7 +121,7 @@ def test_due_before_open_refused_with_message_and_nothing_written(world, login_a
         due_day="2023-09-09",
         due_time="23:59",
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert "Batas waktu harus setelah tanggal dibuka." in html
     assert 'id="due_day-error"' in html  # next to the due date
@@ -139,7 +141,7 @@ def test_cutoff_before_due_refused(world, login_as, db):
         cutoff_day="2023-09-15",
         cutoff_time="12:00",
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert "Batas akhir penerimaan tidak boleh sebelum batas waktu." in html
     assert 'id="cutoff_day-error"' in html
@@ -169,9 +171,18 @@ def test_a_stale_form_does_not_overwrite(world, login_as, db):
     )
     db.session.commit()
     response = post_dates(client, world, lock=old_lock, due_day="2023-09-20", due_time="23:59")
-    assert response.status_code == 200
-    assert "diubah orang lain" in response.get_data(as_text=True)
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "Data ini baru saja diubah orang lain." in html
+    assert 'value="2023-09-20"' in html  # what was typed is kept
     assert reload(db, world).due_dt == utc(2023, 9, 15, 15, 59)
+    # The page now carries the newer version: saving once more overwrites deliberately.
+    lock = re.search(r'name="lock"[^>]*value="(\d+)"|value="(\d+)"[^>]*name="lock"', html)
+    new_lock = lock.group(1) or lock.group(2)
+    assert new_lock == str(reload(db, world).version)
+    response = post_dates(client, world, lock=new_lock, due_day="2023-09-20", due_time="23:59")
+    assert response.status_code == 302
+    assert reload(db, world).due_dt == utc(2023, 9, 20, 15, 59)
 
 
 def test_extension_requires_a_reason(world, login_as, db):
@@ -232,7 +243,7 @@ def test_extension_is_audited_and_moves_one_participants_deadline(world, login_a
 def test_extension_cutoff_before_its_due_refused(world, login_as, db):
     client = login_as(world.organizer)
     response = post_extension(client, world, ext_cutoff_day="2023-09-19", ext_cutoff_time="12:00")
-    assert response.status_code == 200
+    assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert "Batas akhir penerimaan tidak boleh sebelum batas waktu." in html
     assert 'id="ext_cutoff_day-error"' in html

@@ -201,7 +201,7 @@ def test_state_matches_the_data_layers_display_state(app, world):
     with app.test_request_context():
         listing = queries.staff_list(world["assignment"])
         for row in listing.rows:
-            assert row.state == ops.display_state(row.submission), row.user.full_name
+            assert row.state == queries.display_state(row.submission), row.user.full_name
 
 
 def test_query_count_does_not_grow_with_the_cohort(

@@ -116,10 +116,12 @@ def test_a_60_second_mp4_is_accepted_and_its_duration_stored(world, login_as, db
 def test_a_400_second_mp4_is_refused_with_its_duration(world, login_as, db):
     client = login_as(world["owner"])
     response = _post(client, world["url"], files={"video": (make_mp4(400), "panjang.mp4")})
-    assert response.status_code == 400
+    # The refusal is shown with 200: the rest of the draft is saved.
+    assert response.status_code == 200
     text = _text(response)
     assert "Durasi video 6 menit 40 detik; paling lama 5 menit." in text
     assert _video_rows(db) == []
+    assert _submission(db, world) is not None
 
 
 @pytest.mark.parametrize(
@@ -133,7 +135,7 @@ def test_a_400_second_mp4_is_refused_with_its_duration(world, login_as, db):
 def test_files_that_are_not_mp4_are_refused(world, login_as, db, content, filename):
     client = login_as(world["owner"])
     response = _post(client, world["url"], files={"video": (content, filename)})
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert "Jenis berkas ini tidak diterima. Yang diterima: MP4." in _text(response)
     assert _video_rows(db) == []
 
@@ -157,7 +159,7 @@ def test_an_oversized_upload_is_refused_without_leaving_a_temp_file(
     response = _post(
         client, world["url"], files={"video": (make_mp4(60, size=300 * 1024), "besar.mp4")}
     )
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert "Berkas terlalu besar; batasnya 0,1 MB." in _text(response)
     assert _video_rows(db) == []
     tmp = Path(app.config["LMS_UPLOAD_DIR"]) / "tmp"
@@ -199,8 +201,11 @@ def test_thumbnail_is_attached_and_a_bad_one_refused(world, login_as, db):
     (row,) = db.session.scalars(db.select(SubmissionFile).filter_by(role="thumbnail")).all()
     assert row.kind == "png"
     response = _post(client, world["url"], files={"thumbnail": (make_mp4(10), "mini.png")})
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert "Yang diterima: PNG, JPG, WebP." in _text(response)
+    # The refused file replaced nothing: the good thumbnail is still the draft's.
+    thumbnails = db.session.scalars(db.select(SubmissionFile).filter_by(role="thumbnail")).all()
+    assert [(f.kind, f.removed) for f in thumbnails] == [("png", False)]
 
 
 # --- links and submitting ---------------------------------------------------------------------
@@ -267,7 +272,7 @@ def test_a_bad_link_is_saved_as_draft_but_refused_on_submit(world, login_as, db,
     client = login_as(world["owner"])
     assert _post(client, world["url"], video_url=url).status_code == 303
     response = _post(client, world["url"], action="submit", video_url=url, statement="y")
-    assert response.status_code == 400
+    assert response.status_code == 200  # not sent; the draft is saved
     text = _text(response)
     assert message in text
     assert 'aria-describedby="video_url-hint video_url-error"' in response.get_data(as_text=True)
@@ -279,7 +284,9 @@ def test_submit_shows_every_problem_at_once(world, login_as, db):
     client = login_as(world["owner"])
     response = _post(client, world["url"], action="submit")
     text = _text(response)
-    assert response.status_code == 400
+    assert response.status_code == 200  # not sent; the draft is saved
+    assert _submission(db, world) is not None
+    assert db.session.scalar(db.select(SubmissionVersion)) is None
     assert "Unggah berkas MP4 atau isi tautan video publik." in text
     assert "Nyatakan bahwa karya ini adalah karya Anda sendiri." in text
 
@@ -321,7 +328,7 @@ def test_two_tabs_do_not_overwrite_each_other(world, login_as, db):
     second = {**first, "deskripsi": "B"}  # loaded before the first save
     response = client.post(url, data=second)
     assert response.status_code == 409
-    assert "baru saja disimpan di tab/perangkat lain" in _text(response)
+    assert "Data ini baru saja diubah orang lain." in _text(response)
     assert _submission(db, world).draft["deskripsi"] == "A"
 
 

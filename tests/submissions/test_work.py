@@ -432,6 +432,18 @@ def test_an_html_file_named_pdf_is_refused_and_the_text_still_saved(client, db, 
     assert [f.name for f in submission.files] == ["benar.pdf"]
 
 
+def test_a_refused_file_stops_kirim_but_the_draft_is_saved(client, db, k, login_as, now):
+    login_as(k["person"])
+    response = _post(client, k, _valid(), files=[(HTML, "proposal.pdf")], button="send")
+    assert response.status_code == 200
+    page = _text(response)
+    assert "Belum terkirim" in page
+    assert "proposal.pdf tidak dilampirkan: Jenis berkas ini tidak diterima" in page
+    assert 'href="#attachments"' in page  # the summary links to the field
+    submission = _submission(db, k)
+    assert submission.versions == [] and submission.draft["nama_inovasi"] == "Si Cepat"
+
+
 def test_an_oversized_file_is_refused(client, db, k, login_as, now, app, monkeypatch):
     monkeypatch.setitem(app.config, "LMS_ATTACHMENT_MAX_BYTES", 1024)
     login_as(k["person"])
@@ -467,7 +479,8 @@ def test_a_draft_saved_in_another_tab_is_not_overwritten_silently(client, db, k,
     )
     assert response.status_code == 409
     page = _text(response)
-    assert "Draf ini baru saja disimpan di tab/perangkat lain. Muat ulang." in page
+    assert "Data ini baru saja diubah orang lain." in page
+    assert "Teks yang Anda ketik masih ada di bawah dan belum disimpan" in page
     assert 'value="Dari tab A"' in page
     assert _submission(db, k).draft["nama_inovasi"] == "Dari tab B"
     # Saving again from that page is a deliberate overwrite.

@@ -1,4 +1,4 @@
 """The submissions routes, one file per page group; importing this package registers them on
 ``lms.submissions.bp``."""
 
-from lms.submissions.views import work, video, versions, staff, settings  # noqa: F401
+from lms.submissions.views import settings, staff, versions, video, work  # noqa: F401

@@ -8,12 +8,12 @@ from flask import abort, g, render_template, request, url_for
 from flask_login import current_user
 
 from lms.cohorts.access import cohort_role
-from lms.cohorts.models import Cohort
+from lms.cohorts.models import STAFF_ROLES, Cohort
 from lms.storage import send_stored
 from lms.submissions import bp, queries
 from lms.submissions.anonymity import hides_identity, participant_code
 from lms.submissions.models import CohortAssignment
-from lms.submissions.permissions import STAFF_ROLES, can_view_submission
+from lms.submissions.permissions import can_view_submission
 
 #: The receipt page of a submitted version (in views/versions.py).
 RECEIPT_ENDPOINT = "lms.submissions.version"

@@ -15,15 +15,12 @@ from flask import abort, g, render_template, request, send_file
 from flask_login import current_user
 
 from lms.cohorts.access import cohort_role
-from lms.cohorts.models import Cohort
-from lms.extensions import db
-from lms.submissions import bp, queries, receipts
+from lms.cohorts.models import MEMBER_ROLES, Cohort
+from lms.submissions import bp, permissions, queries, receipts
 from lms.submissions.anonymity import hides_identity
 from lms.submissions.diff import diff_versions
 from lms.submissions.models import CohortAssignment, Submission, SubmissionVersion
-from lms.submissions.permissions import STAFF_ROLES, can_view_submission
 
-ANY_MEMBER = ("participant", "trainer", "organizer")
 BASE = "/cohorts/<int:cohort_id>/assignments/<int:assignment_id>/versions/<int:number>"
 
 
@@ -37,30 +34,19 @@ class Found:
     who: dict[str, Any]
 
 
-def _viewer_is_staff() -> bool:
-    return bool(
-        current_user.is_admin or (g.membership is not None and g.membership.role in STAFF_ROLES)
-    )
-
-
 def _load(assignment_id: int, number: int) -> Found:
     cohort: Cohort = g.cohort
     assignment = queries.assignment_of(cohort, assignment_id)
-    staff = _viewer_is_staff()
     owner_id = current_user.id
-    if staff:
+    if permissions.is_staff(current_user, g.membership):
         owner_id = request.args.get("user", type=int) or current_user.id
-    submission = db.session.scalar(
-        db.select(Submission).filter_by(assignment_id=assignment.id, user_id=owner_id)
-    )
-    if submission is None or not can_view_submission(current_user, submission):
+    submission = queries.submission_of(assignment, owner_id)
+    if submission is None or not permissions.can_view_submission(current_user, submission):
         abort(404)
     if hides_identity(assignment, current_user, g.membership):
         # Receipts name the participant; blind markers read the work on the grading page.
         abort(403)
-    version = db.session.scalar(
-        db.select(SubmissionVersion).filter_by(submission_id=submission.id, number=number)
-    )
+    version = queries.version_of(submission, number)
     if version is None:
         abort(404)
     who = {"user": submission.user_id} if submission.user_id != current_user.id else {}
@@ -68,15 +54,11 @@ def _load(assignment_id: int, number: int) -> Found:
 
 
 @bp.get(BASE)
-@cohort_role(*ANY_MEMBER)
+@cohort_role(*MEMBER_ROLES)
 def version(cohort_id: int, assignment_id: int, number: int):
     found = _load(assignment_id, number)
     kind = found.assignment.spec.kind
-    versions = db.session.execute(
-        db.select(SubmissionVersion.number, SubmissionVersion.submitted_dt, SubmissionVersion.late)
-        .filter_by(submission_id=found.submission.id)
-        .order_by(SubmissionVersion.number)
-    ).all()
+    versions = queries.version_list(found.submission)
     file_links, players = queries.file_links(found.cohort.id, found.submission.id, found.version)
     return render_template(
         "submissions/version.html",
@@ -98,7 +80,7 @@ def version(cohort_id: int, assignment_id: int, number: int):
 
 
 @bp.get(BASE + "/receipt.pdf")
-@cohort_role(*ANY_MEMBER)
+@cohort_role(*MEMBER_ROLES)
 def receipt_pdf(cohort_id: int, assignment_id: int, number: int):
     found = _load(assignment_id, number)
     data = receipts.receipt_pdf(found.assignment, found.submission, found.version)
@@ -113,14 +95,12 @@ def receipt_pdf(cohort_id: int, assignment_id: int, number: int):
 
 
 @bp.get(BASE + "/diff")
-@cohort_role(*ANY_MEMBER)
+@cohort_role(*MEMBER_ROLES)
 def version_diff(cohort_id: int, assignment_id: int, number: int):
     if number < 2:
         abort(404)
     found = _load(assignment_id, number)
-    previous = db.session.scalar(
-        db.select(SubmissionVersion).filter_by(submission_id=found.submission.id, number=number - 1)
-    )
+    previous = queries.version_of(found.submission, number - 1)
     if previous is None:
         abort(404)
     return render_template(
