@@ -248,7 +248,8 @@ def seed_meetings(cohort, actor, total: int = 10) -> int:
     import datetime as dt
 
     from lms.attendance.models import AttendanceRecord, Meeting
-    from lms.attendance.operations import create_meeting, participants
+    from lms.attendance.operations import create_meeting
+    from lms.attendance.queries import participants
     from lms.extensions import db
 
     existing = db.session.scalar(
@@ -289,7 +290,7 @@ def mark_everyone(meetings: int = 10) -> tuple[int, int]:
     from lms import create_app
     from lms.accounts.models import User
     from lms.attendance.models import AttendanceRecord, Meeting
-    from lms.attendance.operations import participants
+    from lms.attendance.queries import participants
     from lms.cohorts.models import Cohort
     from lms.demo import PRACTICE_TITLE
     from lms.extensions import db
@@ -360,6 +361,8 @@ def seed_grading(
     from lms.extensions import db
     from lms.grading import operations as grading
     from lms.grading.models import Allocation
+    from lms.grading.queries import submission as grading_queries
+    from lms.grading.scoring import MarkingInput
     from lms.submissions import operations as subs
     from lms.submissions.fields import PP38_CRITERIA
 
@@ -374,7 +377,7 @@ def seed_grading(
         proposal = next(
             a for a in subs.ensure_cohort_assignments(cohort) if a.spec.kind == "proposal"
         )
-        rubric = grading.rubric_for(proposal)
+        rubric = grading_queries.rubric_for(proposal)
         if rubric is None:
             raise SystemExit("the demo proposal has no rubric")
         gates = {gate["key"]: True for gate in rubric.gates or []}
@@ -402,13 +405,13 @@ def seed_grading(
             )
             db.session.flush()
             finished = i % 3 != 2
-            data = grading.MarkingInput(
+            data = MarkingInput(
                 points=points, gates=gates, overall_comment="Sudah baik; perjelas anggaran."
             )
             grading.save_review(work, version, trainer, data, done=finished, lock_version=0)
             done, in_progress = done + finished, in_progress + (not finished)
             if finished and release_every and i % release_every == 0:
-                grade = grading.grade_of(version)
+                grade = grading_queries.grade_of(version)
                 if grade is not None:
                     released += grading.release([grade], organizer)[0]
             if i % 100 == 99:

@@ -1,3 +1,5 @@
+"""Attendance: meetings, check-in, marks, excuse requests, reports (the blueprint)."""
+
 from flask import Blueprint
 
 bp = Blueprint("attendance", __name__)

@@ -1,8 +1,11 @@
-"""Attendance writes. Each function flushes; the caller commits once."""
+"""Attendance writes: meetings, check-in, marks, closing a meeting, excuse requests.
+
+Each function flushes; the unit of work commits once."""
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,11 +16,13 @@ from flask_babel import gettext as _
 
 from lms import audit
 from lms.accounts.models import User
+from lms.attendance import permissions, queries
 from lms.attendance.models import STATUSES, AttendanceRecord, ExcuseRequest, Meeting
 from lms.cohorts.models import Cohort, Membership
 from lms.db import utcnow
+from lms.errors import Conflict, DomainError
 from lms.extensions import db
-from lms.timefmt import local_datetime, to_utc
+from lms.timefmt import to_utc
 
 MEETING_FIELDS = (
     "title",
@@ -31,12 +36,15 @@ MEETING_FIELDS = (
 )
 
 
-class AttendanceError(ValueError):
-    """A refusal with a message for the person who asked."""
+class AttendanceError(DomainError):
+    """An attendance rule refused the action; the message is for the person who asked."""
 
 
-class ConflictError(AttendanceError):
-    """Someone else changed the row since it was shown."""
+def _import_refused(exc: DomainError) -> AttendanceError:
+    return AttendanceError(_("Impor dibatalkan, tidak ada yang disimpan: %(msg)s", msg=str(exc)))
+
+
+# --- meetings -----------------------------------------------------------------------------
 
 
 def _meeting_snapshot(meeting: Meeting) -> dict[str, Any]:
@@ -47,11 +55,15 @@ def _meeting_snapshot(meeting: Meeting) -> dict[str, Any]:
     return data
 
 
+def _check_times(data: dict[str, Any]) -> None:
+    if data["end_dt"] <= data["start_dt"]:
+        raise AttendanceError(_("Waktu selesai harus setelah waktu mulai."), field="end_time")
+
+
 def create_meeting(
     cohort: Cohort, data: dict[str, Any], *, trainers: list[User] = (), actor: Any = None
 ) -> Meeting:
-    if data["end_dt"] <= data["start_dt"]:
-        raise AttendanceError(_("Waktu selesai harus setelah waktu mulai."))
+    _check_times(data)
     meeting = Meeting(cohort_id=cohort.id, **{f: data[f] for f in MEETING_FIELDS if f in data})
     meeting.trainers = list(trainers)
     db.session.add(meeting)
@@ -94,8 +106,7 @@ def _same_local_time_later(dt: datetime, tz: str, days: int) -> datetime:
 def update_meeting(
     meeting: Meeting, data: dict[str, Any], *, trainers: list[User], actor: Any
 ) -> Meeting:
-    if data["end_dt"] <= data["start_dt"]:
-        raise AttendanceError(_("Waktu selesai harus setelah waktu mulai."))
+    _check_times(data)
     before = _meeting_snapshot(meeting)
     for f in MEETING_FIELDS:
         if f in data:
@@ -113,15 +124,29 @@ def update_meeting(
     return meeting
 
 
-def is_participant(meeting: Meeting, user: User) -> bool:
-    return (
-        db.session.scalar(
-            db.select(Membership.id).filter_by(
-                cohort_id=meeting.cohort_id, user_id=user.id, role="participant"
-            )
-        )
-        is not None
-    )
+def import_schedule(
+    cohort: Cohort, rows: Iterable[Any], trainers: dict[str, User], *, actor: Any
+) -> list[Meeting]:
+    """Schedule every checked import row (``ScheduleRow``), or none (one refused row refuses
+    the import). ``trainers``: the cohort's trainers by email."""
+    meetings = []
+    for row in rows:
+        data = {
+            "title": row.title,
+            "venue": row.venue,
+            "start_dt": row.start_dt,
+            "end_dt": row.end_dt,
+            "jp": row.jp,
+        }
+        chosen = [trainers[e] for e in row.trainer_emails]
+        try:
+            meetings.append(create_meeting(cohort, data, trainers=chosen, actor=actor))
+        except DomainError as exc:
+            raise _import_refused(exc) from exc
+    return meetings
+
+
+# --- check-in -----------------------------------------------------------------------------
 
 
 @dataclass
@@ -187,26 +212,12 @@ def check_in(meeting: Meeting, user: User, *, when: datetime | None = None) -> C
     found_statement, insert_statement = _checkin_statements(db.session.get_bind().dialect.name)
     params = {"meeting_id": meeting.id, "cohort_id": meeting.cohort_id, "user_id": user.id}
     found = db.session.execute(found_statement, params).first()
-    if found is None:
-        raise AttendanceError(_("Anda bukan peserta kelas pertemuan ini."))
-    existing = found[1]
+    existing = found[1] if found is not None else None
     if existing is not None and existing.source == "checkin":
         return CheckIn(existing, False)
-    tz = meeting.cohort.timezone
-    if when < meeting.opens_dt:
-        raise AttendanceError(
-            _(
-                "Presensi pertemuan ini belum dibuka. Dibuka %(time)s.",
-                time=local_datetime(meeting.opens_dt, tz),
-            )
-        )
-    if when > meeting.closes_dt:
-        raise AttendanceError(
-            _(
-                "Presensi pertemuan ini sudah ditutup pada %(time)s.",
-                time=local_datetime(meeting.closes_dt, tz),
-            )
-        )
+    reason = permissions.why_not_check_in(meeting, user, when, participant=found is not None)
+    if reason:
+        raise AttendanceError(reason)
     if existing is not None:
         # An organizer marked this person already; their own check-in does not overwrite it.
         return CheckIn(existing, False)
@@ -238,6 +249,9 @@ def check_in(meeting: Meeting, user: User, *, when: datetime | None = None) -> C
     return CheckIn(record, True)
 
 
+# --- marks --------------------------------------------------------------------------------
+
+
 def set_mark(
     meeting: Meeting,
     user: User,
@@ -249,22 +263,17 @@ def set_mark(
     source: str = "organizer",
 ) -> AttendanceRecord | None:
     """Set one participant's status. ``expected_version`` is the row version the organizer
-    saw (None: the row did not exist); a different one raises ConflictError."""
+    saw (None: the row did not exist); a different one raises Conflict."""
     if status not in STATUSES:
         raise AttendanceError(_("Status kehadiran tidak dikenal."))
-    if not is_participant(meeting, user):
+    if not permissions.is_participant(user, meeting):
         raise AttendanceError(_("%(name)s bukan peserta kelas pertemuan ini.", name=user.full_name))
     record = db.session.scalar(
         db.select(AttendanceRecord).filter_by(meeting_id=meeting.id, user_id=user.id)
     )
     seen = record.version if record is not None else None
     if seen != expected_version:
-        raise ConflictError(
-            _(
-                "Kehadiran %(name)s baru saja diubah orang lain. Muat ulang lalu periksa lagi.",
-                name=user.full_name,
-            )
-        )
+        raise Conflict()
     note = (note or "").strip()[:500]
     if record is None:
         record = AttendanceRecord(
@@ -304,13 +313,59 @@ def set_mark(
     return record
 
 
-def participants(cohort_id: int) -> list[User]:
-    return db.session.scalars(
-        db.select(User)
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.cohort_id == cohort_id, Membership.role == "participant")
-        .order_by(User.full_name)
-    ).all()
+def save_marks(meeting: Meeting, changes: Iterable[Any], *, actor: Any) -> int:
+    """The rows an organizer changed on the marking grid, all or none; returns how many were
+    written.
+
+    ``changes``: entries with ``user``, ``status``, ``note`` and ``seen_version`` (the row's
+    version when the grid was shown; None for no row), as ``MarkingGridForm.changes()``
+    gives. A row someone else changed since raises Conflict before anything is written; a row
+    already stored as chosen is left alone."""
+    changes = list(changes)
+    records = queries.records_by_user(meeting)
+    if any(
+        permissions.is_stale(records.get(c.user.id), c.seen_version, c.status, c.note)
+        for c in changes
+    ):
+        raise Conflict()
+    written = 0
+    for change in changes:
+        if permissions.same_mark(records.get(change.user.id), change.status, change.note):
+            continue
+        set_mark(
+            meeting,
+            change.user,
+            change.status,
+            note=change.note,
+            actor=actor,
+            expected_version=change.seen_version,
+        )
+        written += 1
+    return written
+
+
+def import_marks(meeting: Meeting, rows: list[Any], *, actor: Any) -> int:
+    """The mark of every checked import row (``MarkRow`` with its ``user_id``), or none; an
+    empty note keeps the note already written. Returns how many rows."""
+    people = queries.users(r.user_id for r in rows)
+    records = queries.records_by_user(meeting)
+    for row in rows:
+        record = records.get(row.user_id)
+        try:
+            set_mark(
+                meeting,
+                people[row.user_id],
+                row.status,
+                note=row.note or (record.note if record else ""),
+                actor=actor,
+                expected_version=record.version if record else None,
+                source="import",
+            )
+        except Conflict:
+            raise
+        except DomainError as exc:
+            raise _import_refused(exc) from exc
+    return len(rows)
 
 
 def close_meeting(meeting: Meeting, *, actor: Any) -> int:
@@ -319,13 +374,16 @@ def close_meeting(meeting: Meeting, *, actor: Any) -> int:
         db.session.scalars(db.select(AttendanceRecord.user_id).filter_by(meeting_id=meeting.id))
     )
     count = 0
-    for person in participants(meeting.cohort_id):
+    for person in queries.participants(meeting.cohort_id):
         if person.id not in marked:
             set_mark(meeting, person, "absent", actor=actor, source="close")
             count += 1
     meeting.closed_dt = utcnow()
     db.session.flush()
     return count
+
+
+# --- excuse requests ----------------------------------------------------------------------
 
 
 def request_excuse(
@@ -338,10 +396,10 @@ def request_excuse(
     file_name: str = "",
 ) -> ExcuseRequest:
     if kind not in ("excused", "sick"):
-        raise AttendanceError(_("Pilih Izin atau Sakit."))
+        raise AttendanceError(_("Pilih Izin atau Sakit."), field="kind")
     if not reason.strip() or len(reason) > 1000:
-        raise AttendanceError(_("Tulis alasan (paling banyak 1000 karakter)."))
-    if not is_participant(meeting, user):
+        raise AttendanceError(_("Tulis alasan (paling banyak 1000 karakter)."), field="reason")
+    if not permissions.is_participant(user, meeting):
         raise AttendanceError(_("Anda bukan peserta kelas pertemuan ini."))
     pending = db.session.scalar(
         db.select(ExcuseRequest.id).filter_by(
@@ -387,11 +445,7 @@ def decide_excuse(excuse: ExcuseRequest, *, approve: bool, note: str, actor: Any
         cohort_id=excuse.meeting.cohort_id,
     )
     if approve:
-        record = db.session.scalar(
-            db.select(AttendanceRecord).filter_by(
-                meeting_id=excuse.meeting_id, user_id=excuse.user_id
-            )
-        )
+        record = queries.own_record(excuse.meeting, excuse.user)
         set_mark(
             excuse.meeting,
             excuse.user,

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from icalendar import Calendar
 
 from lms.accounts.models import User
-from lms.attendance.calendar import cohort_calendar
+from lms.attendance.exports import cohort_calendar
 from lms.timefmt import to_utc
 from tests.helpers import csrf_token
 

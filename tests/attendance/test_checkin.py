@@ -224,4 +224,4 @@ def test_a_scan_is_recorded_in_few_statements_and_reads_nothing_afterwards(
     verbs = [s.split(None, 1)[0].upper() for s in statements]
     sql = [v for v in verbs if v in ("SELECT", "INSERT", "UPDATE", "DELETE")]
     assert sql == ["SELECT", "SELECT", "SELECT", "INSERT", "INSERT"], statements
-    assert "INTO audit_event" in [s for s in statements if s.startswith("INSERT")][-1]
+    assert "INTO lms_audit_event" in [s for s in statements if s.startswith("INSERT")][-1]

@@ -172,7 +172,7 @@ def test_conflict_saves_nothing_names_the_person_and_keeps_the_inputs(client, db
 
     assert response.status_code == 409
     html = response.get_data(as_text=True)
-    assert "Tidak ada yang disimpan" in html
+    assert "Isian Anda belum disimpan" in html  # the conflict message (lms.errors.Conflict)
     assert "Budi Santoso: sekarang Sakit" in html
     assert "Andi Rahmat: sekarang Terlambat" in html
     assert "Citra Lestari: sekarang" not in html
@@ -401,7 +401,7 @@ def test_import_accepts_every_spelling_and_applies_all_rows(client, db, klass):
     ],
 )
 def test_status_words(app_ctx, word, status):
-    from lms.attendance.marking import parse_status
+    from lms.attendance.importing.marks import parse_status
 
     assert parse_status(word) == status
 

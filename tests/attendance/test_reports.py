@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from lms.attendance import exports
 from lms.attendance.models import AttendanceRecord
 from lms.attendance.operations import set_mark
-from lms.attendance.reports import (
+from lms.attendance.queries import (
     MeetingSummary,
     cohort_report,
     meeting_summary,

@@ -10,8 +10,8 @@ from datetime import UTC, date, datetime, time
 import openpyxl
 import pytest
 
+from lms.attendance.importing.schedule import parse_schedule_file
 from lms.attendance.models import Meeting
-from lms.attendance.schedule_import import parse_schedule_file
 from lms.cohorts import operations as cohort_operations
 from tests.helpers import csrf_token
 

@@ -1,4 +1,6 @@
-"""The attendance routes, one file per page group; importing this package registers them on
-``lms.attendance.bp``."""
+"""The attendance routes, one file per page group; importing this registers them on the bp.
 
-from lms.attendance.views import meetings, marking, reports, calendar  # noqa: F401
+meetings (the schedule and its import), checkin, marking (the grid, closing, the marks
+import), excuses, reports, calendar (the ICS feeds)."""
+
+from lms.attendance.views import calendar, checkin, excuses, marking, meetings, reports  # noqa: F401

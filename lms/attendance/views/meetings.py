@@ -1,69 +1,84 @@
-"""Meetings (schedule) and check-in."""
+"""The schedule: the list of meetings, scheduling and editing one, importing a schedule.
+
+The import previews every row of the CSV/XLSX; confirming writes all or nothing."""
 
 from __future__ import annotations
 
-import functools
-import io
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
-import segno
-import sqlalchemy as sa
-from flask import (
-    Response,
-    abort,
-    flash,
-    g,
-    jsonify,
-    redirect,
-    render_template,
-    session,
-    url_for,
-)
+from flask import abort, current_app, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import joinedload, selectinload
 
-from lms.accounts.models import User
-from lms.attendance import bp, codes, operations
-from lms.attendance.forms import CheckInForm, MeetingForm, NewMeetingForm
-from lms.attendance.models import AttendanceRecord, Meeting
+from lms.attendance import bp, operations, permissions, queries
+from lms.attendance.forms import MeetingForm, NewMeetingForm, ScheduleImportForm
+from lms.attendance.importing.schedule import (
+    check_rows,
+    column_label,
+    parse_schedule_upload,
+    row_from_json,
+    row_to_json,
+)
 from lms.cohorts.access import cohort_role
-from lms.cohorts.models import Cohort, Membership
+from lms.cohorts.models import MEMBER_ROLES, Cohort
 from lms.db import utcnow
-from lms.extensions import db, limiter
-from lms.security import login_required, public, writes_on_get
-from lms.timefmt import local, local_datetime, to_utc
-
-ANY_MEMBER = ("participant", "trainer", "organizer")
-#: A QR scanned before logging in stays valid this long while the person logs in.
-PENDING_MINUTES = 15
-
-
-def meeting_of(cohort: Cohort, meeting_id: int) -> Meeting:
-    meeting = db.get_or_404(Meeting, meeting_id)
-    if meeting.cohort_id != cohort.id:
-        abort(404)
-    return meeting
+from lms.errors import DomainError
+from lms.forms import ConfirmForm, show_problem
+from lms.imports import (
+    PENDING_MAX_AGE,
+    discard_pending,
+    expired_message,
+    load_pending,
+    save_pending,
+)
+from lms.timefmt import local, to_utc
+from lms.unit_of_work import on_commit, unit_of_work
 
 
-def _trainer_choices(cohort: Cohort) -> list[tuple[int, str]]:
-    rows = db.session.execute(
-        db.select(User.id, User.full_name)
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.cohort_id == cohort.id, Membership.role == "trainer")
-        .order_by(User.full_name)
-    ).all()
-    return [(uid, name) for uid, name in rows]
+def _schedule_url(cohort_id: int, **_: object) -> str:
+    return url_for("lms.attendance.schedule", cohort_id=cohort_id)
+
+
+@bp.get("/cohorts/<int:cohort_id>/meetings")
+@cohort_role(*MEMBER_ROLES)
+def schedule(cohort_id: int):
+    cohort: Cohort = g.cohort
+    is_participant = g.membership is not None and g.membership.role == "participant"
+    return render_template(
+        "attendance/schedule.html",
+        cohort=cohort,
+        meetings=queries.schedule(cohort),
+        mine=queries.own_records(cohort, current_user) if is_participant else {},
+        now=utcnow(),
+        day=timedelta(days=1),
+        is_organizer=permissions.can_manage(current_user, g.membership),
+        is_participant=is_participant,
+    )
+
+
+# --- scheduling and editing a meeting -----------------------------------------------------
+
+
+def _meeting_form(cohort: Cohort, meeting=None) -> MeetingForm:
+    if meeting is None:
+        form = NewMeetingForm(venue=cohort.venue)
+    else:
+        start = local(meeting.start_dt, cohort.timezone)
+        form = MeetingForm(
+            obj=meeting,
+            day=start.date(),
+            start_time=start.time(),
+            end_time=local(meeting.end_dt, cohort.timezone).time(),
+            trainers=[t.id for t in meeting.trainers],
+        )
+    form.trainers.choices = [(t.id, t.full_name) for t in queries.trainers(cohort)]
+    return form
 
 
 def _meeting_data(form: MeetingForm, cohort: Cohort) -> dict:
     return {
-        "title": form.title.data.strip(),
-        "venue": (form.venue.data or "").strip(),
+        "title": form.title.data,
+        "venue": form.venue.data or "",
         "start_dt": to_utc(form.day.data, form.start_time.data, cohort.timezone),
         "end_dt": to_utc(form.day.data, form.end_time.data, cohort.timezone),
         "jp": form.jp.data,
@@ -73,337 +88,124 @@ def _meeting_data(form: MeetingForm, cohort: Cohort) -> dict:
     }
 
 
-def _chosen_trainers(form: MeetingForm) -> list[User]:
-    ids = form.trainers.data or []
-    return db.session.scalars(db.select(User).where(User.id.in_(ids))).all() if ids else []
+def _chosen_trainers(form: MeetingForm) -> list:
+    return list(queries.users(form.trainers.data or ()).values())
 
 
-@bp.get("/cohorts/<int:cohort_id>/meetings")
-@cohort_role(*ANY_MEMBER)
-def schedule(cohort_id: int):
+def _meeting_page(
+    problem: DomainError | None = None, cohort_id: int | None = None, meeting_id=None, form=None
+):
     cohort: Cohort = g.cohort
-    meetings = db.session.scalars(
-        db.select(Meeting)
-        .filter_by(cohort_id=cohort.id)
-        .options(selectinload(Meeting.trainers))
-        .order_by(Meeting.start_dt)
-    ).all()
-    mine = {}
-    if g.membership is not None and g.membership.role == "participant":
-        mine = {
-            r.meeting_id: r
-            for r in db.session.scalars(
-                db.select(AttendanceRecord)
-                .join(Meeting)
-                .where(Meeting.cohort_id == cohort.id, AttendanceRecord.user_id == current_user.id)
-            )
-        }
-    is_organizer = current_user.is_admin or (
-        g.membership is not None and g.membership.role == "organizer"
-    )
-    return render_template(
-        "attendance/schedule.html",
-        cohort=cohort,
-        meetings=meetings,
-        mine=mine,
-        now=utcnow(),
-        day=timedelta(days=1),
-        is_organizer=is_organizer,
-        is_participant=g.membership is not None and g.membership.role == "participant",
-    )
-
-
-@bp.route("/cohorts/<int:cohort_id>/meetings/new", methods=["GET", "POST"])
-@cohort_role("organizer")
-def create_meeting(cohort_id: int):
-    cohort: Cohort = g.cohort
-    form = NewMeetingForm(venue=cohort.venue)
-    form.trainers.choices = _trainer_choices(cohort)
-    if form.validate_on_submit():
-        try:
-            meetings = operations.create_recurring(
-                cohort,
-                _meeting_data(form, cohort),
-                days=form.repeat_days.data,
-                trainers=_chosen_trainers(form),
-                actor=current_user,
-            )
-        except operations.AttendanceError as exc:
-            db.session.rollback()
-            form.end_time.errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(_("%(n)s pertemuan sudah dijadwalkan.", n=len(meetings)), "success")
-            return redirect(url_for("lms.attendance.schedule", cohort_id=cohort.id))
-    return render_template("attendance/meeting_form.html", cohort=cohort, form=form, meeting=None)
-
-
-@bp.route("/cohorts/<int:cohort_id>/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
-@cohort_role("organizer")
-def edit_meeting(cohort_id: int, meeting_id: int):
-    cohort: Cohort = g.cohort
-    meeting = meeting_of(cohort, meeting_id)
-    start, end = local(meeting.start_dt, cohort.timezone), local(meeting.end_dt, cohort.timezone)
-    form = MeetingForm(
-        obj=meeting,
-        day=start.date(),
-        start_time=start.time(),
-        end_time=end.time(),
-        trainers=[t.id for t in meeting.trainers],
-    )
-    form.trainers.choices = _trainer_choices(cohort)
-    if form.validate_on_submit():
-        try:
-            operations.update_meeting(
-                meeting,
-                _meeting_data(form, cohort),
-                trainers=_chosen_trainers(form),
-                actor=current_user,
-            )
-        except operations.AttendanceError as exc:
-            db.session.rollback()
-            form.end_time.errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(_("Pertemuan sudah diubah."), "success")
-            return redirect(url_for("lms.attendance.schedule", cohort_id=cohort.id))
+    meeting = queries.meeting_of(cohort, meeting_id) if meeting_id is not None else None
+    form = form or _meeting_form(cohort, meeting)
+    show_problem(problem, form)
     return render_template(
         "attendance/meeting_form.html", cohort=cohort, form=form, meeting=meeting
     )
 
 
-# --- the organizer's check-in screen ---------------------------------------------------------
-
-
-def _token(meeting: Meeting, when: datetime | None = None) -> str:
-    return f"{meeting.id}-{codes.current_code(meeting.secret, when)}"
-
-
-def _checked_in_count(meeting: Meeting) -> int:
-    return db.session.scalar(
-        db.select(db.func.count())
-        .select_from(AttendanceRecord)
-        .where(
-            AttendanceRecord.meeting_id == meeting.id,
-            AttendanceRecord.status.in_(("present", "late")),
-        )
-    )
-
-
-def _screen_state(meeting: Meeting) -> dict:
-    now = utcnow()
-    return {
-        "code": codes.current_code(meeting.secret, now),
-        "step": codes.time_step(now),
-        "seconds_left": codes.seconds_left(now),
-        "count": _checked_in_count(meeting),
-        "url": url_for("lms.attendance.checkin_token", token=_token(meeting, now), _external=True),
-    }
-
-
-@bp.get("/cohorts/<int:cohort_id>/meetings/<int:meeting_id>/screen")
+@bp.route("/cohorts/<int:cohort_id>/meetings/new", methods=["GET", "POST"])
 @cohort_role("organizer")
-def checkin_screen(cohort_id: int, meeting_id: int):
-    meeting = meeting_of(g.cohort, meeting_id)
-    total = db.session.scalar(
-        db.select(db.func.count())
-        .select_from(Membership)
-        .filter_by(cohort_id=meeting.cohort_id, role="participant")
+@unit_of_work(render=_meeting_page)
+def create_meeting(cohort_id: int):
+    cohort: Cohort = g.cohort
+    form = _meeting_form(cohort)
+    if not form.validate_on_submit():
+        return _meeting_page(form=form)
+    meetings = operations.create_recurring(
+        cohort,
+        _meeting_data(form, cohort),
+        days=form.repeat_days.data,
+        trainers=_chosen_trainers(form),
+        actor=current_user,
     )
+    flash(_("%(n)s pertemuan sudah dijadwalkan.", n=len(meetings)), "success")
+    return redirect(_schedule_url(cohort.id))
+
+
+@bp.route("/cohorts/<int:cohort_id>/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
+@cohort_role("organizer")
+@unit_of_work(render=_meeting_page)
+def edit_meeting(cohort_id: int, meeting_id: int):
+    cohort: Cohort = g.cohort
+    meeting = queries.meeting_of(cohort, meeting_id)
+    form = _meeting_form(cohort, meeting)
+    if not form.validate_on_submit():
+        return _meeting_page(meeting_id=meeting_id, form=form)
+    operations.update_meeting(
+        meeting, _meeting_data(form, cohort), trainers=_chosen_trainers(form), actor=current_user
+    )
+    flash(_("Pertemuan sudah diubah."), "success")
+    return redirect(_schedule_url(cohort.id))
+
+
+# --- importing a schedule -----------------------------------------------------------------
+# The checked rows wait in the upload store between preview and confirmation (lms.imports).
+
+
+def _import_url(cohort_id: int, **_: object) -> str:
+    return url_for("lms.attendance.import_schedule", cohort_id=cohort_id)
+
+
+def _trainers_by_email(cohort: Cohort) -> dict:
+    return {t.email: t for t in queries.trainers(cohort)}
+
+
+@bp.route("/cohorts/<int:cohort_id>/meetings/import", methods=["GET", "POST"])
+@cohort_role("organizer")
+@unit_of_work
+def import_schedule(cohort_id: int):
+    cohort: Cohort = g.cohort
+    form = ScheduleImportForm()
+    if not form.validate_on_submit():
+        return render_template("attendance/schedule_import.html", cohort=cohort, form=form)
+    filename = form.file.data.filename or ""
+    parsed = parse_schedule_upload(
+        form.file.data.stream,
+        limit=current_app.config["LMS_IMPORT_MAX_BYTES"],
+        timezone=cohort.timezone,
+        trainer_emails=_trainers_by_email(cohort).keys(),
+        scheduled=queries.scheduled(cohort),
+        default_venue=cohort.venue,
+    )
+    token = None
+    if parsed.ok:
+        payload = {"filename": filename, "rows": [row_to_json(r) for r in parsed.rows]}
+        token = save_pending(
+            "schedule", cohort.id, current_user.id, payload, forget_older_than=PENDING_MAX_AGE
+        )
     return render_template(
-        "attendance/screen.html",
-        cohort=g.cohort,
-        meeting=meeting,
-        state=_screen_state(meeting),
-        total=total,
-        window_open=meeting.window_open(utcnow()),
+        "attendance/schedule_import_preview.html",
+        cohort=cohort,
+        parsed=parsed,
+        token=token,
+        filename=filename,
+        form=form,
+        confirm_form=ConfirmForm(formdata=None),
+        column_label=column_label,
     )
 
 
-@bp.get("/cohorts/<int:cohort_id>/meetings/<int:meeting_id>/screen.json")
+@bp.post("/cohorts/<int:cohort_id>/meetings/import/<token>")
 @cohort_role("organizer")
-def checkin_screen_state(cohort_id: int, meeting_id: int):
-    response = jsonify(_screen_state(meeting_of(g.cohort, meeting_id)))
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-@bp.get("/cohorts/<int:cohort_id>/meetings/<int:meeting_id>/qr.svg")
-@cohort_role("organizer")
-def checkin_qr(cohort_id: int, meeting_id: int):
-    meeting = meeting_of(g.cohort, meeting_id)
-    url = url_for("lms.attendance.checkin_token", token=_token(meeting), _external=True)
-    buffer = io.BytesIO()
-    segno.make(url, error="m").save(buffer, kind="svg", scale=8, border=2, xmldecl=False)
-    response = Response(buffer.getvalue(), mimetype="image/svg+xml")
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-# --- the participant's side -------------------------------------------------------------------
-
-
-def _result(message: str, *, ok: bool, meeting: Meeting | None = None, status: int = 200):
-    return (
-        render_template("attendance/checkin_result.html", message=message, ok=ok, meeting=meeting),
-        status,
-    )
-
-
-def _record_message(result: operations.CheckIn) -> str:
-    record, meeting = result.record, result.record.meeting
-    tz = meeting.cohort.timezone
-    if not result.created:
-        if record.checked_in_dt is not None:
-            return _(
-                "Anda sudah presensi untuk %(meeting)s pada %(time)s.",
-                meeting=meeting.title,
-                time=local_datetime(record.checked_in_dt, tz),
-            )
-        return _("Kehadiran Anda untuk %(meeting)s sudah dicatat panitia.", meeting=meeting.title)
-    if record.status == "late":
-        return _(
-            "Presensi tercatat: Terlambat, %(time)s, untuk %(meeting)s.",
-            time=local_datetime(record.checked_in_dt, tz),
-            meeting=meeting.title,
+@unit_of_work(back=_import_url)
+def confirm_schedule_import(cohort_id: int, token: str):
+    cohort: Cohort = g.cohort
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    payload = load_pending("schedule", token, cohort.id, current_user.id)
+    if payload is None:
+        flash(expired_message(), "error")
+        return redirect(_import_url(cohort.id))
+    rows = [row_from_json(r) for r in payload["rows"]]
+    trainers = _trainers_by_email(cohort)
+    if check_rows(rows, trainer_emails=trainers.keys(), scheduled=queries.scheduled(cohort)):
+        flash(
+            _("Jadwal atau widyaiswara kelas berubah sejak pratinjau. Unggah berkasnya lagi."),
+            "error",
         )
-    return _(
-        "Presensi tercatat: Hadir, %(time)s, untuk %(meeting)s.",
-        time=local_datetime(record.checked_in_dt, tz),
-        meeting=meeting.title,
-    )
-
-
-@functools.cache
-def _meeting_statement() -> Any:
-    """The meeting :id with its cohort (the check-in needs its time zone): one query, not two;
-    built once per process."""
-    return (
-        db.select(Meeting)
-        .options(joinedload(Meeting.cohort))
-        .where(Meeting.id == sa.bindparam("id"))
-    )
-
-
-def _meeting_for_token(token: str, when: datetime) -> Meeting | None:
-    meeting_id, _sep, code = token.partition("-")
-    if not meeting_id.isdigit():
-        return None
-    meeting = db.session.scalars(_meeting_statement(), {"id": int(meeting_id)}).first()
-    if meeting is None or not codes.matches(meeting.secret, code, when):
-        return None
-    return meeting
-
-
-#: SQLite lets one connection write at a time, and a waiting one polls with growing sleeps
-#: (up to 100 ms each), so when a room checks in at once some scans lose the race again and
-#: again. The check-ins of one process queue here instead and take turns at once; SQLite
-#: still arbitrates between processes. See :func:`_one_writer`.
-_SQLITE_CHECKIN_TURN = threading.Lock()
-
-
-@contextmanager
-def _one_writer() -> Iterator[None]:
-    """Take this process's check-in turn (SQLite only) before the request's first query, so
-    that the turn is always taken before the database's write lock, never while holding it;
-    when a transaction is open already, go straight on (the database decides)."""
-    if db.session().in_transaction() or db.engine.dialect.name != "sqlite":
-        yield
-        return
-    with _SQLITE_CHECKIN_TURN:
-        yield
-
-
-def _check_in_now(meeting: Meeting, when: datetime) -> tuple[str, bool, int]:
-    """Check in and end the transaction: (message, ok, HTTP status).
-
-    These requests write on GET, so on SQLite every transaction they open takes the write lock
-    (lms.db): the lock is held from the request's first query to this commit. So nothing is
-    read after the commit: the objects keep what they hold instead of being expired and read
-    again (which would take the lock a second time, until the end of the request); the page
-    shows what was just written."""
-    try:
-        result = operations.check_in(meeting, current_user, when=when)
-    except operations.AttendanceError as exc:
-        db.session.rollback()
-        return str(exc), False, 400
-    session = db.session()
-    expire, session.expire_on_commit = session.expire_on_commit, False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = expire
-    return _record_message(result), True, 200
-
-
-def _do_check_in(meeting: Meeting, when: datetime):
-    message, ok, status = _check_in_now(meeting, when)
-    return _result(message, ok=ok, meeting=meeting, status=status)
-
-
-def _wrong_code() -> str:
-    return _("Kode salah atau sudah kedaluwarsa. Pindai atau ketik kode terbaru di layar panitia.")
-
-
-@bp.get("/checkin/<token>")
-@writes_on_get
-@public
-def checkin_token(token: str):
-    """What the QR code opens. Anonymous visitors log in first; the scan stays pending."""
-    now = utcnow()
-    with _one_writer():
-        meeting = _meeting_for_token(token, now)
-        anonymous = meeting is not None and not current_user.is_authenticated
-        if meeting is not None and not anonymous:
-            message, ok, status = _check_in_now(meeting, now)
-    if meeting is None:
-        return _result(_wrong_code(), ok=False, status=400)
-    if anonymous:
-        session["lms_pending_checkin"] = {"meeting_id": meeting.id, "scanned": now.isoformat()}
-        flash(_("Masuk dulu; presensi Anda akan dicatat setelahnya."), "info")
-        return redirect(url_for("lms.accounts.login", next=url_for("lms.attendance.pending")))
-    return _result(message, ok=ok, meeting=meeting, status=status)
-
-
-@bp.get("/checkin/pending")
-@writes_on_get
-@login_required
-def pending():
-    """Finish a check-in that was scanned before logging in, at the time of the scan."""
-    data = session.pop("lms_pending_checkin", None)
-    if not data:
-        return redirect(url_for("lms.attendance.checkin"))
-    scanned = datetime.fromisoformat(data["scanned"])
-    meeting = db.session.get(Meeting, data["meeting_id"])
-    if meeting is None or utcnow() - scanned > timedelta(minutes=PENDING_MINUTES):
-        return _result(_wrong_code(), ok=False, status=400)
-    return _do_check_in(meeting, scanned)
-
-
-def _per_person() -> str:
-    # A whole class may share one address (the venue's wifi): count per account.
-    return f"checkin:{current_user.get_id()}"
-
-
-@bp.route("/checkin", methods=["GET", "POST"])
-@limiter.limit("20 per minute", methods=["POST"], key_func=_per_person)
-@login_required
-def checkin():
-    """Typing the short code shown on the organizer's screen."""
-    form = CheckInForm()
-    if form.validate_on_submit():
-        now = utcnow()
-        candidates = db.session.scalars(
-            db.select(Meeting).where(
-                Meeting.start_dt <= now + timedelta(hours=13),
-                Meeting.end_dt >= now - timedelta(hours=13),
-            )
-        ).all()
-        meeting = next(
-            (m for m in candidates if codes.matches(m.secret, form.code.data, now)), None
-        )
-        if meeting is None:
-            form.code.errors.append(_wrong_code())
-        else:
-            return _do_check_in(meeting, now)
-    return render_template("attendance/checkin.html", form=form)
+        return redirect(_import_url(cohort.id))
+    operations.import_schedule(cohort, rows, trainers, actor=current_user)
+    on_commit(lambda: discard_pending("schedule", token))
+    flash(_("%(n)s pertemuan sudah dijadwalkan.", n=len(rows)), "success")
+    return redirect(_schedule_url(cohort.id))

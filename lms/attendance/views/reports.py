@@ -7,39 +7,27 @@ import io
 from flask import g, render_template, request, send_file
 from flask_login import current_user
 
-from lms.attendance import bp, exports, reports
-from lms.attendance.models import AttendanceRecord
-from lms.attendance.views.meetings import ANY_MEMBER, meeting_of
+from lms.attendance import bp, exports, permissions, queries
 from lms.cohorts.access import cohort_role
-from lms.cohorts.models import Cohort
+from lms.cohorts.models import MEMBER_ROLES, STAFF_ROLES, Cohort
 from lms.db import utcnow
-from lms.extensions import db
-
-STAFF = ("trainer", "organizer")
-
-
-def _is_staff() -> bool:
-    """Admins, trainers and organizers of ``g.cohort`` (see everyone's attendance)."""
-    return current_user.is_admin or (g.membership is not None and g.membership.role in STAFF)
 
 
 def _labels() -> dict:
-    return {"status_names": reports.status_words(), "symbols": reports.status_symbols()}
+    return {"status_names": queries.status_words(), "symbols": queries.status_symbols()}
 
 
 @bp.get("/cohorts/<int:cohort_id>/meetings/<int:meeting_id>")
-@cohort_role(*ANY_MEMBER)
+@cohort_role(*MEMBER_ROLES)
 def meeting(cohort_id: int, meeting_id: int):
     cohort: Cohort = g.cohort
-    meeting = meeting_of(cohort, meeting_id)
-    staff = _is_staff()
+    meeting = queries.meeting_of(cohort, meeting_id)
+    staff = permissions.can_see_everyone(current_user, g.membership)
     summary = own = None
     if staff:
-        summary = reports.meeting_summary(meeting)
+        summary = queries.meeting_summary(meeting)
     else:
-        own = db.session.scalar(
-            db.select(AttendanceRecord).filter_by(meeting_id=meeting.id, user_id=current_user.id)
-        )
+        own = queries.own_record(meeting, current_user)
     return render_template(
         "attendance/meeting.html",
         cohort=cohort,
@@ -54,14 +42,14 @@ def meeting(cohort_id: int, meeting_id: int):
 
 
 @bp.get("/cohorts/<int:cohort_id>/attendance")
-@cohort_role(*STAFF)
+@cohort_role(*STAFF_ROLES)
 def report(cohort_id: int):
     cohort: Cohort = g.cohort
     grouped = request.args.get("group") == "office"
     return render_template(
         "attendance/report_cohort.html",
         cohort=cohort,
-        report=reports.cohort_report(cohort, group_by_office=grouped),
+        report=queries.cohort_report(cohort, group_by_office=grouped),
         grouped=grouped,
         can_see_members=True,
         **_labels(),
@@ -75,17 +63,17 @@ def my_attendance(cohort_id: int):
     return render_template(
         "attendance/report_mine.html",
         cohort=cohort,
-        record=reports.participant_record(cohort, current_user),
-        can_see_members=_is_staff(),
+        record=queries.participant_record(cohort, current_user),
+        can_see_members=permissions.can_see_everyone(current_user, g.membership),
         **_labels(),
     )
 
 
 @bp.get("/cohorts/<int:cohort_id>/attendance.xlsx")
-@cohort_role(*STAFF)
+@cohort_role(*STAFF_ROLES)
 def report_xlsx(cohort_id: int):
     cohort: Cohort = g.cohort
-    data = exports.attendance_workbook(reports.cohort_report(cohort))
+    data = exports.attendance_workbook(queries.cohort_report(cohort))
     return send_file(
         io.BytesIO(data),
         mimetype=exports.XLSX_MIMETYPE,
@@ -95,10 +83,10 @@ def report_xlsx(cohort_id: int):
 
 
 @bp.get("/cohorts/<int:cohort_id>/meetings/<int:meeting_id>/daftar-hadir.pdf")
-@cohort_role(*STAFF)
+@cohort_role(*STAFF_ROLES)
 def attendance_list_pdf(cohort_id: int, meeting_id: int):
-    meeting = meeting_of(g.cohort, meeting_id)
-    data = exports.attendance_list_pdf(reports.meeting_summary(meeting))
+    meeting = queries.meeting_of(g.cohort, meeting_id)
+    data = exports.attendance_list_pdf(queries.meeting_summary(meeting))
     return send_file(
         io.BytesIO(data),
         mimetype="application/pdf",

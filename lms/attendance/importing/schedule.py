@@ -1,4 +1,4 @@
-"""Read a cohort's meeting schedule from an uploaded CSV or XLSX file.
+"""Parsing a cohort's meeting schedule from an uploaded CSV or XLSX file.
 
 Pure parsing and validation: nothing is written to the database. The caller passes what the
 checks need from the database (the cohort's zone, its trainers' emails, the meetings already
@@ -32,6 +32,7 @@ __all__ = [
     "ScheduleRow",
     "column_label",
     "parse_schedule_file",
+    "parse_schedule_upload",
     "row_from_json",
     "row_to_json",
     "too_large",
@@ -137,6 +138,17 @@ def parse_schedule_file(
             return _parse_table(rows, context, max_rows)
     except tabular.FileProblem as exc:
         return ParsedSchedule.refused(exc.message)
+
+
+def parse_schedule_upload(stream: Any, *, limit: int, **context: Any) -> ParsedSchedule:
+    """Parse an uploaded file stream; one over ``limit`` bytes is refused before being read.
+    ``context``: the keyword arguments of :func:`parse_schedule_file`."""
+    stream.seek(0, 2)
+    size = stream.tell()
+    stream.seek(0)
+    if size > limit:
+        return too_large(size, limit)
+    return parse_schedule_file(stream.read(limit + 1), **context)
 
 
 def check_rows(

@@ -1,9 +1,7 @@
-"""Helpers of the organizer's marking: status words and the marks file (CSV/XLSX).
+"""Parsing a meeting's marks file (CSV/XLSX: NIP or email, status, note) without the database.
 
-:func:`parse_marks_file` reads and checks a file without the database;
-:func:`resolve_people` then matches each row to a participant of the cohort in a fixed number
-of queries. Nothing here writes. Messages come from flask_babel, so call these inside a
-request or app context.
+:func:`lms.attendance.queries.resolve_people` then matches each row to a participant. Messages
+go through flask_babel, so call inside a request or app context.
 """
 
 from __future__ import annotations
@@ -16,9 +14,6 @@ from typing import Any
 from flask_babel import gettext as _
 
 from lms import storage, tabular
-from lms.accounts.models import User
-from lms.cohorts.models import Membership
-from lms.extensions import db
 from lms.tabular import Problem, cell_text, shorten
 
 __all__ = [
@@ -28,8 +23,6 @@ __all__ = [
     "column_label",
     "parse_marks_file",
     "parse_status",
-    "resolve_people",
-    "status_label",
 ]
 
 MAX_ROWS = 2000
@@ -70,16 +63,6 @@ _HEADER_ALIASES: dict[str, tuple[str, ...]] = {
 _COLUMN_BY_HEADER = tabular.columns_by_header(_HEADER_ALIASES)
 
 
-def status_label(status: str) -> str:
-    return {
-        "present": _("Hadir"),
-        "late": _("Terlambat"),
-        "excused": _("Izin"),
-        "sick": _("Sakit"),
-        "absent": _("Alpa"),
-    }.get(status, status)
-
-
 def column_label(column: str | None) -> str:
     labels = {
         "nip": _("NIP"),
@@ -104,7 +87,7 @@ class MarkRow:
     email: str
     status: str
     note: str
-    #: Filled by :func:`resolve_people`.
+    #: Filled by :func:`lms.attendance.queries.resolve_people`.
     user_id: int | None = None
     name: str = ""
     problems: list[Problem] = field(default_factory=list)
@@ -208,86 +191,3 @@ def _parse_row(number: int, cells: dict[str, Any]) -> MarkRow:
         problem("note", _("Catatan paling banyak %(max)d karakter.", max=NOTE_MAX))
 
     return MarkRow(row=number, nip=nip, email=email, status=status, note=note, problems=problems)
-
-
-def resolve_people(parsed: ParsedMarks, cohort_id: int) -> None:
-    """Match rows to participants of the cohort (three queries, whatever the size);
-    add a problem for unknown people, people of other roles or classes and duplicates."""
-    rows = [r for r in parsed.rows if r.nip or r.email]
-    nips = {r.nip for r in rows if r.nip}
-    emails = {r.email for r in rows if r.email}
-    by_nip: dict[str, User] = {}
-    by_email: dict[str, User] = {}
-    if nips:
-        by_nip = {u.nip: u for u in db.session.scalars(db.select(User).where(User.nip.in_(nips)))}
-    if emails:
-        by_email = {
-            u.email: u for u in db.session.scalars(db.select(User).where(User.email.in_(emails)))
-        }
-    ids = {u.id for u in (*by_nip.values(), *by_email.values())}
-    roles: dict[int, str] = {}
-    if ids:
-        roles = dict(
-            db.session.execute(
-                db.select(Membership.user_id, Membership.role).where(
-                    Membership.cohort_id == cohort_id, Membership.user_id.in_(ids)
-                )
-            ).all()
-        )
-
-    seen: dict[int, int] = {}
-    for row in rows:
-        if any(p.column in ("nip", "email") for p in row.problems):
-            continue
-
-        def problem(column: str, message: str, row: MarkRow = row) -> None:
-            row.problems.append(Problem(row=row.row, column=column, message=message))
-
-        user_nip = by_nip.get(row.nip) if row.nip else None
-        user_email = by_email.get(row.email) if row.email else None
-        if row.nip and user_nip is None:
-            problem("nip", _("Tidak ada peserta dengan NIP %(nip)s.", nip=row.nip))
-            continue
-        if row.email and user_email is None and user_nip is None:
-            problem(
-                "email", _("Tidak ada peserta dengan email %(email)s.", email=shorten(row.email))
-            )
-            continue
-        if user_nip is not None and user_email is not None and user_nip.id != user_email.id:
-            problem(
-                "email",
-                _(
-                    "NIP dan email menunjuk dua orang berbeda (%(a)s dan %(b)s).",
-                    a=user_nip.full_name,
-                    b=user_email.full_name,
-                ),
-            )
-            continue
-        user = user_nip or user_email
-        column = "nip" if user_nip is not None else "email"
-        role = roles.get(user.id)
-        if role is None:
-            problem(column, _("%(name)s bukan peserta kelas ini.", name=user.full_name))
-            continue
-        if role != "participant":
-            problem(
-                column,
-                _(
-                    "%(name)s bukan peserta di kelas ini (perannya panitia atau widyaiswara).",
-                    name=user.full_name,
-                ),
-            )
-            continue
-        row.user_id, row.name = user.id, user.full_name
-        if user.id in seen:
-            problem(
-                column,
-                _(
-                    "%(name)s sudah ada di baris %(row)d; satu orang satu baris.",
-                    name=user.full_name,
-                    row=seen[user.id],
-                ),
-            )
-            continue
-        seen[user.id] = row.row
-    parsed.collect()

@@ -1,0 +1,3 @@
+"""Parsing uploaded attendance files: a meeting's marks (``marks``), a schedule (``schedule``).
+
+Parsing and checks only; nothing here writes."""

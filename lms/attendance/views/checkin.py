@@ -1,0 +1,213 @@
+"""Check-in: the organizer's screen (code, QR), the scanned QR, a pending scan, the typed code."""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from functools import wraps
+from typing import Any
+
+import segno
+from flask import Response, flash, g, jsonify, redirect, render_template, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from lms.attendance import bp, codes, operations, queries
+from lms.attendance.forms import CheckInForm
+from lms.attendance.models import Meeting
+from lms.cohorts.access import cohort_role
+from lms.db import utcnow
+from lms.errors import DomainError
+from lms.extensions import db, limiter
+from lms.security import login_required, public, writes_on_get
+from lms.timefmt import local_datetime
+from lms.unit_of_work import unit_of_work
+
+#: A QR scanned before logging in stays valid this long while the person logs in.
+PENDING_MINUTES = 15
+
+
+# --- the organizer's check-in screen ---------------------------------------------------------
+
+
+def _token(meeting: Meeting, when: datetime | None = None) -> str:
+    return f"{meeting.id}-{codes.current_code(meeting.secret, when)}"
+
+
+def _screen_state(meeting: Meeting) -> dict:
+    now = utcnow()
+    return {
+        "code": codes.current_code(meeting.secret, now),
+        "step": codes.time_step(now),
+        "seconds_left": codes.seconds_left(now),
+        "count": queries.checked_in_count(meeting),
+        "url": url_for("lms.attendance.checkin_token", token=_token(meeting, now), _external=True),
+    }
+
+
+@bp.get("/cohorts/<int:cohort_id>/meetings/<int:meeting_id>/screen")
+@cohort_role("organizer")
+def checkin_screen(cohort_id: int, meeting_id: int):
+    meeting = queries.meeting_of(g.cohort, meeting_id)
+    return render_template(
+        "attendance/screen.html",
+        cohort=g.cohort,
+        meeting=meeting,
+        state=_screen_state(meeting),
+        total=queries.participant_count(meeting.cohort_id),
+        window_open=meeting.window_open(utcnow()),
+    )
+
+
+@bp.get("/cohorts/<int:cohort_id>/meetings/<int:meeting_id>/screen.json")
+@cohort_role("organizer")
+def checkin_screen_state(cohort_id: int, meeting_id: int):
+    response = jsonify(_screen_state(queries.meeting_of(g.cohort, meeting_id)))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/cohorts/<int:cohort_id>/meetings/<int:meeting_id>/qr.svg")
+@cohort_role("organizer")
+def checkin_qr(cohort_id: int, meeting_id: int):
+    meeting = queries.meeting_of(g.cohort, meeting_id)
+    url = url_for("lms.attendance.checkin_token", token=_token(meeting), _external=True)
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(buffer, kind="svg", scale=8, border=2, xmldecl=False)
+    response = Response(buffer.getvalue(), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --- the participant's side -------------------------------------------------------------------
+
+
+def _result(message: str, *, ok: bool, cohort_id: int | None = None, status: int = 200):
+    page = render_template(
+        "attendance/checkin_result.html", message=message, ok=ok, cohort_id=cohort_id
+    )
+    return page, status
+
+
+def _refused(problem: DomainError, **_: Any):
+    """The page of a refused check-in (not a participant, window not open); rolled back."""
+    return _result(
+        problem.message, ok=False, cohort_id=g.get("checkin_cohort_id"), status=problem.status
+    )
+
+
+def _record_message(result: operations.CheckIn) -> str:
+    record, meeting = result.record, result.record.meeting
+    tz = meeting.cohort.timezone
+    if not result.created:
+        if record.checked_in_dt is not None:
+            return _(
+                "Anda sudah presensi untuk %(meeting)s pada %(time)s.",
+                meeting=meeting.title,
+                time=local_datetime(record.checked_in_dt, tz),
+            )
+        return _("Kehadiran Anda untuk %(meeting)s sudah dicatat panitia.", meeting=meeting.title)
+    if record.status == "late":
+        return _(
+            "Presensi tercatat: Terlambat, %(time)s, untuk %(meeting)s.",
+            time=local_datetime(record.checked_in_dt, tz),
+            meeting=meeting.title,
+        )
+    return _(
+        "Presensi tercatat: Hadir, %(time)s, untuk %(meeting)s.",
+        time=local_datetime(record.checked_in_dt, tz),
+        meeting=meeting.title,
+    )
+
+
+def _check_in(meeting: Meeting, when: datetime):
+    """Check in and show what was written; the unit of work commits after the page is made,
+    so nothing is read after the commit (on SQLite, reading would take the write lock again:
+    these requests write on GET, see lms.db)."""
+    g.checkin_cohort_id = meeting.cohort_id  # read now: a refusal rolls the objects back
+    result = operations.check_in(meeting, current_user, when=when)
+    return _result(_record_message(result), ok=True, cohort_id=meeting.cohort_id)
+
+
+def _wrong_code() -> str:
+    return _("Kode salah atau sudah kedaluwarsa. Pindai atau ketik kode terbaru di layar panitia.")
+
+
+#: SQLite lets one connection write at a time, and a waiting one polls with growing sleeps
+#: (up to 100 ms each), so when a room checks in at once some scans lose the race again and
+#: again. The check-ins of one process queue here instead and take turns at once; SQLite
+#: still arbitrates between processes. See :func:`_one_writer`.
+_SQLITE_CHECKIN_TURN = threading.Lock()
+
+
+def _one_writer(view: Callable) -> Callable:
+    """Take this process's check-in turn (SQLite only) before the request's first query and
+    keep it until the unit of work has committed, so that the turn is always taken before the
+    database's write lock, never while holding it; when a transaction is open already, go
+    straight on (the database decides)."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any):
+        if db.session().in_transaction() or db.engine.dialect.name != "sqlite":
+            return view(*args, **kwargs)
+        with _SQLITE_CHECKIN_TURN:
+            return view(*args, **kwargs)
+
+    return wrapper
+
+
+@bp.get("/checkin/<token>")
+@writes_on_get
+@public
+@_one_writer
+@unit_of_work(render=_refused)
+def checkin_token(token: str):
+    """What the QR code opens. Anonymous visitors log in first; the scan stays pending."""
+    now = utcnow()
+    meeting = queries.meeting_for_token(token, now)
+    if meeting is None:
+        return _result(_wrong_code(), ok=False, status=400)
+    if not current_user.is_authenticated:
+        session["lms_pending_checkin"] = {"meeting_id": meeting.id, "scanned": now.isoformat()}
+        flash(_("Masuk dulu; presensi Anda akan dicatat setelahnya."), "info")
+        return redirect(url_for("lms.accounts.login", next=url_for("lms.attendance.pending")))
+    return _check_in(meeting, now)
+
+
+@bp.get("/checkin/pending")
+@writes_on_get
+@login_required
+@unit_of_work(render=_refused)
+def pending():
+    """Finish a check-in that was scanned before logging in, at the time of the scan."""
+    data = session.pop("lms_pending_checkin", None)
+    if not data:
+        return redirect(url_for("lms.attendance.checkin"))
+    scanned = datetime.fromisoformat(data["scanned"])
+    meeting = queries.meeting_by_id(data["meeting_id"])
+    if meeting is None or utcnow() - scanned > timedelta(minutes=PENDING_MINUTES):
+        return _result(_wrong_code(), ok=False, status=400)
+    return _check_in(meeting, scanned)
+
+
+def _per_person() -> str:
+    # A whole class may share one address (the venue's wifi): count per account.
+    return f"checkin:{current_user.get_id()}"
+
+
+@bp.route("/checkin", methods=["GET", "POST"])
+@limiter.limit("20 per minute", methods=["POST"], key_func=_per_person)
+@login_required
+@unit_of_work(render=_refused)
+def checkin():
+    """Typing the short code shown on the organizer's screen."""
+    form = CheckInForm()
+    if form.validate_on_submit():
+        now = utcnow()
+        meeting = queries.meeting_for_code(form.code.data, now)
+        if meeting is not None:
+            return _check_in(meeting, now)
+        form.code.errors.append(_wrong_code())
+    return render_template("attendance/checkin.html", form=form)
