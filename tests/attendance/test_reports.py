@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import itertools
-import time
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -405,14 +404,14 @@ def _people_like(count: int, *, long: bool = False) -> list[SimpleNamespace]:
     ]
 
 
-def test_a_500_row_list_takes_well_under_a_second(db, make_cohort, make_meeting):
+def test_a_500_row_list_prints_every_row_on_numbered_pages(db, make_cohort, make_meeting):
+    # Its speed is measured in bench/, not here.
     meeting = make_meeting(make_cohort())
     summary = MeetingSummary(meeting, [(p, None) for p in _people_like(500)], {})
-    started = time.perf_counter()
-    data = exports.attendance_list_pdf(summary)
-    elapsed = time.perf_counter() - started
-    assert len(PdfReader(io.BytesIO(data)).pages) > 10
-    assert elapsed < 1.0, f"{elapsed:.2f} s for 500 rows"
+    reader = PdfReader(io.BytesIO(exports.attendance_list_pdf(summary)))
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert len(reader.pages) > 10
+    assert "Peserta 0" in text and "Peserta 499" in text
 
 
 def test_long_names_and_offices_wrap_inside_their_cells(db, make_cohort, make_meeting):
