@@ -482,6 +482,8 @@ def _demo_grading(cohort: Cohort, organizer: User, lead: User, second: User) -> 
     far apart, so flagged for reconciliation; peserta4: waiting for the second trainer."""
     from lms.grading import operations as grading
     from lms.grading.models import Allocation
+    from lms.grading.queries import submission as grading_queries
+    from lms.grading.scoring import MarkingInput
     from lms.submissions import operations as submissions
     from lms.submissions.models import Submission
 
@@ -489,13 +491,13 @@ def _demo_grading(cohort: Cohort, organizer: User, lead: User, second: User) -> 
         (a for a in submissions.ensure_cohort_assignments(cohort) if a.spec.kind == "proposal"),
         None,
     )
-    if proposal is None or grading.rubric_for(proposal) is None:
+    if proposal is None or grading_queries.rubric_for(proposal) is None:
         return
     if db.session.scalar(db.select(Allocation.id).filter_by(assignment_id=proposal.id)):
         return
     plan = grading.plan_for(proposal)
     plan.lead_trainer_id = lead.id
-    rubric = grading.rubric_for(proposal)
+    rubric = grading_queries.rubric_for(proposal)
     gates = {gate["key"]: True for gate in rubric.gates or []}
     people = {
         number: db.session.scalar(db.select(User).filter_by(email=f"peserta{number}@example.org"))
@@ -522,19 +524,19 @@ def _demo_grading(cohort: Cohort, organizer: User, lead: User, second: User) -> 
                 )
             )
         db.session.flush()
-        version = grading.latest_version(work)
+        version = grading_queries.latest_version(work)
         for trainer, marking in markers:
             if marking is None:
                 continue
             points, comment = marking
-            data = grading.MarkingInput(
+            data = MarkingInput(
                 points={k: float(v) for k, v in points.items()},
                 gates=gates,
                 overall_comment=comment,
             )
             grading.save_review(work, version, trainer, data, done=True, lock_version=0)
-    first = grading.grade_of(
-        grading.latest_version(
+    first = grading_queries.grade_of(
+        grading_queries.latest_version(
             db.session.scalar(
                 db.select(Submission).filter_by(assignment_id=proposal.id, user_id=people[1].id)
             )

@@ -1,4 +1,5 @@
-"""Grade book exports in the cohort's language: XLSX (openpyxl write-only) and CSV.
+"""Grading exports: the grade book in the cohort's language (XLSX with openpyxl write-only, and
+CSV), and a trainer's queue as CSV.
 
 Columns: No., Nama, NIP, Instansi, then per assignment Status, Nilai, Predikat, Lulus. The XLSX
 puts each assignment's title above its four columns; the CSV has a single header row whose
@@ -18,7 +19,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from typing import Any
 
@@ -31,7 +32,8 @@ from openpyxl.utils import get_column_letter
 
 from lms.cohorts.models import Cohort
 from lms.db import utcnow
-from lms.grading.reports import Cell, GradeBook
+from lms.grading.queries.gradebook import Cell, GradeBook
+from lms.grading.queries.queue import QueueRow, bucket_labels
 from lms.grading.status import outcome_labels, status_labels
 from lms.spreadsheets import row_cells
 from lms.timefmt import local
@@ -175,3 +177,45 @@ def _csv_lines(book: GradeBook, words: _Words, header: list[str], sep: str) -> I
             status, total, band, passed = words.values(row.cells[column.id])
             values += [status, "" if total is None else f"{total:.1f}", band, passed]
         yield render(values)
+
+
+# --- a trainer's queue --------------------------------------------------------------------
+
+
+def queue_filename(cohort: Cohort, trainer: Any) -> str:
+    """``antrean-penilaian-<cohort code>-<trainer's name>.csv`` (ASCII only)."""
+    parts = ["antrean-penilaian", _slug_part(cohort.code), _slug_part(trainer.full_name)]
+    return "-".join(p for p in parts if p)[:120] + ".csv"
+
+
+def _slug_part(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9-]+", "-", text).strip("-")
+
+
+def queue_csv(
+    rows: Iterable[QueueRow],
+    shown: Callable[[QueueRow], tuple[str, str, bool]],
+    sep: str = ",",
+) -> bytes:
+    """The queue's rows as CSV (UTF-8 with a byte order mark, so Excel reads names right), in
+    the reader's language; ``shown``: a row's participant as the reader may see them (name or
+    code, office). Totals keep a decimal point whichever separator, like the grade book's."""
+    labels = bucket_labels()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=sep, lineterminator="\r\n")
+    writer.writerow(
+        [_("Peserta"), _("Unit kerja"), _("Tugas"), _("Versi"), _("Status"), _("Nilai saya")]
+    )
+    for row in rows:
+        name, office, _hidden = shown(row)
+        writer.writerow(
+            [
+                safe_text(name),
+                safe_text(office),
+                safe_text(row.assignment.spec.title),
+                row.latest.number if row.latest else "",
+                labels[row.bucket],
+                "" if row.total is None else f"{row.total:.1f}",
+            ]
+        )
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")

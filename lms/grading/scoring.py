@@ -5,7 +5,10 @@
 - Totals are rounded half up to one decimal (78.25 → 78.3); bands and the pass mark are
   compared with the rounded total, so what people see is what decided.
 - A total passes when it reaches the pass mark (if the rubric has one) and every gate is met.
-- Two markers agree on the mean of their rounded totals, rounded the same way.
+- Two markers agree on the mean of their rounded totals, rounded the same way, unless they
+  differ on the outcome, on passing, or by more than the tolerance (:func:`flag_reasons`).
+
+Also what a grader enters (:class:`MarkingInput`), the values these rules are applied to.
 """
 
 from __future__ import annotations
@@ -14,6 +17,17 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+
+@dataclass
+class MarkingInput:
+    """What a grader typed: levels and comments by criterion key, gates, overall comment."""
+
+    points: dict[str, float | None] = field(default_factory=dict)
+    comments: dict[str, str] = field(default_factory=dict)
+    gates: dict[str, bool] = field(default_factory=dict)
+    overall_comment: str = ""
+    outcome: str = "grade"
 
 
 def round_total(value: float) -> float:
@@ -95,6 +109,22 @@ def compute(rubric: Any, points: Mapping[str, float | None], gates: Mapping[str,
         missing=missing,
         gates_failed=failed,
     )
+
+
+def flag_reasons(a: Any, b: Any, tolerance: float) -> list[str]:
+    """Machine-readable reasons two finished markings disagree (none: they agree); read by
+    :func:`lms.grading.status.reason_text`."""
+    if a.outcome != b.outcome:
+        return ["outcome"]
+    reasons = []
+    if a.outcome == "grade":
+        if a.passed != b.passed:
+            reasons.append("pass")
+        if a.total is not None and b.total is not None:
+            gap = round_total(abs(a.total - b.total))
+            if gap > tolerance:
+                reasons.append(f"gap:{gap}:{tolerance}")
+    return reasons
 
 
 def mean_total(totals: Iterable[float]) -> float:

@@ -9,6 +9,8 @@ import pytest
 
 from lms.grading import operations as grading
 from lms.grading.models import Allocation
+from lms.grading.queries import submission as grading_queries
+from lms.grading.scoring import MarkingInput
 from lms.submissions import operations as subs
 from lms.submissions.fields import PP38_CRITERIA
 from tests.helpers import RUBRIC_TOML
@@ -75,9 +77,9 @@ def mark(
     comment: str = "Sudah baik.",
 ) -> Any:
     """``trainer`` marks the submission's latest version (2/2 on both criteria: 100)."""
-    version = grading.latest_version(submission)
-    existing = grading.review_of(version, trainer)
-    data = grading.MarkingInput(
+    version = grading_queries.latest_version(submission)
+    existing = grading_queries.review_of(version, trainer)
+    data = MarkingInput(
         points={"kebaruan": kebaruan, "manfaat": manfaat},
         comments={"kebaruan": "Unsur baru jelas.", "manfaat": ""},
         gates=gates if gates is not None else {"memperbarui": True},

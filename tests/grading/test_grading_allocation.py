@@ -12,8 +12,9 @@ from lms.audit import AuditEvent
 from lms.cohorts import operations as cohorts
 from lms.grading import allocating
 from lms.grading import operations as grading
-from lms.grading.allocating import AllocationError
 from lms.grading.models import Allocation
+from lms.grading.operations import AllocationError
+from lms.grading.queries import submission as grading_queries
 from tests.grading.conftest import allocate, mark, submit_proposal
 from tests.helpers import counted_queries, csrf_token
 
@@ -213,17 +214,17 @@ def test_a_participant_not_in_the_cohort_is_refused(app, db, grading_world, logi
     # The operation refuses as well.
     with app.test_request_context():
         with pytest.raises(AllocationError, match="bukan peserta kelas ini"):
-            allocating.set_markers(w.assignment, stranger, [w.trainers[0]], w.organizer)
+            grading.set_markers(w.assignment, stranger, [w.trainers[0]], w.organizer)
         with pytest.raises(AllocationError, match="bukan peserta kelas ini"):
-            allocating.set_markers(w.assignment, w.trainers[1], [w.trainers[0]], w.organizer)
+            grading.set_markers(w.assignment, w.trainers[1], [w.trainers[0]], w.organizer)
 
 
 def test_set_markers_refuses_more_than_two(app, db, grading_world):
     w = grading_world
     with app.test_request_context():
         with pytest.raises(AllocationError, match="Paling banyak dua"):
-            allocating.set_markers(w.assignment, w.participants[0], w.trainers, w.organizer)
-        assert allocating.set_markers(w.assignment, w.participants[0], [], w.organizer) is False
+            grading.set_markers(w.assignment, w.participants[0], w.trainers, w.organizer)
+        assert grading.set_markers(w.assignment, w.participants[0], [], w.organizer) is False
 
 
 def test_a_marker_who_started_reviewing_cannot_be_taken_off(app, db, grading_world, login_as):
@@ -282,7 +283,7 @@ def test_taking_off_an_idle_second_marker_settles_the_grade(app, db, grading_wor
     seen = {ani.id: f"{t1.id},{t2.id}"}
     assert client.post(_url(w), data=_form(client, w, {ani: (t1, None)}, seen)).status_code == 302
     with app.test_request_context():
-        grade = grading.grade_of(grading.latest_version(w.submission_of(ani)))
+        grade = grading_queries.grade_of(grading_queries.latest_version(w.submission_of(ani)))
         assert grade is not None and grade.status == "agreed"
 
 
@@ -292,7 +293,7 @@ def test_taking_off_an_idle_second_marker_settles_the_grade(app, db, grading_wor
 def _auto(app, db, world, **options):
     with app.test_request_context():
         options.setdefault("avoid_same_office", False)
-        summary = allocating.auto_allocate(world.assignment, actor=world.organizer, **options)
+        summary = grading.auto_allocate(world.assignment, actor=world.organizer, **options)
         # Inside the context: leaving it rolls back what was not committed.
         db.session.commit()
         return summary
@@ -428,9 +429,7 @@ def test_reallocating_everyone_keeps_markers_who_started(app, db, grading_world)
 def test_auto_allocation_refuses_bad_requests(app, db, grading_world, login_as):
     w = grading_world
     with app.test_request_context(), pytest.raises(AllocationError, match="satu atau dua"):
-        allocating.auto_allocate(
-            w.assignment, markers=3, avoid_same_office=False, actor=w.organizer
-        )
+        grading.auto_allocate(w.assignment, markers=3, avoid_same_office=False, actor=w.organizer)
     client = login_as(w.organizer)
     response = client.post(
         _url(w) + "/auto", data={"csrf_token": csrf_token(client, _url(w)), "markers": "5"}

@@ -9,6 +9,7 @@ import pytest
 from lms.audit import AuditEvent
 from lms.grading import operations as grading
 from lms.grading.models import Review
+from lms.grading.queries import submission as grading_queries
 from tests.grading.conftest import allocate, mark, submit_proposal
 from tests.helpers import csrf_token
 
@@ -122,7 +123,7 @@ def test_two_tabs_saving_the_same_marking_get_a_conflict_and_keep_the_input(
     response = client.post(url, data=second)
     assert response.status_code == 409
     html = response.get_data(as_text=True)
-    assert "Tab dua" in html and "sudah diubah di tempat lain" in html
+    assert "Tab dua" in html and "baru saja diubah orang lain" in html
     assert db.session.scalar(db.select(Review.overall_comment)) == "Tab satu"
 
 
@@ -256,3 +257,46 @@ def test_after_revisions_the_next_marking_starts_from_the_last_with_the_diff(
     assert "<ins>Warga" in html or "<ins>Warga mengirim" in html
     assert "Tambahkan cara kerja." in html  # the new marking starts from the last one
     assert "Isian dimulai dari penilaian Anda atas versi sebelumnya" in html
+
+
+def test_a_level_that_is_not_a_number_is_refused_next_to_the_criterion(allocated, login_as, db):
+    client = login_as(allocated.trainers[0])
+    url = _url(allocated, allocated.participants[1])
+    data = _form(client, url, **{"level-kebaruan": "dua", "overall_comment": "Tetap ada."})
+    response = client.post(url, data=data)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert 'id="level-kebaruan-error"' in html and "Pilih salah satu tingkat yang ada." in html
+    assert "Tetap ada." in html
+    assert db.session.scalar(db.select(Review)) is None
+
+
+def test_a_stale_reconciliation_is_refused_and_keeps_the_input(app, allocated, login_as, db):
+    ani = allocated.participants[0]
+    with app.test_request_context():
+        mark(allocated.submission_of(ani), allocated.trainers[0], kebaruan=2, manfaat=2)
+        mark(allocated.submission_of(ani), allocated.trainers[1], kebaruan=1, manfaat=1)
+        db.session.commit()
+    client = login_as(allocated.organizer)
+    url = _url(allocated, ani, "/reconcile")
+    html = client.get(url).get_data(as_text=True)
+    data = {
+        "csrf_token": csrf_token(client, url),
+        **dict(re.findall(r'name="(\w*lock_version)" value="(\d+)"', html)),
+        "level-kebaruan": "2",
+        "level-manfaat": "1",
+        "gate-memperbarui": "1",
+        "outcome": "grade",
+        "overall_comment": "Bagus.",
+        "note": "Catatan pertama.",
+    }
+    assert client.post(url, data=data).status_code == 302
+    response = client.post(url, data=dict(data, note="Catatan dari tab lama."))
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "baru saja diubah orang lain" in html and "Catatan dari tab lama." in html
+    db.session.expire_all()
+    assert (
+        grading_queries.grade_of(grading_queries.latest_version(allocated.submission_of(ani))).note
+        == "Catatan pertama."
+    )

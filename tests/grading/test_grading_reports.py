@@ -8,7 +8,9 @@ import re
 import pytest
 
 from lms.grading import operations as grading
-from lms.grading import reports
+from lms.grading.queries import flagged, gradebook, results
+from lms.grading.queries import progress as progress_queries
+from lms.grading.queries import submission as grading_queries
 from lms.submissions import operations as subs
 from tests.grading.conftest import GATED_RUBRIC_TOML, allocate, mark, submit_proposal
 from tests.helpers import counted_queries
@@ -54,7 +56,7 @@ def graded(app, db, grading_world):
 def _release(app, db, world, person) -> None:
     with app.test_request_context():
         submission = world.submission_of(person)
-        grade = grading.grade_of(grading.latest_version(submission))
+        grade = grading_queries.grade_of(grading_queries.latest_version(submission))
         assert grading.release([grade], world.organizer) == (1, 0)
         db.session.commit()
 
@@ -64,7 +66,7 @@ def _release(app, db, world, person) -> None:
 
 def test_gradebook_counts_each_status_per_assignment(app, graded):
     with app.test_request_context():
-        book = reports.gradebook(graded.cohort)
+        book = gradebook.gradebook(graded.cohort)
     (column,) = book.columns
     assert column.id == graded.assignment.id
     assert [row.user.full_name for row in book.rows] == [
@@ -139,7 +141,7 @@ def _users_in_order(html: str) -> list[int]:
 
 
 def test_gradebook_is_shown_a_page_at_a_time(app, db, client, login_as, graded, monkeypatch):
-    from lms.grading import paging
+    from lms.grading.queries import paging
 
     monkeypatch.setattr(paging, "PER_PAGE", 3)
     ani, budi, citra, dedi = graded.participants
@@ -194,7 +196,7 @@ def test_a_participant_without_a_submission_is_not_submitted(app, db, graded, ma
     with app.test_request_context():
         cohorts.add_member(graded.cohort, email=newcomer.email, role="participant", actor=None)
         db.session.commit()
-        book = reports.gradebook(graded.cohort)
+        book = gradebook.gradebook(graded.cohort)
     (column,) = book.columns
     assert book.rows[-1].user.id == newcomer.id
     assert book.rows[-1].cells[column.id].status == "not_submitted"
@@ -246,7 +248,7 @@ def test_trainer_progress_counts_each_allocation(app, db, graded):
     t1, t2, t3 = graded.trainers
     with app.test_request_context():
         # Eko is allocated to Satu but has submitted nothing yet.
-        progress = reports.trainer_progress(graded.cohort)
+        progress = progress_queries.trainer_progress(graded.cohort)
     by_trainer = {row.user.id: row for row in progress.rows}
     key = ("allocated", "waiting", "to_grade", "in_progress", "done")
     values = lambda p: tuple(getattr(p, k) for k in key)  # noqa: E731
@@ -367,7 +369,7 @@ def test_my_results_of_a_flagged_grade_say_only_being_graded(app, client, login_
 def test_my_results_hold_no_unreleased_grade_data(app, graded):
     ani = graded.participants[0]
     with app.test_request_context():
-        (result,) = reports.my_results(graded.cohort, ani)
+        (result,) = results.my_results(graded.cohort, ani)
     assert result.state == "being_graded" and result.result is None and result.earlier is None
 
 
@@ -390,11 +392,11 @@ def test_an_earlier_released_result_stays_visible_while_the_new_version_waits(
     with app.test_request_context():
         # Budi's work goes back for revisions; the request is released; he submits again.
         mark(graded.submission_of(budi), t1, outcome="revisions", comment="Perjelas cara kerja.")
-        grade = grading.grade_of(grading.latest_version(graded.submission_of(budi)))
+        grade = grading_queries.grade_of(grading_queries.latest_version(graded.submission_of(budi)))
         grading.release([grade], graded.organizer)
         submit_proposal(graded.assignment, budi, cara_kerja="Lebih jelas.")
         db.session.commit()
-        (result,) = reports.my_results(graded.cohort, budi)
+        (result,) = results.my_results(graded.cohort, budi)
     assert (result.state, result.version, result.result) == ("submitted", 2, None)
     assert result.earlier.version == 1 and result.earlier.outcome == "revisions"
     login_as(budi)
@@ -473,13 +475,13 @@ def test_gradebook_query_count_does_not_grow_with_the_cohort(
     assert count_queries(4) == count_queries(60)
 
 
-@pytest.mark.parametrize("function", ["trainer_progress", "flagged"])
+@pytest.mark.parametrize("function", [progress_queries.trainer_progress, flagged.flagged])
 def test_other_reports_run_a_fixed_number_of_queries(app, db, graded, function, make_user):
     from lms.cohorts import operations as cohorts
 
     def count() -> int:
         with counted_queries(db) as statements, app.test_request_context():
-            getattr(reports, function)(graded.cohort)
+            function(graded.cohort)
         return len(statements)
 
     before = count()
@@ -504,8 +506,8 @@ def test_my_results_before_submitting(app, db, graded, make_user, client, login_
             cohorts.add_member(graded.cohort, email=person.email, role="participant", actor=None)
         subs.save_draft(subs.submission_for(graded.assignment, eko), {"nama_inovasi": "X"})
         db.session.commit()
-        (eko_result,) = reports.my_results(graded.cohort, eko)
-        (fajar_result,) = reports.my_results(graded.cohort, fajar)
+        (eko_result,) = results.my_results(graded.cohort, eko)
+        (fajar_result,) = results.my_results(graded.cohort, fajar)
     assert (eko_result.state, eko_result.version) == ("draft", None)
     assert (fajar_result.state, fajar_result.version) == ("not_submitted", None)
     login_as(fajar)

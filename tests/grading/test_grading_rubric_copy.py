@@ -10,9 +10,10 @@ import pytest
 from lms.audit import AuditEvent
 from lms.catalog.models import Rubric
 from lms.grading import operations as grading
-from lms.grading import rubric_copy
+from lms.grading import rubric_content
 from lms.grading.models import GradingPlan
-from lms.grading.rubric_copy import RubricEditError, RubricInvalid
+from lms.grading.operations import RubricConflict, RubricEditError, RubricInvalid
+from lms.grading.queries import submission as grading_queries
 from lms.grading.scoring import compute
 from tests.grading.conftest import GATED_RUBRIC_TOML, allocate, mark
 from tests.helpers import csrf_token
@@ -27,19 +28,19 @@ def ctx(app, grading_world):
 
 
 def _copy(ctx):
-    return rubric_copy.copy_rubric(grading.plan_for(ctx.assignment), ctx.organizer)
+    return grading.copy_rubric(grading.plan_for(ctx.assignment), ctx.organizer)
 
 
 def _content(db, rubric_id):
     db.session.expire_all()
-    return rubric_copy.content_of(db.session.get(Rubric, rubric_id))
+    return rubric_content.content_of(db.session.get(Rubric, rubric_id))
 
 
 # --- operations ---------------------------------------------------------------------------------
 
 
 def test_a_copy_becomes_the_cohorts_rubric_for_new_reviews(ctx, db):
-    pack = grading.pack_rubric(ctx.assignment)
+    pack = grading_queries.pack_rubric(ctx.assignment)
     copy = _copy(ctx)
     assert copy.id != pack.id
     assert (copy.cohort_id, copy.source_id, copy.current, copy.frozen) == (
@@ -49,11 +50,11 @@ def test_a_copy_becomes_the_cohorts_rubric_for_new_reviews(ctx, db):
         False,
     )
     assert (copy.course_id, copy.key, copy.version) == (pack.course_id, pack.key, pack.version)
-    assert rubric_copy.content_of(copy) == rubric_copy.content_of(pack)
+    assert rubric_content.content_of(copy) == rubric_content.content_of(pack)
     assert {c.id for c in copy.criteria}.isdisjoint({c.id for c in pack.criteria})
-    assert grading.rubric_for(ctx.assignment).id == copy.id
+    assert grading_queries.rubric_for(ctx.assignment).id == copy.id
     # The pack's "current rubric" is still the pack's own row.
-    assert grading.pack_rubric(ctx.assignment).id == pack.id
+    assert grading_queries.pack_rubric(ctx.assignment).id == pack.id
     event = db.session.scalar(db.select(AuditEvent).filter_by(action="rubric.copy"))
     assert event.actor_id == ctx.organizer.id and event.cohort_id == ctx.cohort.id
     assert event.object_id == copy.id and event.after["source_id"] == pack.id
@@ -66,18 +67,18 @@ def test_a_new_review_uses_and_freezes_the_copy(ctx, db):
     review = mark(ctx.submission_of(ani), ctx.trainers[0], done=False)
     assert review.rubric_id == copy.id
     assert db.session.get(Rubric, copy.id).frozen
-    assert not grading.pack_rubric(ctx.assignment).frozen
+    assert not grading_queries.pack_rubric(ctx.assignment).frozen
 
 
 def test_editing_the_copy_changes_the_scores_and_not_the_pack(ctx, db):
-    pack = grading.pack_rubric(ctx.assignment)
-    pack_before = rubric_copy.content_of(pack)
+    pack = grading_queries.pack_rubric(ctx.assignment)
+    pack_before = rubric_content.content_of(pack)
     copy = _copy(ctx)
     points = {"kebaruan": 1, "manfaat": 1}  # 50: below the pack's pass mark of 60
     assert compute(copy, points, GATES).passed is False
     assert compute(copy, {"kebaruan": 1, "manfaat": 2}, GATES).total == 70.0
 
-    changed = rubric_copy.update_rubric(
+    changed = grading.update_rubric(
         copy,
         {
             "pass_mark": "45",
@@ -104,7 +105,7 @@ def test_editing_the_copy_changes_the_scores_and_not_the_pack(ctx, db):
     assert copy.criteria[0].levels[0]["descriptor"] == "Belum ada unsur baru bagi daerah."
     assert [b["label"] for b in copy.bands] == ["Sangat Baik", "Baik", "Kurang"]
     # New reviews score with the copy; the pack rubric is what it was.
-    assert grading.rubric_for(ctx.assignment).id == copy.id
+    assert grading_queries.rubric_for(ctx.assignment).id == copy.id
     assert _content(db, pack.id) == pack_before
     event = db.session.scalar(db.select(AuditEvent).filter_by(action="rubric.update"))
     assert event.before["pass_mark"] == 60.0 and event.after["pass_mark"] == 45.0
@@ -113,7 +114,7 @@ def test_editing_the_copy_changes_the_scores_and_not_the_pack(ctx, db):
 
 def test_bands_are_kept_highest_first_and_an_empty_row_removes_one(ctx, db):
     copy = _copy(ctx)
-    rubric_copy.update_rubric(
+    grading.update_rubric(
         copy,
         {
             "band-0-label": "",
@@ -130,10 +131,10 @@ def test_bands_are_kept_highest_first_and_an_empty_row_removes_one(ctx, db):
 
 def test_bad_edits_are_all_reported_by_field_and_nothing_changes(ctx, db):
     copy = _copy(ctx)
-    before = rubric_copy.content_of(copy)
+    before = rubric_content.content_of(copy)
     stored_hash = copy.content_hash
     with pytest.raises(RubricInvalid) as caught:
-        rubric_copy.update_rubric(
+        grading.update_rubric(
             copy,
             {
                 "title": "  ",
@@ -175,19 +176,19 @@ def test_bad_edits_are_all_reported_by_field_and_nothing_changes(ctx, db):
 def test_points_must_rise_from_level_to_level(ctx, db):
     copy = _copy(ctx)
     with pytest.raises(RubricInvalid) as caught:
-        rubric_copy.update_rubric(
+        grading.update_rubric(
             copy, {"level-manfaat-0-points": "3", "level-manfaat-1-points": "2"}, ctx.organizer
         )
     assert list(caught.value.errors) == ["level-manfaat-1-points"]
     # Zero points for the lowest level is allowed.
-    rubric_copy.update_rubric(copy, {"level-manfaat-0-points": "0"}, ctx.organizer)
+    grading.update_rubric(copy, {"level-manfaat-0-points": "0"}, ctx.organizer)
     assert [lvl["points"] for lvl in copy.criteria[1].levels] == [0, 2]
 
 
 def test_the_pack_rubric_itself_cannot_be_edited_here(ctx, db):
-    pack = grading.pack_rubric(ctx.assignment)
+    pack = grading_queries.pack_rubric(ctx.assignment)
     with pytest.raises(RubricEditError, match="paket mata pelatihan"):
-        rubric_copy.update_rubric(pack, {"pass_mark": "10"}, ctx.organizer)
+        grading.update_rubric(pack, {"pass_mark": "10"}, ctx.organizer)
     assert db.session.get(Rubric, pack.id).pass_mark == 60
 
 
@@ -195,13 +196,13 @@ def test_a_frozen_copy_cannot_be_edited(ctx, db):
     copy = _copy(ctx)
     copy.frozen = True
     with pytest.raises(RubricEditError, match="terkunci"):
-        rubric_copy.update_rubric(copy, {"pass_mark": "10"}, ctx.organizer)
+        grading.update_rubric(copy, {"pass_mark": "10"}, ctx.organizer)
 
 
 def test_saving_an_unchanged_copy_changes_nothing(ctx, db):
     copy = _copy(ctx)
     stored_hash = copy.content_hash
-    assert rubric_copy.update_rubric(copy, rubric_copy.rubric_values(copy), ctx.organizer) is False
+    assert grading.update_rubric(copy, rubric_content.rubric_values(copy), ctx.organizer) is False
     assert copy.content_hash == stored_hash
     assert db.session.scalar(db.select(AuditEvent).filter_by(action="rubric.update")) is None
 
@@ -209,9 +210,9 @@ def test_saving_an_unchanged_copy_changes_nothing(ctx, db):
 def test_a_stale_form_is_refused(ctx, db):
     copy = _copy(ctx)
     loaded = copy.content_hash
-    rubric_copy.update_rubric(copy, {"title": "Rubrik Kelas A"}, ctx.organizer)
-    with pytest.raises(rubric_copy.RubricConflict):
-        rubric_copy.update_rubric(
+    grading.update_rubric(copy, {"title": "Rubrik Kelas A"}, ctx.organizer)
+    with pytest.raises(RubricConflict):
+        grading.update_rubric(
             copy, {"title": "Rubrik Kelas B"}, ctx.organizer, expected_hash=loaded
         )
     assert copy.title == "Rubrik Kelas A"
@@ -233,28 +234,28 @@ def test_edit_and_reset_are_refused_once_a_review_exists(ctx, db):
     allocate(ctx.assignment, ani, ctx.trainers[0])
     mark(ctx.submission_of(ani), ctx.trainers[0], done=False)
     with pytest.raises(RubricEditError):
-        rubric_copy.update_rubric(copy, {"pass_mark": "10"}, ctx.organizer)
+        grading.update_rubric(copy, {"pass_mark": "10"}, ctx.organizer)
     with pytest.raises(RubricEditError, match="sudah dimulai"):
-        rubric_copy.reset_to_pack(grading.plan_for(ctx.assignment), ctx.organizer)
-    assert grading.rubric_for(ctx.assignment).id == copy.id
+        grading.reset_to_pack(grading.plan_for(ctx.assignment), ctx.organizer)
+    assert grading_queries.rubric_for(ctx.assignment).id == copy.id
     assert db.session.get(Rubric, copy.id).pass_mark == 60
 
 
 def test_reset_goes_back_to_the_pack_and_keeps_the_copy(ctx, db):
-    pack = grading.pack_rubric(ctx.assignment)
+    pack = grading_queries.pack_rubric(ctx.assignment)
     copy = _copy(ctx)
     plan = grading.plan_for(ctx.assignment)
-    rubric_copy.reset_to_pack(plan, ctx.organizer)
+    grading.reset_to_pack(plan, ctx.organizer)
     assert plan.rubric_id is None
-    assert grading.rubric_for(ctx.assignment).id == pack.id
+    assert grading_queries.rubric_for(ctx.assignment).id == pack.id
     assert db.session.get(Rubric, copy.id) is not None
     event = db.session.scalar(db.select(AuditEvent).filter_by(action="rubric.reset"))
     assert event.before == {"rubric_id": copy.id} and event.object_id == plan.id
     with pytest.raises(RubricEditError, match="sudah memakai rubrik paket"):
-        rubric_copy.reset_to_pack(plan, ctx.organizer)
+        grading.reset_to_pack(plan, ctx.organizer)
     # Copying again makes a fresh copy.
     again = _copy(ctx)
-    assert again.id != copy.id and grading.rubric_for(ctx.assignment).id == again.id
+    assert again.id != copy.id and grading_queries.rubric_for(ctx.assignment).id == again.id
 
 
 def test_copy_twice_and_copy_without_a_pack_rubric_are_refused(ctx, db):
@@ -267,7 +268,7 @@ def test_copy_twice_and_copy_without_a_pack_rubric_are_refused(ctx, db):
     assignment = db.session.scalar(db.select(CohortAssignment).filter_by(cohort_id=other.id))
     assignment.spec.rubric_key = None
     with pytest.raises(RubricEditError, match="tidak memiliki rubrik"):
-        rubric_copy.copy_rubric(grading.plan_for(assignment), ctx.organizer)
+        grading.copy_rubric(grading.plan_for(assignment), ctx.organizer)
 
 
 def test_pack_sync_updates_the_pack_rubric_and_leaves_copies_alone(ctx, db, tmp_path):
@@ -276,10 +277,10 @@ def test_pack_sync_updates_the_pack_rubric_and_leaves_copies_alone(ctx, db, tmp_
     from lms.catalog.packs import load_pack
     from tests.helpers import write_pack
 
-    pack = grading.pack_rubric(ctx.assignment)
+    pack = grading_queries.pack_rubric(ctx.assignment)
     copy = _copy(ctx)
-    rubric_copy.update_rubric(copy, {"pass_mark": "50"}, ctx.organizer)
-    copy_content = rubric_copy.content_of(copy)
+    grading.update_rubric(copy, {"pass_mark": "50"}, ctx.organizer)
+    copy_content = rubric_content.content_of(copy)
     course = db.session.get(Course, pack.course_id)
 
     changed = GATED_RUBRIC_TOML.replace('title = "Rubrik Uji"', 'title = "Rubrik Uji Baru"')
@@ -290,14 +291,14 @@ def test_pack_sync_updates_the_pack_rubric_and_leaves_copies_alone(ctx, db, tmp_
     db.session.expire_all()
 
     # The pack rubric was not used for marking: it is updated in place.
-    current = grading.pack_rubric(ctx.assignment)
+    current = grading_queries.pack_rubric(ctx.assignment)
     assert current.id == pack.id and current.title == "Rubrik Uji Baru"
     assert _content(db, copy.id) == copy_content
     assert db.session.get(Rubric, copy.id).current is False
-    assert grading.rubric_for(ctx.assignment).id == copy.id
+    assert grading_queries.rubric_for(ctx.assignment).id == copy.id
     # Back to the pack: the synced version.
-    rubric_copy.reset_to_pack(grading.plan_for(ctx.assignment), ctx.organizer)
-    assert grading.rubric_for(ctx.assignment).title == "Rubrik Uji Baru"
+    grading.reset_to_pack(grading.plan_for(ctx.assignment), ctx.organizer)
+    assert grading_queries.rubric_for(ctx.assignment).title == "Rubrik Uji Baru"
 
 
 def test_pack_sync_after_the_copy_was_used_makes_a_new_pack_version(ctx, db, tmp_path):
@@ -307,7 +308,7 @@ def test_pack_sync_after_the_copy_was_used_makes_a_new_pack_version(ctx, db, tmp
     from lms.catalog.packs import load_pack
     from tests.helpers import write_pack
 
-    pack = grading.pack_rubric(ctx.assignment)
+    pack = grading_queries.pack_rubric(ctx.assignment)
     copy = _copy(ctx)
     ani = ctx.participants[0]
     allocate(ctx.assignment, ani, ctx.trainers[0])
@@ -324,7 +325,7 @@ def test_pack_sync_after_the_copy_was_used_makes_a_new_pack_version(ctx, db, tmp
         (False, True, 65.0),
         (True, False, 60.0),
     ]
-    assert grading.rubric_for(ctx.assignment).id == copy.id
+    assert grading_queries.rubric_for(ctx.assignment).id == copy.id
 
 
 # --- pages --------------------------------------------------------------------------------------
@@ -477,3 +478,20 @@ def test_an_assignment_of_another_cohort_is_not_found(grading_world, login_as, d
     assert client.get(f"{base}/rubric").status_code == 404
     for suffix in ("/rubric/copy", "/rubric", "/rubric/reset"):
         assert client.post(base + suffix, data={"csrf_token": token}).status_code == 404
+
+
+def test_an_edit_from_a_stale_page_is_refused_and_keeps_the_input(grading_world, login_as, db):
+    w = grading_world
+    urls = _urls(w)
+    client = login_as(w.organizer)
+    _post(client, urls["copy"], urls["settings"])
+    html = client.get(urls["edit"]).get_data(as_text=True)
+    lock = re.search(r'name="lock" value="([0-9a-f]{64})"', html).group(1)
+    assert _post(client, urls["edit"], urls["edit"], lock=lock, pass_mark="70").status_code == 302
+    response = _post(client, urls["edit"], urls["edit"], lock=lock, pass_mark="80")
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "baru saja diubah orang lain" in html
+    assert 'id="pass_mark" name="pass_mark" value="80"' in html
+    plan = db.session.scalar(db.select(GradingPlan).filter_by(assignment_id=w.assignment.id))
+    assert _content(db, plan.rubric_id)["pass_mark"] == 70

@@ -136,8 +136,10 @@ def test_a_stale_form_is_refused(grading_world, login_as, db):
     assert _post(client, w, tolerance="5").status_code == 302
     plan = _plan(db, w)
     response = _post(client, w, tolerance="20", lock=str(plan.lock_version - 1))
-    assert response.status_code == 200
-    assert "baru saja diubah orang lain" in response.get_data(as_text=True)
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "baru saja diubah orang lain" in html
+    assert 'value="20"' in html  # what was typed stays, to be saved again deliberately
     assert _plan(db, w).tolerance == 5.0
 
 

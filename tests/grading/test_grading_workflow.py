@@ -9,6 +9,8 @@ from lms.audit import AuditEvent
 from lms.catalog.models import Rubric
 from lms.grading import operations as grading
 from lms.grading.models import Grade
+from lms.grading.queries import submission as grading_queries
+from lms.grading.scoring import MarkingInput
 from tests.grading.conftest import allocate, mark, submit_proposal
 
 
@@ -24,7 +26,7 @@ def test_a_single_marker_done_gives_an_agreed_grade_hidden_until_release(ctx, db
     allocate(ctx.assignment, ani, ctx.trainers[0])
     review = mark(submission, ctx.trainers[0], kebaruan=2, manfaat=1)
     assert review.total == 80.0 and review.band == "Baik" and review.passed is True
-    grade = grading.grade_of(grading.latest_version(submission))
+    grade = grading_queries.grade_of(grading_queries.latest_version(submission))
     assert (grade.status, grade.total, grade.released) == ("agreed", 80.0, False)
     assert submission.state == "submitted"
     assert grading.release([grade], ctx.organizer) == (1, 0)
@@ -34,7 +36,7 @@ def test_a_single_marker_done_gives_an_agreed_grade_hidden_until_release(ctx, db
 def test_the_first_review_freezes_the_rubric(ctx, db):
     ani = ctx.participants[0]
     allocate(ctx.assignment, ani, ctx.trainers[0])
-    rubric = grading.rubric_for(ctx.assignment)
+    rubric = grading_queries.rubric_for(ctx.assignment)
     assert not rubric.frozen
     mark(ctx.submission_of(ani), ctx.trainers[0], done=False)
     assert db.session.get(Rubric, rubric.id).frozen
@@ -45,10 +47,10 @@ def test_double_marking_waits_for_both_then_takes_the_mean(ctx, db):
     submission = ctx.submission_of(ani)
     allocate(ctx.assignment, ani, ctx.trainers[0], ctx.trainers[1])
     mark(submission, ctx.trainers[0], kebaruan=2, manfaat=2)  # 100
-    version = grading.latest_version(submission)
-    assert grading.grade_of(version) is None
+    version = grading_queries.latest_version(submission)
+    assert grading_queries.grade_of(version) is None
     mark(submission, ctx.trainers[1], kebaruan=2, manfaat=1)  # 80: gap 20 > 10
-    grade = grading.grade_of(version)
+    grade = grading_queries.grade_of(version)
     assert grade.status == "flagged" and "gap:20.0:10.0" in grade.flag_reason
     assert grading.release([grade], ctx.organizer) == (0, 1)
 
@@ -61,7 +63,7 @@ def test_double_marking_within_tolerance_agrees_on_the_mean(ctx, db):
     allocate(ctx.assignment, ani, ctx.trainers[0], ctx.trainers[1])
     mark(submission, ctx.trainers[0], kebaruan=2, manfaat=2)
     mark(submission, ctx.trainers[1], kebaruan=2, manfaat=1)
-    grade = grading.grade_of(grading.latest_version(submission))
+    grade = grading_queries.grade_of(grading_queries.latest_version(submission))
     assert (grade.status, grade.total, grade.band) == ("agreed", 90.0, "Baik")
 
 
@@ -72,7 +74,7 @@ def test_pass_fail_disagreement_is_flagged_even_within_tolerance(ctx, db):
     allocate(ctx.assignment, ani, ctx.trainers[0], ctx.trainers[1])
     mark(submission, ctx.trainers[0])
     mark(submission, ctx.trainers[1], gates={"memperbarui": False})
-    grade = grading.grade_of(grading.latest_version(submission))
+    grade = grading_queries.grade_of(grading_queries.latest_version(submission))
     assert grade.status == "flagged" and grade.flag_reason == "pass"
 
 
@@ -82,8 +84,8 @@ def test_reconciliation_sets_the_agreed_marking_with_a_note(ctx, db):
     allocate(ctx.assignment, ani, ctx.trainers[0], ctx.trainers[1])
     mark(submission, ctx.trainers[0], kebaruan=2, manfaat=2)
     mark(submission, ctx.trainers[1], kebaruan=1, manfaat=1)
-    grade = grading.grade_of(grading.latest_version(submission))
-    data = grading.MarkingInput(
+    grade = grading_queries.grade_of(grading_queries.latest_version(submission))
+    data = MarkingInput(
         points={"kebaruan": 2, "manfaat": 1}, gates={"memperbarui": True}, outcome="grade"
     )
     with pytest.raises(grading.MarkingInvalid) as problem:
@@ -123,15 +125,15 @@ def test_revision_cycle_starts_the_next_marking_from_the_last(ctx, db):
         manfaat=None,
         comment="Perjelas cara kerja.",
     )
-    grade = grading.grade_of(grading.latest_version(submission))
+    grade = grading_queries.grade_of(grading_queries.latest_version(submission))
     assert grade.outcome == "revisions"
     grading.release([grade], ctx.organizer)
     assert submission.state == "revisions_requested"
     submit_proposal(ctx.assignment, ani, cara_kerja="Lebih jelas sekarang.")
     assert submission.latest_number == 2 and submission.state == "submitted"
-    version2 = grading.latest_version(submission)
-    previous = grading.earlier_review(submission, ctx.trainers[0], version2.number)
-    start = grading.input_from(previous, grading.rubric_for(ctx.assignment))
+    version2 = grading_queries.latest_version(submission)
+    previous = grading_queries.earlier_review(submission, ctx.trainers[0], version2.number)
+    start = grading_queries.input_from(previous, grading_queries.rubric_for(ctx.assignment))
     assert start.overall_comment == "Perjelas cara kerja."
     assert start.points["kebaruan"] == 1
 
@@ -160,14 +162,14 @@ def test_a_stale_form_raises_a_conflict_and_saves_nothing(ctx, db):
     review = mark(submission, ctx.trainers[0], done=False, comment="Versi pertama")
     stale = review.lock_version
     mark(submission, ctx.trainers[0], done=False, comment="Versi kedua")
-    version = grading.latest_version(submission)
+    version = grading_queries.latest_version(submission)
     with pytest.raises(grading.ReviewConflict):
         grading.save_review(
             submission,
             version,
             ctx.trainers[0],
-            grading.MarkingInput(overall_comment="Tab lama"),
+            MarkingInput(overall_comment="Tab lama"),
             done=False,
             lock_version=stale,
         )
-    assert grading.review_of(version, ctx.trainers[0]).overall_comment == "Versi kedua"
+    assert grading_queries.review_of(version, ctx.trainers[0]).overall_comment == "Versi kedua"

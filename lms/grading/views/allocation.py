@@ -4,262 +4,132 @@ the participant's name and office, on the page and in the export."""
 
 from __future__ import annotations
 
-import csv
-import io
-import re
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from sqlalchemy.exc import IntegrityError
-from wtforms import BooleanField, SelectField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, InputRequired
 
-from lms.forms import ConfirmForm
 from lms.accounts.models import User
 from lms.cohorts.access import cohort_role
-from lms.cohorts.models import Cohort, Membership
-from lms.extensions import db
-from lms.grading import allocating, bp, paging
-from lms.grading import queue as grading_queue
-from lms.grading.allocating import AllocationError
-from lms.grading.exports import CSV_MIMETYPE, safe_text
-from lms.grading.views.reports import score_formatter, submission_url
+from lms.errors import DomainError
+from lms.grading import bp, exports, operations, permissions
+from lms.grading.forms import AllocationForm, AutoAllocateForm
+from lms.grading.queries import allocation as queries
+from lms.grading.queries import cohort as cohort_queries
+from lms.grading.queries import paging
+from lms.grading.queries import queue as queue_queries
 from lms.grading.status import status_labels
+from lms.grading.views._common import STAFF, score_formatter, submission_url
 from lms.submissions.anonymity import hides_identity, participant_code
 from lms.submissions.models import CohortAssignment
 from lms.submissions.queries import assignment_of, state_labels
+from lms.unit_of_work import unit_of_work
 
-#: The grading page of one submission (views/marking.py).
-MARK_ENDPOINT = "lms.grading.mark"
-STAFF = ("trainer", "organizer")
-
-
-def _whole_number(value: object) -> int:
-    """A posted number; 0 for anything else (refused by the field's AnyOf)."""
-    return int(value) if str(value).isdigit() else 0
+ALLOCATION = "/cohorts/<int:cohort_id>/grading/assignments/<int:assignment_id>/allocation"
 
 
-class AutoAllocateForm(FlaskForm):
-    markers = SelectField(
-        _l("Penilai per peserta"),
-        choices=[
-            SelectChoice(1, _l("Satu penilai")),
-            SelectChoice(2, _l("Dua penilai (penilaian ganda)")),
-        ],
-        coerce=_whole_number,
-        default=1,
-        validate_choice=False,
-        validators=[
-            InputRequired(_l("Pilih satu atau dua penilai per peserta.")),
-            AnyOf([1, 2], message=_l("Pilih satu atau dua penilai per peserta.")),
-        ],
-    )
-    avoid_same_office = BooleanField(
-        _l("Hindari widyaiswara dari unit kerja yang sama dengan peserta"), default=True
-    )
-    only_unallocated = BooleanField(
-        _l("Pertahankan penilai yang sudah ada; isi yang kosong saja"),
-        description=_l(
-            "Bila tidak dicentang, semua peserta dibagi ulang; widyaiswara yang sudah mulai "
-            "menilai tetap menjadi penilai."
-        ),
-        default=True,
+def _allocation_url(cohort_id: int, assignment_id: int, **_: object) -> str:
+    return url_for(".allocation", cohort_id=cohort_id, assignment_id=assignment_id)
+
+
+def _grid(table: queries.AllocationTable, **kwargs: object) -> AllocationForm:
+    return AllocationForm.for_roster(
+        [row.participant for row in table.rows],
+        table.trainers,
+        {row.participant.id: row.markers for row in table.rows},
+        **kwargs,
     )
 
 
-# --- the allocation page ------------------------------------------------------------------------
-
-
-@dataclass
-class PickRow:
-    """A participant's row on the allocation form: what the selects show."""
-
-    row: grading_queue.AllocationRow
-    #: Marker 1 and marker 2 as shown ("" or a trainer id).
-    picks: list[str]
-    #: The markers the organizer saw when the page was loaded ("3,7").
-    seen: str
-    error: str = ""
-
-    @property
-    def current(self) -> str:
-        return ",".join(str(m.id) for m in self.row.markers)
-
-
-def _stored(row: grading_queue.AllocationRow) -> PickRow:
-    ids = [str(m.id) for m in row.markers]
-    return PickRow(row, (ids + ["", ""])[:2], ",".join(ids))
-
-
-def _posted(row: grading_queue.AllocationRow) -> PickRow | None:
-    """The row as posted; None when the page did not show it (added since)."""
-    uid = row.participant.id
-    if f"seen-{uid}" not in request.form:
-        return None
-    picks = [request.form.get(f"marker{n}-{uid}", "").strip() for n in (1, 2)]
-    return PickRow(row, picks, request.form.get(f"seen-{uid}", "").strip())
-
-
-def _ids(values: list[str]) -> list[str]:
-    return [v for v in values if v]
-
-
-def _render_allocation(
-    assignment: CohortAssignment,
-    table: grading_queue.AllocationTable,
-    picks: list[PickRow],
-    auto_form: AutoAllocateForm,
-    *,
-    problem: str = "",
-    status: int = 200,
+def _allocation_page(
+    problem: DomainError | None = None,
+    cohort_id: int | None = None,
+    assignment_id: int | None = None,
+    form: AllocationForm | None = None,
+    auto_form: AutoAllocateForm | None = None,
+    message: str = "",
+    table: queries.AllocationTable | None = None,
 ):
-    cohort: Cohort = g.cohort
-    return (
-        render_template(
-            "grading/allocation.html",
-            cohort=cohort,
-            assignment=assignment,
-            table=table,
-            picks=picks,
-            auto_form=auto_form,
-            problem=problem,
-            has_errors=any(p.error for p in picks),
-            state_labels=state_labels(),
-            code=lambda person: participant_code(assignment.id, person.id),
-        ),
-        status,
+    """The page; after a refused save, the grid as it was sent, its rows' problems next to
+    them, read again from the database."""
+    assignment = assignment_of(g.cohort, assignment_id)
+    table = table or queries.allocation_table(assignment)
+    if form is None:
+        form = _grid(table) if problem is not None else _grid(table, formdata=None)
+    if problem is not None:
+        rest = problem.place(form)
+        form.show_current()
+        message = " ".join(m for m in (problem.message if problem.errors else "", rest) if m)
+    return render_template(
+        "grading/allocation.html",
+        cohort=g.cohort,
+        assignment=assignment,
+        table=table,
+        form=form,
+        auto_form=auto_form or AutoAllocateForm(formdata=None),
+        problem=message,
+        state_labels=state_labels(),
+        code=lambda person: participant_code(assignment.id, person.id),
     )
 
 
-def _save_picks(
-    assignment: CohortAssignment, table: grading_queue.AllocationTable, picks: list[PickRow]
-) -> int:
-    """Apply every changed row; an error goes on its row. Returns the rows changed."""
-    known = {t.id: t for t in table.trainers}
-    changed = 0
-    for pick in picks:
-        wanted = _ids(pick.picks)
-        if wanted == _ids(pick.seen.split(",")):
-            continue
-        if pick.current != pick.seen:
-            names = ", ".join(m.full_name for m in pick.row.markers) or _("belum ada penilai")
-            pick.error = _(
-                "Diubah orang lain sejak halaman ini dibuka; sekarang: %(names)s. Periksa pilihan "
-                "Anda lalu simpan lagi.",
-                names=names,
-            )
-            pick.seen = pick.current
-            continue
-        people = {**known, **{m.id: m for m in pick.row.markers}}
-        if any(not v.isdigit() or int(v) not in people for v in wanted):
-            pick.error = _("Penilai yang dipilih bukan widyaiswara kelas ini.")
-            continue
-        try:
-            if allocating.set_markers(
-                assignment, pick.row.participant, [people[int(v)] for v in wanted], current_user
-            ):
-                changed += 1
-        except AllocationError as exc:
-            pick.error = str(exc)
-    return changed
-
-
-@bp.route(
-    "/cohorts/<int:cohort_id>/grading/assignments/<int:assignment_id>/allocation",
-    methods=["GET", "POST"],
-)
+@bp.route(ALLOCATION, methods=["GET", "POST"])
 @cohort_role("organizer")
+@unit_of_work(render=_allocation_page)
 def allocation(cohort_id: int, assignment_id: int):
+    """Every row of the grid in one POST: all saved, or nothing (each refusal on its row)."""
     assignment = assignment_of(g.cohort, assignment_id)
-    table = grading_queue.allocation_table(assignment)
-    if request.method == "GET":
-        return _render_allocation(
-            assignment, table, [_stored(row) for row in table.rows], AutoAllocateForm()
-        )
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    shown = {row.participant.id for row in table.rows}
-    listed = request.form.getlist("participant")
-    outsiders = [v for v in listed if not v.isdigit() or int(v) not in shown]
-    picks = [_posted(row) or _stored(row) for row in table.rows]
-    problem = ""
-    try:
-        if outsiders:
-            problem = _(
-                "Tidak ada yang disimpan: daftar berisi orang yang bukan peserta kelas ini "
-                "(mungkin baru dikeluarkan). Muat ulang halaman, lalu ulangi."
+    table = queries.allocation_table(assignment)
+    form = _grid(table)
+    if form.validate_on_submit():
+        changed = operations.allocate_by_hand(assignment, form.choices(), current_user)
+        if changed:
+            flash(
+                ngettext(
+                    "Penilai %(num)d peserta disimpan.",
+                    "Penilai %(num)d peserta disimpan.",
+                    changed,
+                ),
+                "success",
             )
-            changed = 0
         else:
-            changed = _save_picks(assignment, table, picks)
-    except IntegrityError:
-        # Someone saved the same participant between our read and our write.
-        db.session.rollback()
-        problem = _("Data ini baru saja diubah orang lain. Muat ulang lalu coba lagi.")
-    if problem or any(p.error for p in picks):
-        db.session.rollback()
-        fresh = grading_queue.allocation_table(assignment)
-        by_id = {row.participant.id: row for row in fresh.rows}
-        for pick in picks:
-            pick.row = by_id.get(pick.row.participant.id, pick.row)
-        if not problem:
-            problem = _("Tidak ada yang disimpan: periksa baris yang ditandai.")
-        return _render_allocation(
-            assignment, fresh, picks, AutoAllocateForm(formdata=None), problem=problem, status=400
+            flash(_("Tidak ada perubahan."), "info")
+        return redirect(_allocation_url(cohort_id, assignment_id))
+    if not form.is_submitted():
+        return _allocation_page(
+            cohort_id=cohort_id, assignment_id=assignment_id, form=form, table=table
         )
-    db.session.commit()
-    if changed:
-        flash(
-            ngettext(
-                "Penilai %(num)d peserta disimpan.", "Penilai %(num)d peserta disimpan.", changed
-            ),
-            "success",
-        )
-    else:
-        flash(_("Tidak ada perubahan."), "info")
-    return redirect(url_for(".allocation", cohort_id=g.cohort.id, assignment_id=assignment.id))
+    message = " ".join(form.participant.errors) or _(
+        "Tidak ada yang disimpan: periksa baris yang ditandai."
+    )
+    return _allocation_page(
+        cohort_id=cohort_id, assignment_id=assignment_id, form=form, table=table, message=message
+    ), 400
 
 
-@bp.post("/cohorts/<int:cohort_id>/grading/assignments/<int:assignment_id>/allocation/auto")
+@bp.post(ALLOCATION + "/auto")
 @cohort_role("organizer")
+@unit_of_work(back=_allocation_url)
 def auto_allocate(cohort_id: int, assignment_id: int):
     assignment = assignment_of(g.cohort, assignment_id)
     form = AutoAllocateForm()
     if not form.validate_on_submit():
-        table = grading_queue.allocation_table(assignment)
-        return _render_allocation(
-            assignment,
-            table,
-            [_stored(row) for row in table.rows],
-            form,
-            problem=_("Alokasi otomatis belum dijalankan: periksa isian di bawah."),
-            status=400,
+        page = _allocation_page(
+            cohort_id=cohort_id,
+            assignment_id=assignment_id,
+            auto_form=form,
+            message=_("Alokasi otomatis belum dijalankan: periksa isian di bawah."),
         )
-    back = redirect(url_for(".allocation", cohort_id=g.cohort.id, assignment_id=assignment.id))
-    try:
-        summary = allocating.auto_allocate(
-            assignment,
-            markers=form.markers.data,
-            avoid_same_office=form.avoid_same_office.data,
-            only_unallocated=form.only_unallocated.data,
-            actor=current_user,
-        )
-        db.session.commit()
-    except AllocationError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return back
-    except IntegrityError:
-        db.session.rollback()
-        flash(_("Data ini baru saja diubah orang lain. Muat ulang lalu coba lagi."), "error")
-        return back
+        return page, 400
+    summary = operations.auto_allocate(
+        assignment,
+        markers=form.markers.data,
+        avoid_same_office=form.avoid_same_office.data,
+        only_unallocated=form.only_unallocated.data,
+        actor=current_user,
+    )
     done = len(summary.allocated)
     parts = [ngettext("%(num)d peserta dialokasikan", "%(num)d peserta dialokasikan", done)]
     if summary.already:
@@ -281,15 +151,10 @@ def auto_allocate(cohort_id: int, assignment_id: int):
             ),
             "error",
         )
-    return back
+    return redirect(_allocation_url(cohort_id, assignment_id))
 
 
 # --- the trainer's queue ------------------------------------------------------------------------
-
-
-def _leads() -> bool:
-    """Organizers and admins may look at any trainer's queue."""
-    return current_user.is_admin or (g.membership is not None and g.membership.role == "organizer")
 
 
 def _whose_queue() -> User:
@@ -301,20 +166,9 @@ def _whose_queue() -> User:
         abort(404)
     if int(raw) == current_user.id:
         return current_user._get_current_object()
-    if not _leads():
+    if not permissions.can_see_queue(current_user, g.membership, int(raw)):
         abort(403)
-    trainer = db.session.scalar(
-        db.select(User)
-        .join(Membership, Membership.user_id == User.id)
-        .where(
-            User.id == int(raw),
-            Membership.cohort_id == g.cohort.id,
-            Membership.role == "trainer",
-        )
-    )
-    if trainer is None:
-        abort(404)
-    return trainer
+    return cohort_queries.trainer_of(g.cohort, int(raw)) or abort(404)
 
 
 def _filters() -> tuple[CohortAssignment | None, str | None]:
@@ -325,7 +179,7 @@ def _filters() -> tuple[CohortAssignment | None, str | None]:
             abort(404)
         assignment = assignment_of(g.cohort, int(raw))
     bucket = request.args.get("bucket")
-    return assignment, bucket if bucket in grading_queue.BUCKETS else None
+    return assignment, bucket if bucket in queue_queries.BUCKETS else None
 
 
 def _hides(assignment: CohortAssignment) -> bool:
@@ -335,11 +189,11 @@ def _hides(assignment: CohortAssignment) -> bool:
 
 def _identity(
     assignments: list[CohortAssignment],
-) -> Callable[[grading_queue.QueueRow], tuple[str, str, bool]]:
+) -> Callable[[queue_queries.QueueRow], tuple[str, str, bool]]:
     """A row's participant as the viewer may see them: (name or code, office, hidden)."""
     hidden = {a.id for a in assignments if _hides(a)}  # decided once, not once per row
 
-    def shown(row: grading_queue.QueueRow) -> tuple[str, str, bool]:
+    def shown(row: queue_queries.QueueRow) -> tuple[str, str, bool]:
         if row.assignment.id in hidden:
             return participant_code(row.assignment.id, row.participant.id), "", True
         return row.participant.full_name, row.participant.office, False
@@ -347,25 +201,15 @@ def _identity(
     return shown
 
 
-def _load_queue():
-    """The whole queue (the CSV export)."""
-    trainer = _whose_queue()
-    assignment, bucket = _filters()
-    listing = grading_queue.trainer_queue(
-        g.cohort, trainer, assignment.id if assignment else None, hides=_hides
-    )
-    return trainer, assignment, bucket, listing
-
-
 @bp.get("/cohorts/<int:cohort_id>/grading/queue")
 @cohort_role(*STAFF)
 def queue(cohort_id: int):
     """One page (``?page=``, paging.PER_PAGE rows) of a trainer's queue; the counts per
     bucket are over every page."""
-    cohort: Cohort = g.cohort
+    cohort = g.cohort
     trainer = _whose_queue()
     assignment, bucket = _filters()
-    listing = grading_queue.trainer_queue_page(
+    listing = queue_queries.trainer_queue_page(
         cohort,
         trainer,
         assignment.id if assignment else None,
@@ -374,7 +218,8 @@ def queue(cohort_id: int):
         paging.PER_PAGE,
         hides=_hides,
     )
-    trainers = allocating.cohort_trainers(cohort.id) if _leads() else []
+    oversees = permissions.can_oversee(current_user, g.membership)
+    trainers = cohort_queries.trainers(cohort.id) if oversees else []
     own = trainer.id == current_user.id
     args: dict[str, int] = {"cohort_id": cohort.id}
     if not own:
@@ -396,13 +241,13 @@ def queue(cohort_id: int):
         page=listing.page,
         # The filters kept by the page links.
         page_args={**args, "bucket": bucket},
-        buckets=grading_queue.BUCKETS,
-        bucket_labels=grading_queue.bucket_labels(),
+        buckets=queue_queries.BUCKETS,
+        bucket_labels=queue_queries.bucket_labels(),
         grade_labels=status_labels(),
         shown=_identity(listing.assignments),
         code=participant_code,
         args=args,
-        mark_url=submission_url(MARK_ENDPOINT, cohort_id=cohort.id),
+        mark_url=submission_url("lms.grading.mark", cohort_id=cohort.id),
         # Looked up once for the whole table, not once per row.
         version_label=_("Versi %(n)d"),
         locale=str(get_locale() or "id"),
@@ -410,40 +255,20 @@ def queue(cohort_id: int):
     )
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9-]+", "-", text).strip("-")
-
-
 @bp.get("/cohorts/<int:cohort_id>/grading/queue.csv")
 @cohort_role(*STAFF)
 def queue_csv(cohort_id: int):
-    """The queue as CSV (UTF-8 with a byte order mark, so Excel reads names right), the same
-    rows as the page. ``?sep=semicolon``: ';' between cells (Excel with Indonesian settings);
-    otherwise ','. Totals keep a decimal point either way, like the grade book export."""
-    cohort: Cohort = g.cohort
-    trainer, _assignment, bucket, listing = _load_queue()
-    separator = ";" if request.args.get("sep") == "semicolon" else ","
-    labels = grading_queue.bucket_labels()
-    shown = _identity(listing.assignments)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=separator, lineterminator="\r\n")
-    writer.writerow(
-        [_("Peserta"), _("Unit kerja"), _("Tugas"), _("Versi"), _("Status"), _("Nilai saya")]
+    """The queue as CSV, the same rows as the page (every page). ``?sep=semicolon``: ';'
+    between cells (Excel with Indonesian settings); otherwise ','."""
+    trainer = _whose_queue()
+    assignment, bucket = _filters()
+    listing = queue_queries.trainer_queue(
+        g.cohort, trainer, assignment.id if assignment else None, hides=_hides
     )
-    for row in listing.only(bucket):
-        name, office, _hidden = shown(row)
-        writer.writerow(
-            [
-                safe_text(name),
-                safe_text(office),
-                safe_text(row.assignment.spec.title),
-                row.latest.number if row.latest else "",
-                labels[row.bucket],
-                "" if row.total is None else f"{row.total:.1f}",
-            ]
-        )
-    parts = ["antrean-penilaian", _slug(cohort.code), _slug(trainer.full_name)]
-    filename = "-".join(p for p in parts if p)[:120] + ".csv"
-    response = Response(("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type=CSV_MIMETYPE)
-    response.headers.set("Content-Disposition", "attachment", filename=filename)
+    separator = ";" if request.args.get("sep") == "semicolon" else ","
+    data = exports.queue_csv(listing.only(bucket), _identity(listing.assignments), separator)
+    response = Response(data, content_type=exports.CSV_MIMETYPE)
+    response.headers.set(
+        "Content-Disposition", "attachment", filename=exports.queue_filename(g.cohort, trainer)
+    )
     return response

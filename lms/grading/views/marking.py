@@ -1,69 +1,46 @@
 """The grading page of one submission, reconciliation, release, and a participant's feedback.
 
-Who sees what on the grading page:
-- an allocated trainer marks the newest version; the other marker's marking shows only once
-  both are done (independent double marking);
-- organizers, admins and the assignment's lead trainer see every marking, read-only, and
-  reconcile or release from there;
-- any other trainer of the cohort gets 403.
+Who sees what (lms.grading.permissions): an allocated trainer marks the newest version and sees
+the other marker's marking only once both are done; organizers, admins and the assignment's
+lead trainer see every marking, read-only, and reconcile or release from there; any other
+trainer of the cohort gets 403.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
 from lms.cohorts.access import cohort_role
-from lms.extensions import db
-from lms.grading import bp, scoring
-from lms.grading import operations as ops
-from lms.grading.models import Grade, GradingPlan, Review
-from lms.grading.permissions import can_lead, is_marker
-from lms.grading.status import outcome_labels, status_labels, workflow_status
+from lms.errors import Conflict, DomainError
+from lms.forms import show_problem
+from lms.grading import bp, operations, permissions
+from lms.grading.forms import MarkingForm, ReconcileForm, ReleaseForm
+from lms.grading.queries import cohort as cohort_queries
+from lms.grading.queries import results
+from lms.grading.queries import submission as queries
+from lms.grading.status import status_labels, workflow_status
+from lms.grading.views._common import STAFF, Loaded, load_submission, review_helpers
 from lms.security import safe_next
 from lms.submissions import queries as submission_queries
 from lms.submissions import receipts
-from lms.submissions.anonymity import hides_identity, participant_code
 from lms.submissions.diff import diff_versions
-from lms.submissions.models import CohortAssignment, Submission, SubmissionVersion
+from lms.unit_of_work import unit_of_work
 
-STAFF = ("trainer", "organizer")
 BASE = "/cohorts/<int:cohort_id>/grading/submissions/<int:submission_id>"
 
 
-@dataclass
-class Loaded:
-    assignment: CohortAssignment
-    submission: Submission
-    version: SubmissionVersion
-    plan: GradingPlan | None
-    #: The participant's code when the viewer must not see who it is.
-    blind_code: str | None
+def _mark_url(cohort_id: int, submission_id: int, **_: object) -> str:
+    return url_for(".mark", cohort_id=cohort_id, submission_id=submission_id)
 
 
-def _load(submission_id: int) -> Loaded:
-    """The cohort's submission and its newest version; 404 for ids of another cohort or work
-    never submitted."""
-    row = db.session.execute(
-        db.select(Submission, CohortAssignment)
-        .join(CohortAssignment, CohortAssignment.id == Submission.assignment_id)
-        .where(Submission.id == submission_id, CohortAssignment.cohort_id == g.cohort.id)
-    ).first()
-    if row is None:
-        abort(404)
-    submission, assignment = row
-    version = ops.latest_version(submission)
-    if version is None:
-        abort(404)
-    plan = db.session.scalar(db.select(GradingPlan).filter_by(assignment_id=assignment.id))
-    blind = hides_identity(assignment, current_user, g.membership)
-    code = participant_code(assignment.id, submission.user_id) if blind else None
-    return Loaded(assignment, submission, version, plan, code)
+def _keeps_input(problem: DomainError | None) -> bool:
+    """Shown again after a refusal: what was typed stays when the problem is in the input or a
+    conflict; after any other refusal the page shows what is stored."""
+    return problem is not None and (bool(problem.errors) or isinstance(problem, Conflict))
 
 
 def _content(loaded: Loaded) -> dict[str, Any]:
@@ -71,7 +48,7 @@ def _content(loaded: Loaded) -> dict[str, Any]:
     the version before."""
     version = loaded.version
     links, players = submission_queries.file_links(g.cohort.id, loaded.submission.id, version)
-    previous = ops.previous_version(version)
+    previous = queries.previous_version(version)
     kind = loaded.assignment.spec.kind
     return {
         "rows": receipts.field_rows(kind, version.fields or {}, with_html=True),
@@ -85,255 +62,186 @@ def _content(loaded: Loaded) -> dict[str, Any]:
     }
 
 
-def parse_marking(rubric: Any, form: Any) -> tuple[ops.MarkingInput, dict[str, list[str]]]:
-    """The grading form as typed; points that are not numbers are reported, not guessed."""
-    data = ops.MarkingInput()
-    errors: dict[str, list[str]] = {}
-    for criterion in rubric.criteria:
-        raw = (form.get(f"level-{criterion.key}") or "").strip()
-        if raw:
-            try:
-                data.points[criterion.key] = float(raw)
-            except ValueError:
-                errors[f"level-{criterion.key}"] = [_("Pilih salah satu tingkat yang ada.")]
-        data.comments[criterion.key] = form.get(f"comment-{criterion.key}", "")
-    data.gates = {g_["key"]: form.get(f"gate-{g_['key']}") == "1" for g_ in rubric.gates or []}
-    data.overall_comment = form.get("overall_comment", "")
-    data.outcome = form.get("outcome", "grade")
-    return data, errors
-
-
-def _lock(form: Any, name: str = "lock_version") -> int:
-    try:
-        return int(form.get(name, "0"))
-    except ValueError:
-        return -1
-
-
-def _marker_label(index: int) -> str:
-    return _("Penilai %(n)d", n=index)
-
-
-def _page(loaded: Loaded) -> dict[str, Any]:
-    """What every grading page of one submission shows, and the helpers its partials use."""
-    return {
-        "cohort": g.cohort,
-        "assignment": loaded.assignment,
-        "submission": loaded.submission,
-        "version": loaded.version,
-        "person": loaded.submission.user,
-        "blind_code": loaded.blind_code,
-        "reason_text": ops.reason_text,
-        "marker_label": _marker_label,
-        "level_title": scoring.level_title,
-        "highest_points": scoring.highest_points,
-        "outcome_labels": outcome_labels(),
-    }
-
-
-def _markings_shown(loaded: Loaded, marker: bool, grade: Grade | None) -> list[Review]:
-    markings = ops.markings_of(loaded.version)
-    if marker and grade is None:
-        # Independent marking: nobody sees another marker's work before both are done.
-        return [r for r in markings if r.trainer_id == current_user.id]
-    return markings
-
-
-def _render_mark(
-    loaded: Loaded,
-    *,
-    data: ops.MarkingInput | None = None,
-    errors: dict[str, list[str]] | None = None,
-    conflict: bool = False,
-    status: int = 200,
+def _mark_page(
+    problem: DomainError | None = None,
+    cohort_id: int | None = None,
+    submission_id: int | None = None,
+    form: MarkingForm | None = None,
+    loaded: Loaded | None = None,
 ):
-    marker = is_marker(current_user, loaded.submission)
-    lead = can_lead(current_user, g.membership, loaded.plan)
-    review = ops.review_of(loaded.version, current_user) if marker else None
-    rubric = review.rubric if review else ops.rubric_for(loaded.assignment, loaded.plan)
-    grade = ops.grade_of(loaded.version)
+    loaded = loaded or load_submission(submission_id)
+    marker = permissions.can_mark(current_user, loaded.submission)
+    review = queries.review_of(loaded.version, current_user) if marker else None
+    rubric = queries.marking_rubric(loaded.assignment, review, loaded.plan)
+    grade = queries.grade_of(loaded.version)
     start_from = None
-    if marker and data is None and rubric is not None:
-        start_from = review or ops.earlier_review(
-            loaded.submission, current_user, loaded.version.number
-        )
-        data = ops.input_from(start_from, rubric)
-    markings = _markings_shown(loaded, marker, grade)
-    reconciliation = ops.reconciliation_of(loaded.version) if grade else None
-    score = scoring.compute(rubric, data.points, data.gates) if (rubric and data) else None
-    state = workflow_status(loaded.submission, loaded.version, markings, grade)
-    editable = marker and rubric is not None and not ops.is_final(grade)
-    return (
-        render_template(
-            "grading/mark.html",
-            **_page(loaded),
-            rubric=rubric,
-            review=review,
-            data=data,
-            errors=errors or {},
-            score=score,
-            conflict=conflict,
-            continued=start_from is not None and start_from is not review,
-            grade=grade,
-            markings=markings,
-            reconciliation=reconciliation,
-            marker=marker,
-            editable=editable,
-            lead=lead,
-            state=state,
-            status_labels=status_labels(),
-            releasable=grade is not None and ops.releasable(grade),
-            lock_version=review.lock_version if review else 0,
-            **_content(loaded),
-        ),
-        status,
+    if marker and rubric is not None and form is None:
+        form_class = MarkingForm.for_rubric(rubric)
+        if _keeps_input(problem):
+            form = form_class()
+        else:
+            start_from = review or queries.earlier_review(
+                loaded.submission, current_user, loaded.version.number
+            )
+            form = form_class(
+                formdata=None, data=form_class.values(queries.input_from(start_from, rubric))
+            )
+    show_problem(problem, form)
+    markings = permissions.markings_shown(
+        current_user, marker, grade, queries.markings_of(loaded.version)
+    )
+    return render_template(
+        "grading/mark.html",
+        **loaded.page(),
+        rubric=rubric,
+        review=review,
+        form=form,
+        score=form.score() if form is not None else None,
+        conflict=isinstance(problem, Conflict),
+        continued=start_from is not None and start_from is not review,
+        grade=grade,
+        markings=markings,
+        reconciliation=queries.reconciliation_of(loaded.version) if grade else None,
+        marker=marker,
+        editable=marker and rubric is not None and not permissions.is_final(grade),
+        lead=permissions.can_lead(current_user, g.membership, loaded.plan),
+        state=workflow_status(loaded.submission, loaded.version, markings, grade),
+        status_labels=status_labels(),
+        releasable=grade is not None and permissions.releasable(grade),
+        lock_version=review.lock_version if review else 0,
+        **_content(loaded),
     )
 
 
 @bp.get(BASE)
 @cohort_role(*STAFF)
 def mark(cohort_id: int, submission_id: int):
-    loaded = _load(submission_id)
-    marker = is_marker(current_user, loaded.submission)
-    overseer = current_user.is_admin or can_lead(current_user, g.membership, loaded.plan)
-    if not marker and not overseer:
+    loaded = load_submission(submission_id)
+    if not permissions.can_open_marking(current_user, g.membership, loaded.submission, loaded.plan):
         abort(403)
-    return _render_mark(loaded)
+    return _mark_page(cohort_id=cohort_id, submission_id=submission_id, loaded=loaded)
 
 
 @bp.post(BASE)
 @cohort_role("trainer")
+@unit_of_work(render=_mark_page)
 def save_marking(cohort_id: int, submission_id: int):
-    # Only the allocated markers write markings; admins and organizers oversee.
-    loaded = _load(submission_id)
-    if not is_marker(current_user, loaded.submission):
-        if current_user.is_admin:
-            flash(_("Hanya widyaiswara yang dialokasikan yang dapat menilai."), "error")
-            return redirect(url_for(".mark", cohort_id=cohort_id, submission_id=submission_id))
-        abort(403)
-    existing = ops.review_of(loaded.version, current_user)
-    rubric = existing.rubric if existing else ops.rubric_for(loaded.assignment, loaded.plan)
-    if rubric is None:
-        abort(404)
-    data, errors = parse_marking(rubric, request.form)
-    if errors:
-        return _render_mark(loaded, data=data, errors=errors, status=400)
-    done = request.form.get("action") == "done"
-    try:
-        ops.save_review(
-            loaded.submission,
-            loaded.version,
-            current_user,
-            data,
-            done=done,
-            lock_version=_lock(request.form),
+    loaded = load_submission(submission_id)
+    if not permissions.can_mark(current_user, loaded.submission):
+        if not permissions.can_open_marking(
+            current_user, g.membership, loaded.submission, loaded.plan
+        ):
+            abort(403)
+        flash(_("Hanya widyaiswara yang dialokasikan yang dapat menilai."), "error")
+        return redirect(_mark_url(cohort_id, submission_id))
+    review = queries.review_of(loaded.version, current_user)
+    rubric = queries.marking_rubric(loaded.assignment, review, loaded.plan) or abort(404)
+    form = MarkingForm.for_rubric(rubric)()
+    if not form.validate_on_submit():
+        page = _mark_page(
+            cohort_id=cohort_id, submission_id=submission_id, form=form, loaded=loaded
         )
-        db.session.commit()
-    except ops.MarkingInvalid as problem:
-        db.session.rollback()
-        return _render_mark(loaded, data=data, errors=problem.errors, status=400)
-    except (ops.ReviewConflict, StaleDataError):
-        db.session.rollback()
-        return _render_mark(loaded, data=data, conflict=True, status=409)
-    except ops.GradingError as problem:
-        db.session.rollback()
-        flash(str(problem), "error")
-        return _render_mark(loaded, status=409)
-    if done:
+        return page, 400
+    operations.save_review(
+        loaded.submission,
+        loaded.version,
+        current_user,
+        form.marking_input(),
+        done=form.done,
+        lock_version=form.lock_version.data,
+    )
+    if form.done:
         flash(_("Penilaian ditandai selesai."), "success")
     else:
         flash(_("Draf penilaian tersimpan."), "success")
-    return redirect(url_for(".mark", cohort_id=cohort_id, submission_id=submission_id))
+    return redirect(_mark_url(cohort_id, submission_id))
 
 
 # --- reconciliation -----------------------------------------------------------------------------
 
 
-def _render_reconcile(
-    loaded: Loaded,
-    grade: Grade,
-    *,
-    data: ops.MarkingInput | None = None,
-    note: str | None = None,
-    errors: dict[str, list[str]] | None = None,
-    conflict: bool = False,
-    status: int = 200,
+def _reconcile_page(
+    problem: DomainError | None = None,
+    cohort_id: int | None = None,
+    submission_id: int | None = None,
+    form: ReconcileForm | None = None,
+    loaded: Loaded | None = None,
 ):
-    markings = [r for r in ops.markings_of(loaded.version) if r.state == "done"]
-    existing = ops.reconciliation_of(loaded.version)
-    rubric = existing.rubric if existing else (markings[0].rubric if markings else None)
-    if rubric is None:
+    loaded = loaded or load_submission(submission_id)
+    grade = queries.grade_of(loaded.version)
+    rubric = queries.reconciliation_rubric(loaded.version)
+    if not permissions.awaits_reconciliation(grade) or rubric is None:
         abort(404)
-    if data is None:
-        data = ops.input_from(existing or markings[0], rubric)
-        if existing is None:
-            data.overall_comment = ""
-    score = scoring.compute(rubric, data.points, data.gates)
-    return (
-        render_template(
-            "grading/reconcile.html",
-            **_page(loaded),
-            grade=grade,
-            markings=markings,
-            rubric=rubric,
-            data=data,
-            score=score,
-            note=grade.note if note is None else note,
-            errors=errors or {},
-            conflict=conflict,
-            lock_version=existing.lock_version if existing else 0,
-            grade_lock_version=grade.lock_version,
-        ),
-        status,
+    markings = queries.markings_of(loaded.version, done=True)
+    existing = queries.reconciliation_of(loaded.version)
+    if form is None:
+        form_class = ReconcileForm.for_rubric(rubric)
+        if _keeps_input(problem):
+            form = form_class()
+        else:
+            start = queries.input_from(existing or (markings[0] if markings else None), rubric)
+            if existing is None:
+                start.overall_comment = ""
+            form = form_class(formdata=None, data={**form_class.values(start), "note": grade.note})
+    show_problem(problem, form)
+    return render_template(
+        "grading/reconcile.html",
+        **loaded.page(),
+        grade=grade,
+        markings=markings,
+        rubric=rubric,
+        form=form,
+        score=form.score(),
+        conflict=isinstance(problem, Conflict),
+        # The current row versions: saving again after a conflict is a deliberate choice.
+        lock_version=existing.lock_version if existing else 0,
+        grade_lock_version=grade.lock_version,
     )
 
 
 @bp.route(BASE + "/reconcile", methods=["GET", "POST"])
 @cohort_role(*STAFF)
+@unit_of_work(render=_reconcile_page)
 def reconcile(cohort_id: int, submission_id: int):
-    loaded = _load(submission_id)
-    if not can_lead(current_user, g.membership, loaded.plan):
+    loaded = load_submission(submission_id)
+    if not permissions.can_lead(current_user, g.membership, loaded.plan):
         abort(403)
-    grade = ops.grade_of(loaded.version)
-    if grade is None or grade.status not in ("flagged", "reconciled"):
+    grade = queries.grade_of(loaded.version)
+    rubric = queries.reconciliation_rubric(loaded.version)
+    if not permissions.awaits_reconciliation(grade) or rubric is None:
         abort(404)
-    if request.method == "GET":
-        return _render_reconcile(loaded, grade)
-    markings = ops.markings_of(loaded.version)
-    existing = ops.reconciliation_of(loaded.version)
-    rubric = existing.rubric if existing else markings[0].rubric
-    data, errors = parse_marking(rubric, request.form)
-    note = request.form.get("note", "")
-    if errors:
-        return _render_reconcile(loaded, grade, data=data, note=note, errors=errors, status=400)
-    try:
-        ops.reconcile(
-            grade,
-            current_user,
-            data,
-            note,
-            lock_version=_lock(request.form),
-            grade_lock_version=_lock(request.form, "grade_lock_version"),
+    form = ReconcileForm.for_rubric(rubric)()
+    if not form.validate_on_submit():
+        posted = form.is_submitted()
+        page = _reconcile_page(
+            cohort_id=cohort_id,
+            submission_id=submission_id,
+            form=form if posted else None,
+            loaded=loaded,
         )
-        db.session.commit()
-    except ops.MarkingInvalid as problem:
-        db.session.rollback()
-        return _render_reconcile(
-            loaded, grade, data=data, note=note, errors=problem.errors, status=400
-        )
-    except (ops.ReviewConflict, StaleDataError):
-        db.session.rollback()
-        grade = ops.grade_of(loaded.version)
-        return _render_reconcile(loaded, grade, data=data, note=note, conflict=True, status=409)
-    except ops.GradingError as problem:
-        db.session.rollback()
-        flash(str(problem), "error")
-        return redirect(url_for(".mark", cohort_id=cohort_id, submission_id=submission_id))
+        return page, 400 if posted else 200
+    operations.reconcile(
+        grade,
+        current_user,
+        form.marking_input(),
+        form.note.data or "",
+        lock_version=form.lock_version.data,
+        grade_lock_version=form.grade_lock_version.data,
+    )
     flash(_("Rekonsiliasi tersimpan."), "success")
-    return redirect(url_for(".mark", cohort_id=cohort_id, submission_id=submission_id))
+    return redirect(_mark_url(cohort_id, submission_id))
 
 
 # --- release ------------------------------------------------------------------------------------
+
+
+def _back_after_release(cohort_id: int, submission_id: int | None = None, **_: object) -> str:
+    """The page the release button was on (``next``), else the grading page."""
+    if submission_id is not None:
+        fallback = _mark_url(cohort_id, submission_id)
+    else:
+        fallback = url_for(".index", cohort_id=cohort_id)
+    return safe_next(ReleaseForm().next.data, fallback)
 
 
 def _released_message(released: int, skipped: int) -> None:
@@ -354,84 +262,44 @@ def _released_message(released: int, skipped: int) -> None:
 
 @bp.post(BASE + "/release")
 @cohort_role(*STAFF)
+@unit_of_work(back=_back_after_release)
 def release_one(cohort_id: int, submission_id: int):
-    loaded = _load(submission_id)
-    if not can_lead(current_user, g.membership, loaded.plan):
+    loaded = load_submission(submission_id)
+    if not permissions.can_lead(current_user, g.membership, loaded.plan):
         abort(403)
-    grade = ops.grade_of(loaded.version)
-    if grade is None:
-        abort(404)
-    try:
-        released, skipped = ops.release([grade], current_user)
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        released, skipped = 0, 1
-    _released_message(released, skipped)
-    fallback = url_for(".mark", cohort_id=cohort_id, submission_id=submission_id)
-    return redirect(safe_next(request.form.get("next"), fallback))
+    grade = queries.grade_of(loaded.version) or abort(404)
+    if not ReleaseForm().validate_on_submit():
+        abort(400)
+    _released_message(*operations.release([grade], current_user))
+    return redirect(_back_after_release(cohort_id, submission_id))
 
 
 @bp.post("/cohorts/<int:cohort_id>/grading/assignments/<int:assignment_id>/release")
 @cohort_role(*STAFF)
+@unit_of_work(back=_back_after_release)
 def release_all(cohort_id: int, assignment_id: int):
     assignment = submission_queries.assignment_of(g.cohort, assignment_id)
-    plan = db.session.scalar(db.select(GradingPlan).filter_by(assignment_id=assignment.id))
-    if not can_lead(current_user, g.membership, plan):
+    if not permissions.can_lead(current_user, g.membership, cohort_queries.plan_of(assignment)):
         abort(403)
-    try:
-        released, skipped = ops.release_all(assignment, current_user)
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        flash(_("Nilai diubah orang lain saat dirilis; coba lagi."), "error")
-        released = skipped = 0
-    else:
-        _released_message(released, skipped)
-    fallback = url_for(".index", cohort_id=cohort_id)
-    return redirect(safe_next(request.form.get("next"), fallback))
+    if not ReleaseForm().validate_on_submit():
+        abort(400)
+    _released_message(*operations.release_all(assignment, current_user))
+    return redirect(_back_after_release(cohort_id))
 
 
 # --- a participant's feedback -------------------------------------------------------------------
-
-
-@dataclass
-class Feedback:
-    version: SubmissionVersion
-    grade: Grade
-    #: What the participant reads: the reconciliation, or each marker's marking.
-    reviews: list[Review]
 
 
 @bp.get("/cohorts/<int:cohort_id>/assignments/<int:assignment_id>/feedback")
 @cohort_role("participant")
 def feedback(cohort_id: int, assignment_id: int):
     assignment = submission_queries.assignment_of(g.cohort, assignment_id)
-    submission = db.session.scalar(
-        db.select(Submission).filter_by(assignment_id=assignment.id, user_id=current_user.id)
-    )
-    results: list[Feedback] = []
-    if submission is not None:
-        grades = db.session.scalars(
-            db.select(Grade)
-            .join(SubmissionVersion, SubmissionVersion.id == Grade.version_id)
-            .where(Grade.submission_id == submission.id, Grade.released_dt.is_not(None))
-            .order_by(SubmissionVersion.number.desc())
-        ).all()
-        for grade in grades:
-            if grade.status == "reconciled" and grade.reconciliation is not None:
-                reviews = [grade.reconciliation]
-            else:
-                reviews = [r for r in ops.markings_of(grade.version) if r.state == "done"]
-            results.append(Feedback(grade.version, grade, reviews))
+    submission = queries.submission_of(assignment.id, current_user.id)
     return render_template(
         "grading/feedback.html",
         cohort=g.cohort,
         assignment=assignment,
         submission=submission,
-        results=results,
-        outcome_labels=outcome_labels(),
-        marker_label=_marker_label,
-        level_title=scoring.level_title,
-        highest_points=scoring.highest_points,
+        results=results.released_feedback(submission),
+        **review_helpers(),
     )

@@ -1,5 +1,6 @@
-"""Grading read side: a trainer's queue and the organizer's allocation table. Each function
-runs a fixed number of queries, whatever the number of participants."""
+"""A trainer's queue: the work allocated to them, where it stands for them (bucket), a page at a
+time for the page and whole for the CSV export, in a fixed number of queries whatever the
+number of participants."""
 
 from __future__ import annotations
 
@@ -11,16 +12,16 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import aliased, contains_eager, joinedload
+from sqlalchemy.orm import aliased
 
 from lms.accounts.models import User
 from lms.catalog.models import AssignmentSpec, CohortCourse
 from lms.cohorts.models import Cohort, Membership
 from lms.extensions import db
-from lms.grading.allocating import cohort_trainers, started_pairs
 from lms.grading.models import Allocation, Grade, Review
-from lms.grading.paging import Page
-from lms.submissions import queries
+from lms.grading.queries.cohort import ASSIGNMENT_ORDER, cohort_assignments
+from lms.grading.queries.paging import Page
+from lms.grading.status import grade_status_sql
 from lms.submissions.anonymity import participant_code
 from lms.submissions.models import CohortAssignment, Submission, SubmissionVersion
 
@@ -35,31 +36,6 @@ def bucket_labels() -> dict[str, str]:
         "in_progress": _("Sedang dinilai"),
         "done": _("Selesai dinilai"),
     }
-
-
-def cohort_assignments(cohort: Cohort) -> list[CohortAssignment]:
-    """The cohort's assignments with their specs, in course order then title (one query)."""
-    return list(db.session.scalars(_assignments_statement(), {"cohort_id": cohort.id}))
-
-
-@cache
-def _assignments_statement() -> Any:
-    return (
-        db.select(CohortAssignment)
-        .join(AssignmentSpec, AssignmentSpec.id == CohortAssignment.spec_id)
-        .outerjoin(
-            CohortCourse,
-            (CohortCourse.course_id == AssignmentSpec.course_id)
-            & (CohortCourse.cohort_id == CohortAssignment.cohort_id),
-        )
-        .where(CohortAssignment.cohort_id == sa.bindparam("cohort_id"))
-        .options(contains_eager(CohortAssignment.spec))
-        .order_by(*_ASSIGNMENT_ORDER)
-    )
-
-
-#: Course order, then title: the order of :func:`cohort_assignments` (and of the queue).
-_ASSIGNMENT_ORDER = (CohortCourse.position, AssignmentSpec.title, CohortAssignment.id)
 
 
 # --- the trainer's queue -----------------------------------------------------------------------
@@ -148,12 +124,7 @@ _BUCKET = sa.case(
     (Review.state == "done", "done"),
     else_="in_progress",
 ).label("bucket")
-_GRADE_STATUS = sa.case(
-    (Grade.id.is_(None), None),
-    (Grade.released_dt.is_not(None), "released"),
-    (Grade.status == "agreed", "marked"),
-    else_=Grade.status,
-).label("grade_status")
+_GRADE_STATUS = grade_status_sql().label("grade_status")
 _ROW_COLUMNS = (
     Allocation.id.label("allocation_id"),
     Allocation.assignment_id,
@@ -224,7 +195,7 @@ def _ordered(query: Any) -> Any:
             (CohortCourse.course_id == AssignmentSpec.course_id)
             & (CohortCourse.cohort_id == CohortAssignment.cohort_id),
         )
-        .order_by(*_ASSIGNMENT_ORDER, User.full_name, User.id)
+        .order_by(*ASSIGNMENT_ORDER, User.full_name, User.id)
     )
 
 
@@ -383,70 +354,3 @@ def trainer_queue_page(
         db.session.execute(_statement("page", one, bucket is not None), params), by_id
     )
     return QueuePage(trainer, rows, counts, assignments, shown)
-
-
-# --- the organizer's allocation table ----------------------------------------------------------
-
-
-@dataclass
-class AllocationRow:
-    participant: User
-    submission: Submission | None
-    latest: SubmissionVersion | None
-    #: Submission display state (lms.submissions.queries.DISPLAY_STATES).
-    state: str
-    #: Current markers in slot order.
-    markers: list[User] = field(default_factory=list)
-    #: Ids of the markers (or former markers) who have started reviewing this work.
-    started: set[int] = field(default_factory=set)
-
-
-@dataclass
-class AllocationTable:
-    assignment: CohortAssignment
-    #: Every participant of the cohort, by name.
-    rows: list[AllocationRow]
-    #: The cohort's trainers, by name.
-    trainers: list[User]
-    #: Trainer id -> participants of the cohort allocated to them on this assignment.
-    loads: dict[int, int]
-
-    @property
-    def unallocated(self) -> int:
-        return sum(1 for row in self.rows if not row.markers)
-
-
-def allocation_table(assignment: CohortAssignment) -> AllocationTable:
-    """Every participant with their submission state and markers, the trainers and their
-    loads (seven queries)."""
-    listing = queries.staff_list(assignment)
-    trainers = cohort_trainers(assignment.cohort_id)
-    markers: dict[int, list[User]] = {}
-    loads = dict.fromkeys((t.id for t in trainers), 0)
-    participant_ids = {row.user.id for row in listing.rows}
-    for allocation in db.session.scalars(
-        db.select(Allocation)
-        .filter_by(assignment_id=assignment.id)
-        .options(joinedload(Allocation.trainer))
-        .order_by(Allocation.slot)
-    ):
-        if allocation.participant_id not in participant_ids:
-            continue
-        markers.setdefault(allocation.participant_id, []).append(allocation.trainer)
-        if allocation.trainer_id in loads:
-            loads[allocation.trainer_id] += 1
-    started: dict[int, set[int]] = {}
-    for participant_id, trainer_id in started_pairs(assignment.id):
-        started.setdefault(participant_id, set()).add(trainer_id)
-    rows = [
-        AllocationRow(
-            participant=row.user,
-            submission=row.submission,
-            latest=row.latest,
-            state=row.state,
-            markers=markers.get(row.user.id, []),
-            started=started.get(row.user.id, set()),
-        )
-        for row in listing.rows
-    ]
-    return AllocationTable(assignment=assignment, rows=rows, trainers=trainers, loads=loads)

@@ -1,5 +1,5 @@
-"""A cohort's own copy of a pack rubric: made by an organizer, adjusted before grading starts,
-frozen by the first review that uses it.
+"""What a cohort's copy of a pack rubric says, and reading an edit of it from form values
+(pure: no database; :mod:`lms.grading.operations` writes the copies).
 
 A copy is a :class:`~lms.catalog.models.Rubric` row with ``cohort_id`` set, ``source_id`` the
 pack rubric, the source's course, key and version, ``current=False`` (pack sync and course
@@ -9,8 +9,6 @@ What an organizer may change in a copy: the title, the pass mark, the score band
 rename, move), and per criterion its title and weight and per level its points, title and
 descriptor. The number of criteria and levels and the gates stay as in the pack: adding or
 removing criteria is not offered (reviews and the pack's descriptions refer to them by key).
-
-Every function flushes and writes an audit row; the caller commits.
 """
 
 from __future__ import annotations
@@ -20,17 +18,11 @@ import json
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
 
-from lms import audit
-from lms.catalog.models import Rubric, RubricCriterion
-from lms.extensions import db
-from lms.grading.models import GradingPlan, Review
-from lms.grading.operations import pack_rubric
-from lms.submissions.models import CohortAssignment, Submission
+from lms.catalog.models import Rubric
 
 #: Longest texts kept (the column sizes of Rubric, RubricCriterion and Review.band).
 MAX_TITLE = 200
@@ -42,76 +34,6 @@ MAX_BANDS = 10
 EXTRA_BAND_ROWS = 2
 
 _NUMBER_RE = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
-
-
-class RubricEditError(ValueError):
-    """A refusal with a message for the organizer; nothing was changed."""
-
-
-class RubricConflict(RubricEditError):
-    """The rubric changed since the form was loaded (another tab or person saved first)."""
-
-
-class RubricInvalid(RubricEditError):
-    """Field name -> messages, every problem at once; nothing was changed."""
-
-    def __init__(self, errors: dict[str, list[str]]) -> None:
-        super().__init__("; ".join(m for ms in errors.values() for m in ms))
-        self.errors = errors
-
-
-# --- reading ------------------------------------------------------------------------------------
-
-
-def reviews_started(assignment: CohortAssignment) -> bool:
-    """Whether any review (in any state, of any kind) exists for the assignment's work."""
-    found = db.session.scalar(
-        db.select(Review.id)
-        .join(Submission, Submission.id == Review.submission_id)
-        .where(Submission.assignment_id == assignment.id)
-        .limit(1)
-    )
-    return found is not None
-
-
-def is_cohort_copy(rubric: Rubric | None) -> bool:
-    return rubric is not None and rubric.cohort_id is not None
-
-
-@dataclass
-class RubricState:
-    """The rubric an assignment uses and what an organizer may do with it now."""
-
-    rubric: Rubric | None
-    pack: Rubric | None
-    is_copy: bool
-    started: bool
-
-    @property
-    def can_copy(self) -> bool:
-        return not self.started and not self.is_copy and self.pack is not None
-
-    @property
-    def can_edit(self) -> bool:
-        return (
-            not self.started and self.is_copy and self.rubric is not None and not self.rubric.frozen
-        )
-
-    @property
-    def can_reset(self) -> bool:
-        return not self.started and self.is_copy and self.pack is not None
-
-
-def rubric_state(assignment: CohortAssignment, plan: GradingPlan | None) -> RubricState:
-    """``plan`` may be None (no plan yet: the pack's rubric is used)."""
-    pack = pack_rubric(assignment)
-    copy = plan.rubric if plan is not None and plan.rubric_id is not None else None
-    return RubricState(
-        rubric=copy if copy is not None else pack,
-        pack=pack,
-        is_copy=copy is not None,
-        started=reviews_started(assignment),
-    )
 
 
 def content_of(rubric: Rubric) -> dict[str, Any]:
@@ -152,7 +74,7 @@ def number_text(value: Any) -> str:
 
 
 def rubric_values(rubric: Rubric) -> dict[str, str]:
-    """The edit form's field values (names as :func:`update_rubric` reads them)."""
+    """The edit form's field values (names as :func:`read_content` reads them)."""
     values = {"title": rubric.title, "pass_mark": number_text(rubric.pass_mark)}
     for i, band in enumerate(rubric.bands or []):
         values[f"band-{i}-label"] = str(band.get("label", ""))
@@ -173,96 +95,6 @@ def band_rows(rubric: Rubric, values: Mapping[str, Any]) -> int:
     every row a failed submit sent back."""
     sent = [i + 1 for i in range(MAX_BANDS) if f"band-{i}-label" in values]
     return min(MAX_BANDS, max([len(rubric.bands or []) + EXTRA_BAND_ROWS, *sent]))
-
-
-# --- copying and going back to the pack ---------------------------------------------------------
-
-
-def copy_rubric(plan: GradingPlan, actor: Any) -> Rubric:
-    """Copy the pack rubric the assignment uses into its cohort; the plan then uses the copy."""
-    assignment = plan.assignment
-    if reviews_started(assignment):
-        raise RubricEditError(
-            _("Penilaian tugas ini sudah dimulai; rubrik tidak dapat disalin lagi.")
-        )
-    if plan.rubric_id is not None:
-        raise RubricEditError(_("Tugas ini sudah memakai salinan rubrik kelas."))
-    source = pack_rubric(assignment)
-    if source is None:
-        raise RubricEditError(_("Tugas ini tidak memiliki rubrik di paket mata pelatihan."))
-    copy = Rubric(
-        course_id=source.course_id,
-        key=source.key,
-        version=source.version,
-        title=source.title,
-        description_html=source.description_html,
-        pass_mark=source.pass_mark,
-        bands=[dict(b) for b in source.bands or []],
-        gates=[dict(g) for g in source.gates or []],
-        content_hash=source.content_hash,
-        frozen=False,
-        current=False,
-        cohort_id=assignment.cohort_id,
-        source_id=source.id,
-        criteria=[
-            RubricCriterion(
-                key=c.key,
-                position=c.position,
-                title=c.title,
-                weight=c.weight,
-                levels=[dict(level) for level in c.levels],
-            )
-            for c in source.criteria
-        ],
-    )
-    db.session.add(copy)
-    plan.rubric = copy
-    db.session.flush()
-    copy.content_hash = content_hash(copy)
-    db.session.flush()
-    audit.record(
-        "rubric.copy",
-        copy,
-        actor=actor,
-        before={"plan_id": plan.id, "rubric_id": source.id},
-        after={
-            "plan_id": plan.id,
-            "assignment_id": assignment.id,
-            "source_id": source.id,
-            "rubric_id": copy.id,
-            **content_of(copy),
-        },
-        cohort_id=assignment.cohort_id,
-    )
-    return copy
-
-
-def reset_to_pack(plan: GradingPlan, actor: Any) -> None:
-    """The plan uses the pack's current rubric again; the copy row stays (audit history)."""
-    assignment = plan.assignment
-    if reviews_started(assignment):
-        raise RubricEditError(
-            _("Penilaian tugas ini sudah dimulai; rubrik tidak dapat diganti lagi.")
-        )
-    if plan.rubric_id is None:
-        raise RubricEditError(_("Tugas ini sudah memakai rubrik paket."))
-    pack = pack_rubric(assignment)
-    if pack is None:
-        raise RubricEditError(_("Tugas ini tidak memiliki rubrik di paket mata pelatihan."))
-    old = plan.rubric_id
-    plan.rubric = None
-    db.session.flush()
-    audit.record(
-        "rubric.reset",
-        plan,
-        actor=actor,
-        before={"rubric_id": old},
-        after={"rubric_id": None, "pack_rubric_id": pack.id},
-        cohort_id=assignment.cohort_id,
-    )
-
-
-# --- editing a copy -----------------------------------------------------------------------------
 
 
 def parse_number(value: Any) -> float | None:
@@ -337,8 +169,13 @@ class _Checker:
         return value
 
 
-def _read(rubric: Rubric, values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
-    """The new content of ``rubric`` from ``values``, and the problems found."""
+def read_content(
+    rubric: Rubric, values: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """The new content of ``rubric`` from form values (names as in :func:`rubric_values`; a
+    name left out keeps its current value, an empty band row removes the band), and the
+    problems found by field name."""
+    values = {**rubric_values(rubric), **dict(values)}
     check = _Checker(values)
     title = check.text("title", limit=MAX_TITLE, required=_("Isi judul rubrik."))
     pass_mark = check.number(
@@ -426,88 +263,3 @@ def _read(rubric: Rubric, values: Mapping[str, Any]) -> tuple[dict[str, Any], di
 
     content = {"title": title, "pass_mark": pass_mark, "bands": bands, "criteria": criteria}
     return content, check.errors
-
-
-def check_editable(rubric: Rubric) -> None:
-    """Raise RubricEditError when ``rubric`` may not be changed here (with the reason)."""
-    if not is_cohort_copy(rubric):
-        raise RubricEditError(
-            _(
-                "Rubrik paket diubah di paket mata pelatihan, bukan di sini. "
-                "Salin dulu rubrik ke kelas ini."
-            )
-        )
-    if rubric.frozen:
-        raise RubricEditError(
-            _("Rubrik ini sudah dipakai untuk penilaian sehingga terkunci dan tidak dapat diubah.")
-        )
-    started = db.session.scalar(
-        db.select(Review.id)
-        .join(Submission, Submission.id == Review.submission_id)
-        .join(GradingPlan, GradingPlan.assignment_id == Submission.assignment_id)
-        .where(GradingPlan.rubric_id == rubric.id)
-        .limit(1)
-    )
-    if started is not None:
-        raise RubricEditError(
-            _("Penilaian tugas ini sudah dimulai; rubrik tidak dapat diubah lagi.")
-        )
-
-
-def update_rubric(
-    rubric: Rubric,
-    data: Mapping[str, Any],
-    actor: Any,
-    *,
-    expected_hash: str | None = None,
-) -> bool:
-    """Change a cohort copy from form values (names as in :func:`rubric_values`; a name left
-    out keeps its current value, an empty band row removes the band). Returns whether anything
-    changed. ``expected_hash`` is the copy's ``content_hash`` when the form was loaded.
-
-    Raises RubricEditError (frozen, not a copy, grading started), RubricConflict (changed
-    meanwhile) or RubricInvalid (every problem by field name); nothing is written then."""
-    if rubric.id is not None:
-        # Read it again under a row lock (PostgreSQL; SQLite writers are serialised anyway):
-        # a concurrent edit or first review is then seen, not overwritten.
-        db.session.flush()
-        db.session.refresh(rubric, with_for_update=True)
-    check_editable(rubric)
-    if expected_hash is not None and expected_hash != rubric.content_hash:
-        raise RubricConflict(
-            _("Rubrik ini baru saja diubah orang lain. Muat ulang halaman, lalu ulangi.")
-        )
-    values = {**rubric_values(rubric), **dict(data)}
-    content, errors = _read(rubric, values)
-    if errors:
-        raise RubricInvalid(errors)
-
-    before = content_of(rubric)
-    after = {
-        **before,
-        "title": content["title"],
-        "pass_mark": content["pass_mark"],
-        "bands": content["bands"],
-        "criteria": [{"key": c.key, **content["criteria"][c.key]} for c in rubric.criteria],
-    }
-    if after == before:
-        return False
-    rubric.title = content["title"]
-    rubric.pass_mark = content["pass_mark"]
-    rubric.bands = content["bands"]
-    for criterion in rubric.criteria:
-        new = content["criteria"][criterion.key]
-        criterion.title = new["title"]
-        criterion.weight = new["weight"]
-        criterion.levels = new["levels"]
-    rubric.content_hash = content_hash(rubric)
-    db.session.flush()
-    audit.record(
-        "rubric.update",
-        rubric,
-        actor=actor,
-        before=before,
-        after=after,
-        cohort_id=rubric.cohort_id,
-    )
-    return True

@@ -1,0 +1,293 @@
+"""The cohort's grade book: participants × graded assignments, the workflow status of each cell
+computed in SQL (:func:`lms.grading.status.workflow_status_sql`), a page at a time for the
+page and whole for the exports, in a fixed number of queries whatever the size of the cohort."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+import sqlalchemy as sa
+
+from lms.accounts.civil_service import format_nip
+from lms.accounts.models import User
+from lms.cohorts.models import Cohort, Membership
+from lms.extensions import db
+from lms.grading.models import Grade
+from lms.grading.queries.cohort import Column, graded_assignments
+from lms.grading.queries.paging import Page
+from lms.grading.queries.work import GRADE_COLUMNS
+from lms.grading.status import RELEASABLE, STATUSES, workflow_status_sql
+from lms.submissions.models import CohortAssignment, Submission, SubmissionVersion
+
+
+@dataclass(slots=True)
+class Cell:
+    """One participant's work on one assignment, as staff see it."""
+
+    status: str
+    submission_id: int | None = None
+    #: Number of the newest submitted version (None: nothing submitted).
+    version: int | None = None
+    submitted_dt: datetime | None = None
+    late: bool = False
+    grade_id: int | None = None
+    outcome: str | None = None
+    total: float | None = None
+    band: str | None = None
+    passed: bool | None = None
+    released_dt: datetime | None = None
+
+    @property
+    def releasable(self) -> bool:
+        return self.status in RELEASABLE and self.grade_id is not None
+
+    @property
+    def has_result(self) -> bool:
+        """Marked (agreed), reconciled or released: total, band and pass are meaningful."""
+        return self.status in ("marked", "reconciled", "released")
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """What the grade book shows of a participant (plain values, no ORM object)."""
+
+    id: int
+    full_name: str
+    nip: str | None
+    office: str | None
+
+    @property
+    def nip_display(self) -> str:
+        return format_nip(self.nip)
+
+
+@dataclass
+class BookRow:
+    user: Person
+    #: Assignment id -> cell.
+    cells: dict[int, Cell]
+
+
+@dataclass
+class GradeBook:
+    """Rows of the grade book (one page, or all of them for an export); the counts are over
+    every participant, whatever the filters."""
+
+    cohort: Cohort
+    columns: list[Column]
+    #: Participants of the cohort (all of them, whatever the filters).
+    participants: int
+    rows: list[BookRow]
+    page: Page
+
+    def column(self, assignment_id: int | None) -> Column | None:
+        return next((c for c in self.columns if c.id == assignment_id), None)
+
+    def totals(self) -> dict[str, int]:
+        """Workflow status -> number of cells over every assignment."""
+        counts = dict.fromkeys(STATUSES, 0)
+        for column in self.columns:
+            for status, n in column.counts.items():
+                counts[status] += n
+        return counts
+
+
+# The statements are built once per process with bound parameters (:cohort_id, :ids, :status,
+# :user_ids, :limit, :offset) and only executed per request: building statements with this
+# many joins, and computing their cache keys, costs more than running them.
+
+
+def _cells() -> Any:
+    """A subquery of one row per participant of :cohort_id and assignment in :ids:
+    (user_id, assignment_id, status)."""
+    return (
+        sa.select(
+            Membership.user_id.label("user_id"),
+            CohortAssignment.id.label("assignment_id"),
+            workflow_status_sql(SubmissionVersion.id).label("status"),
+        )
+        .select_from(Membership)
+        .join(CohortAssignment, CohortAssignment.id.in_(sa.bindparam("ids", expanding=True)))
+        .outerjoin(
+            Submission,
+            (Submission.assignment_id == CohortAssignment.id)
+            & (Submission.user_id == Membership.user_id),
+        )
+        .outerjoin(
+            SubmissionVersion,
+            (SubmissionVersion.submission_id == Submission.id)
+            & (SubmissionVersion.number == Submission.latest_number),
+        )
+        .outerjoin(Grade, Grade.version_id == SubmissionVersion.id)
+        .where(
+            Membership.cohort_id == sa.bindparam("cohort_id"),
+            Membership.role == "participant",
+        )
+        .subquery("cells")
+    )
+
+
+@cache
+def _statement(kind: str) -> Any:
+    if kind == "counts":  # cells per assignment and status
+        cells = _cells()
+        return sa.select(cells.c.assignment_id, cells.c.status, sa.func.count()).group_by(
+            cells.c.assignment_id, cells.c.status
+        )
+    if kind == "matching":  # participants with a cell in :status
+        cells = _cells()
+        return sa.select(sa.func.count(sa.distinct(cells.c.user_id))).where(
+            cells.c.status == sa.bindparam("status")
+        )
+    if kind in ("cells", "all_cells"):  # the cells of :user_ids (all_cells: of everyone)
+        query = (
+            sa.select(
+                Submission.id,
+                Submission.assignment_id,
+                Submission.user_id,
+                Submission.latest_number,
+                SubmissionVersion.submitted_dt,
+                SubmissionVersion.late,
+                workflow_status_sql(SubmissionVersion.id).label("status"),
+                *GRADE_COLUMNS,
+            )
+            .outerjoin(
+                SubmissionVersion,
+                (SubmissionVersion.submission_id == Submission.id)
+                & (SubmissionVersion.number == Submission.latest_number),
+            )
+            .outerjoin(Grade, Grade.version_id == SubmissionVersion.id)
+            .where(Submission.assignment_id.in_(sa.bindparam("ids", expanding=True)))
+        )
+        if kind == "cells":
+            query = query.where(Submission.user_id.in_(sa.bindparam("user_ids", expanding=True)))
+        return query
+    # "people", "everyone", "people_in_status": participants by name (a page of them; all of
+    # them; a page of those with a cell in :status)
+    people = (
+        sa.select(User.id, User.full_name, User.nip, User.office)
+        .join(Membership, Membership.user_id == User.id)
+        .where(
+            Membership.cohort_id == sa.bindparam("cohort_id"),
+            Membership.role == "participant",
+        )
+        .order_by(User.full_name, User.id)
+    )
+    if kind == "everyone":
+        return people
+    if kind == "people_in_status":
+        cells = _cells()
+        people = people.where(
+            User.id.in_(sa.select(cells.c.user_id).where(cells.c.status == sa.bindparam("status")))
+        )
+    return people.limit(sa.bindparam("limit")).offset(sa.bindparam("offset"))
+
+
+def status_counts(cohort: Cohort) -> tuple[list[Column], int]:
+    """The graded assignments with their counts per workflow status, and the number of
+    participants, counted in SQL (two queries, whatever the size of the cohort)."""
+    columns = graded_assignments(cohort)
+    participants = 0
+    if columns:
+        by_id = {c.id: c for c in columns}
+        params = {"cohort_id": cohort.id, "ids": list(by_id)}
+        for assignment_id, status, n in db.session.execute(_statement("counts"), params):
+            by_id[assignment_id].counts[status] += n
+        # Every participant has exactly one cell per assignment.
+        participants = sum(columns[0].counts.values())
+    return columns, participants
+
+
+def gradebook_page(
+    cohort: Cohort,
+    assignment_id: int | None = None,
+    status: str | None = None,
+    page: int = 1,
+    per_page: int | None = None,
+) -> GradeBook:
+    """Page ``page`` of the participants (by name, then id) whose cell in ``assignment_id``
+    (None: in any graded assignment) has ``status`` (None: everyone), with every count over
+    the whole cohort. Four queries (five with a status over several assignments), whatever
+    the size of the cohort; a page past the end is the last one."""
+    columns, participants = status_counts(cohort)
+    selected = next((c for c in columns if c.id == assignment_id), None)
+    status = status if status in STATUSES else None
+    if not columns:
+        return GradeBook(cohort, columns, participants, [], Page.of(1, 0, per_page))
+    params: dict[str, Any] = {"cohort_id": cohort.id, "status": status}
+    kind = "people"
+    if status is None:
+        total = participants
+    else:
+        scope = [selected] if selected else columns
+        params["ids"] = [c.id for c in scope]
+        kind = "people_in_status"
+        if len(scope) == 1:
+            total = scope[0].counts[status]
+        else:
+            total = db.session.scalar(_statement("matching"), params)
+    shown = Page.of(page, total, per_page)
+    params.update(limit=shown.per_page, offset=shown.offset)
+    people = _people(db.session.execute(_statement(kind), params))
+    cells = _cell_rows(
+        db.session.execute(
+            _statement("cells"),
+            {"ids": [c.id for c in columns], "user_ids": [p.id for p in people]},
+        )
+        if people
+        else ()
+    )
+    return GradeBook(cohort, columns, participants, _rows(columns, people, cells), shown)
+
+
+def gradebook(cohort: Cohort) -> GradeBook:
+    """Every participant (by name, then id) × every graded assignment, for the exports (four
+    queries, whatever the size of the cohort)."""
+    columns, participants = status_counts(cohort)
+    if not columns:
+        return GradeBook(cohort, columns, participants, [], Page.of(1, 0))
+    people = _people(db.session.execute(_statement("everyone"), {"cohort_id": cohort.id}))
+    cells = _cell_rows(
+        db.session.execute(_statement("all_cells"), {"ids": [c.id for c in columns]})
+    )
+    rows = _rows(columns, people, cells)
+    return GradeBook(cohort, columns, participants, rows, Page.of(1, len(rows), len(rows)))
+
+
+def _people(result: Any) -> list[Person]:
+    return [Person(*row) for row in result]
+
+
+def _cell_rows(result: Any) -> dict[tuple[int, int], Cell]:
+    """(assignment id, participant id) -> the cell of each row of a "cells" statement."""
+    found = {}
+    for row in result:
+        cell = Cell(
+            row.status,
+            submission_id=row.id,
+            version=row.latest_number or None,
+            submitted_dt=row.submitted_dt,
+            late=bool(row.late),
+        )
+        if row.grade_id is not None:
+            cell.grade_id, cell.outcome = row.grade_id, row.grade_outcome
+            cell.total, cell.band, cell.passed = row.grade_total, row.grade_band, row.grade_passed
+            cell.released_dt = row.grade_released_dt
+        found[(row.assignment_id, row.user_id)] = cell
+    return found
+
+
+def _rows(
+    columns: Collection[Column], people: list[Person], cells: dict[tuple[int, int], Cell]
+) -> list[BookRow]:
+    return [
+        BookRow(
+            person,
+            {c.id: cells.get((c.id, person.id)) or Cell("not_submitted") for c in columns},
+        )
+        for person in people
+    ]
