@@ -42,6 +42,8 @@ MODULES = (
     "submissions",
     "grading",
     "certificates",
+    "regions",
+    "innovations",
 )
 
 

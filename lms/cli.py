@@ -7,6 +7,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from lms.iid.cli import iid_cli
+from lms.regions.cli import regions_cli
 
 lms_cli = AppGroup("lms", help="Kelas Inovasi: database, demo data and administration.")
 
@@ -158,6 +159,7 @@ def attendance_code_command(meeting_id: int) -> None:
 
 
 lms_cli.add_command(iid_cli)
+lms_cli.add_command(regions_cli)
 
 certificates_cli = AppGroup("certificates", help="Issued certificates.")
 lms_cli.add_command(certificates_cli)

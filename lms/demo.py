@@ -10,6 +10,8 @@ from lms.accounts.models import User
 from lms.cohorts import operations as cohorts
 from lms.cohorts.models import Cohort
 from lms.extensions import db
+from lms.innovations import demo as innovations_demo
+from lms.regions import demo as regions_demo
 
 DEMO_PASSWORD = "kelasinovasi"
 DEMO_DOMAIN = "@example.org"
@@ -166,6 +168,7 @@ def _demo_emails() -> set[str]:
     }
     emails.update(f"peserta{i}@example.org" for i in range(1, len(PARTICIPANTS) + 1))
     emails.update(f"klinik{i}@example.org" for i in range(1, len(CLINIC_PARTICIPANTS) + 1))
+    emails.update(regions_demo.EMAILS)
     return emails
 
 
@@ -642,6 +645,8 @@ def load_demo() -> str:
     _demo_submissions(main)
     _demo_grading(main, panitia, widyaiswara, widyaiswara2)
     _demo_certificates(other, panitia)
+    region = regions_demo.load([main, other])
+    innovations_demo.load(region)
     db.session.commit()
     return "\n".join(
         [

@@ -39,6 +39,10 @@ class User(UserMixin, TimestampMixin, Base):
     rank: Mapped[str | None] = mapped_column(sa.String(5))
     position: Mapped[str] = mapped_column(sa.String(200), default="")
     office: Mapped[str] = mapped_column(sa.String(200), default="")
+    #: The regional office the free-text ``office`` stands for, once matched (lms.regions).
+    office_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("lms_office.id", ondelete="SET NULL"), index=True
+    )
     phone: Mapped[str] = mapped_column(sa.String(30), default="")
     locale: Mapped[str] = mapped_column(sa.String(5), default="id")
     is_admin: Mapped[bool] = mapped_column(default=False)

@@ -22,6 +22,7 @@ from wtforms.validators import (
 
 from lms.accounts.forms import NIPField, ProfileFieldsMixin, email_field
 from lms.imports import ImportSizeCheck, import_file_field
+from lms.regions.forms import region_select
 
 
 def timezone_choices() -> list[SelectChoice]:
@@ -98,6 +99,7 @@ class CohortForm(FlaskForm):
     )
     signer_title = StringField(_l("Jabatan pejabat penanda tangan"), validators=[Length(max=200)])
     signer_nip = NIPField(_l("NIP pejabat penanda tangan"), validators=[Optional()])
+    region_id = region_select()
 
     def validate_end_date(self, field):
         if self.start_date.data and field.data and field.data < self.start_date.data:

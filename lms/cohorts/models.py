@@ -52,6 +52,10 @@ class Cohort(TimestampMixin, Base):
     signer_name: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     signer_title: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     signer_nip: Mapped[str] = mapped_column(sa.String(18), default="", server_default="")
+    #: The region whose innovation work the class belongs to (lms.regions), if any.
+    region_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("lms_region.id", ondelete="SET NULL"), index=True
+    )
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="cohort", cascade="all, delete-orphan"

@@ -13,6 +13,7 @@ from lms.accounts.models import User
 from lms.cohorts.models import Cohort, Membership
 from lms.errors import DomainError
 from lms.extensions import db
+from lms.regions import operations as regions
 
 COHORT_FIELDS = (
     "name",
@@ -29,6 +30,7 @@ COHORT_FIELDS = (
     "signer_name",
     "signer_title",
     "signer_nip",
+    "region_id",
 )
 
 
@@ -222,4 +224,5 @@ def import_members(cohort: Cohort, rows: list[Any], *, actor: User | None) -> li
                 _l("Impor dibatalkan, tidak ada yang disimpan: %(msg)s", msg=str(exc))
             ) from exc
         results.append(result)
+    regions.link_offices_by_text([r.user for r in results], cohort.region_id, actor=actor)
     return results

@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from lms.core import bp, queries
 from lms.extensions import db
+from lms.regions import queries as region_queries
 from lms.security import login_required, public
 
 
@@ -43,6 +44,7 @@ def dashboard():
         memberships=board.memberships,
         other_cohorts=board.other_cohorts,
         certificates=board.certificates,
+        region_roles=region_queries.roles_of(current_user),
     )
 
 
