@@ -65,19 +65,71 @@ def _select_locale() -> str:
 
 
 class LMS:
-    """The plugin: ``LMS().init_app(app, url_prefix="/lms")`` mounts it into any Flask app."""
+    """The plugin: ``LMS().init_app(app, url_prefix="/lms")`` mounts it into any Flask app.
 
-    def __init__(self, app: Flask | None = None, url_prefix: str = "/lms") -> None:
+    ``db``: the host's Flask-SQLAlchemy instance, already initialised on the app; the LMS then
+    uses its engine and session (its tables keep the ``lms_`` prefix and its own metadata).
+    ``login``: ``"own"`` (default: the LMS's login page and Flask-Login ``LoginManager``) or
+    ``"host"`` (the host's ``LoginManager``; ``user_adapter(host_user) -> lms User | None``
+    gives the LMS account, see :mod:`lms.accounts.host_login`). Each argument may be given
+    here or to ``init_app``.
+    """
+
+    def __init__(
+        self,
+        app: Flask | None = None,
+        url_prefix: str = "/lms",
+        *,
+        db: Any = None,
+        login: str = "own",
+        user_adapter: Any = None,
+    ) -> None:
+        self.url_prefix = url_prefix
+        self.db = db
+        self.login = login
+        self.user_adapter = user_adapter
         if app is not None:
-            self.init_app(app, url_prefix=url_prefix)
+            self.init_app(app)
 
-    def init_app(self, app: Flask, url_prefix: str = "/lms") -> None:
-        from lms import cli
-        from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
+    def init_app(
+        self,
+        app: Flask,
+        url_prefix: str | None = None,
+        *,
+        db: Any = None,
+        login: str | None = None,
+        user_adapter: Any = None,
+    ) -> None:
+        from lms import cli, urls
+        from lms.db import configure_sqlite
+        from lms.extensions import LMSState, babel, csrf, limiter, login_manager, migrate
+        from lms.extensions import db as lms_db
+
+        url_prefix = self.url_prefix if url_prefix is None else url_prefix
+        host_db = db if db is not None else self.db
+        login = login or self.login
+        user_adapter = user_adapter or self.user_adapter
+        if login not in ("own", "host"):
+            raise ValueError(f"LMS(login=...) is 'own' or 'host', not {login!r}")
+        if login == "host" and not callable(user_adapter):
+            raise TypeError("LMS(login='host') needs user_adapter=(host_user -> lms User | None)")
+        if login == "own" and hasattr(app, "login_manager"):
+            raise RuntimeError(
+                "The app has its own Flask-Login LoginManager: mount the LMS with "
+                "LMS(login='host', user_adapter=...), or initialise the LoginManager after it."
+            )
+        if host_db is None and "sqlalchemy" in app.extensions:
+            raise RuntimeError(
+                "The app already has a Flask-SQLAlchemy instance: hand it over with LMS(db=db)."
+            )
+        if host_db is not None and app.extensions.get("sqlalchemy") is not host_db:
+            raise RuntimeError(
+                "LMS(db=db): initialise db on the app first (SQLAlchemy(app) or db.init_app(app))."
+            )
 
         for key, value in vars(Config()).items():
             app.config.setdefault(key, value)
-        if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        if host_db is None and not app.config.get("SQLALCHEMY_DATABASE_URI"):
             os.makedirs(app.instance_path, exist_ok=True)
             path = Path(app.instance_path) / "lms.sqlite3"
             app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
@@ -90,13 +142,28 @@ class LMS:
                 "Refusing to start with the default SECRET_KEY: set LMS_SECRET_KEY "
                 "(e.g. python -c 'import secrets; print(secrets.token_hex(32))')."
             )
+        urls.check_public_url(app)  # links on certificates and feeds: never the request's host
 
         dirs = app.config.get("BABEL_TRANSLATION_DIRECTORIES", "translations")
         if str(TRANSLATIONS_DIR) not in dirs.split(";"):
             app.config["BABEL_TRANSLATION_DIRECTORIES"] = f"{TRANSLATIONS_DIR};{dirs}"
 
-        db.init_app(app)
-        migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+        if host_db is None:
+            lms_db.own.init_app(app)
+            if "migrate" not in app.extensions:
+                # `flask db` for the LMS's own migrations; a host's Flask-Migrate stays the
+                # host's (`flask lms init` runs the LMS's migrations without it, lms.migrating).
+                migrate.init_app(
+                    app, lms_db.own, directory=str(MIGRATIONS_DIR), render_as_batch=True
+                )
+        else:
+            with app.app_context():
+                engine = host_db.engine
+            if engine.dialect.name == "sqlite":
+                configure_sqlite(engine)
+                if engine.url.database not in (None, "", ":memory:"):
+                    engine.dispose()  # pooled connections were opened without the settings
+        app.teardown_appcontext(lms_db.remove_session_override)
         if "csrf" not in app.extensions:
             if url_prefix:
                 # Mounted in a host app: protect our routes only (see _before_request).
@@ -104,14 +171,25 @@ class LMS:
             csrf.init_app(app)
         if "babel" not in app.extensions:
             babel.init_app(app, locale_selector=_select_locale)
-        if not hasattr(app, "login_manager"):
+        if login == "own":
             login_manager.init_app(app)
             login_manager.login_view = "lms.accounts.login"
             login_manager.session_protection = "basic"
+        else:
+            from lms.accounts import host_login
+
+            # First of all before_request hooks: whatever runs next sees the LMS account.
+            app.before_request_funcs.setdefault(None, []).insert(0, host_login.use_host_user)
         limiter.init_app(app)
 
         app.register_blueprint(self._blueprint(), url_prefix=url_prefix or None)
-        app.extensions["lms"] = self
+        app.extensions["lms"] = LMSState(
+            extension=self,
+            db=host_db if host_db is not None else lms_db.own,
+            url_prefix=url_prefix,
+            login=login,
+            user_adapter=user_adapter,
+        )
         cli.register(app)
         from lms import observability
 

@@ -13,20 +13,20 @@ from lms.extensions import db
 
 
 class AuditEvent(Base):
-    __tablename__ = "audit_event"
-    __table_args__ = (sa.Index("ix_audit_event_object", "object_type", "object_id"),)
+    __tablename__ = "lms_audit_event"
+    __table_args__ = (sa.Index("ix_lms_audit_event_object", "object_type", "object_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: NULL when the change came from the command line or the system.
     actor_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+        sa.ForeignKey("lms_user_account.id", ondelete="SET NULL"), index=True
     )
     #: Dotted verb such as "membership.add".
     action: Mapped[str] = mapped_column(sa.String(60))
     object_type: Mapped[str] = mapped_column(sa.String(40))
     object_id: Mapped[int | None]
     cohort_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("cohort.id", ondelete="SET NULL"), index=True
+        sa.ForeignKey("lms_cohort.id", ondelete="SET NULL"), index=True
     )
     before: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)

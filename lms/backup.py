@@ -46,7 +46,6 @@ from typing import IO, Any
 
 import click
 import sqlalchemy as sa
-from flask import current_app
 
 from lms import storage
 
@@ -238,17 +237,15 @@ def _export_table(conn: sa.Connection, table: sa.Table, out: IO[bytes] | None) -
 
 
 def _code_heads() -> list[str]:
-    from alembic.script import ScriptDirectory
+    from lms import migrating
 
-    migrate = current_app.extensions["migrate"]
-    config = migrate.migrate.get_config(migrate.directory)
-    return sorted(ScriptDirectory.from_config(config).get_heads())
+    return migrating.code_heads()
 
 
 def _database_heads(conn: sa.Connection) -> list[str]:
-    from alembic.migration import MigrationContext
+    from lms import migrating
 
-    return sorted(MigrationContext.configure(conn).get_current_heads())
+    return migrating.database_heads(conn)
 
 
 def _describe(heads: list[str]) -> str:
@@ -558,6 +555,14 @@ def _verify_member(zf: zipfile.ZipFile, name: str, size: int, sha: str) -> int:
 
 def _verify_archive(zf: zipfile.ZipFile, manifest: dict[str, Any]) -> None:
     """Everything the restore will use matches the manifest and this code; nothing written."""
+    # First: an archive of another version also names other tables (before the lms_ prefix).
+    code_heads = _code_heads()
+    if sorted(manifest.get("alembic_revision") or []) != code_heads:
+        raise BackupError(
+            f"The archive is at schema revision {_describe(manifest.get('alembic_revision'))} "
+            f"but this code is at {_describe(code_heads)}. Restore it with the version of "
+            "Kelas Inovasi that made it, then upgrade with `flask --app wsgi lms init`."
+        )
     tables = _tables()
     listed = manifest.get("tables") or []
     expected = [(t.name, [c.name for c in t.columns]) for t in tables]
@@ -574,13 +579,6 @@ def _verify_archive(zf: zipfile.ZipFile, manifest: dict[str, Any]) -> None:
         raise BackupError(
             "The archive's tables and columns differ from this code's; restore it with the "
             f"version of Kelas Inovasi that made it.{detail}"
-        )
-    code_heads = _code_heads()
-    if sorted(manifest.get("alembic_revision") or []) != code_heads:
-        raise BackupError(
-            f"The archive is at schema revision {_describe(manifest.get('alembic_revision'))} "
-            f"but this code is at {_describe(code_heads)}. Restore it with the version of "
-            "Kelas Inovasi that made it, then upgrade with `flask --app wsgi lms init`."
         )
     for entry in listed:
         lines = _verify_member(zf, entry["file"], entry["bytes"], entry["sha256"])
@@ -621,7 +619,9 @@ def _not_empty(counts: dict[str, int]) -> BackupError:
 def _prepare_target(engine: sa.Engine, force: bool, echo: Echo) -> None:
     """Refuse a non-empty database (without force) or one at another schema revision; give an
     empty one the schema with the migrations."""
-    from flask_migrate import upgrade
+    from alembic.util import CommandError
+
+    from lms import migrating
 
     tables = _tables()
     names = {t.name for t in tables}
@@ -644,9 +644,9 @@ def _prepare_target(engine: sa.Engine, force: bool, echo: Echo) -> None:
         return
     echo("Creating the schema with the migrations...")
     try:
-        upgrade()
-    except SystemExit:  # Flask-Migrate reports Alembic errors by exiting
-        raise BackupError("Creating the schema failed (see the Alembic error above).") from None
+        migrating.init_schema()
+    except CommandError as exc:
+        raise BackupError(f"Creating the schema failed: {exc}") from None
     with engine.connect() as conn:
         heads = _database_heads(conn)
     if heads != code_heads:

@@ -14,11 +14,16 @@ lms_cli = AppGroup("lms", help="Kelas Inovasi: database, demo data and administr
 
 @lms_cli.command("init")
 def init_command() -> None:
-    """Create or upgrade the database schema to the newest migration."""
-    from flask_migrate import upgrade
+    """Create or upgrade the LMS's tables to the newest migration (beside any of the host's)."""
+    from alembic.util import CommandError
 
-    upgrade()
-    click.echo("Database is at the newest schema.")
+    from lms import migrating
+
+    try:
+        how = migrating.init_schema()
+    except CommandError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Database is at the newest schema ({how}).")
 
 
 @lms_cli.command("demo")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -74,8 +75,15 @@ def _is_write_request() -> bool:
     return True
 
 
+#: Engines already given the settings below (a host's engine may be handed over more than once).
+_configured: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
 def configure_sqlite(engine: Engine) -> None:
-    """WAL, foreign keys, a busy timeout and BEGIN IMMEDIATE for writes."""
+    """WAL, foreign keys, a busy timeout and BEGIN IMMEDIATE for writes (once per engine)."""
+    if engine in _configured:
+        return
+    _configured.add(engine)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):  # pragma: no cover - driver callback

@@ -115,13 +115,13 @@ def db(app: Flask) -> Iterator[Any]:
     session = Session(
         bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=True
     )
-    original = _db.session
+    # The handle's override: every app's LMS work goes into this session until it is deleted.
     _db.session = _RollbackScopedSession(lambda: session, scopefunc=lambda: 0)
     limiter.reset()
     try:
         yield _db
     finally:
-        _db.session = original
+        del _db.session
         session.close()
         if transaction.is_active:
             transaction.rollback()

@@ -19,7 +19,7 @@ _rank_list = ", ".join(f"'{code}'" for code in RANK_CODES)
 
 
 class User(UserMixin, TimestampMixin, Base):
-    __tablename__ = "user_account"
+    __tablename__ = "lms_user_account"
     __table_args__ = (
         sa.CheckConstraint("email = lower(email)", name="email_lowercase"),
         sa.CheckConstraint("nip IS NULL OR length(nip) = 18", name="nip_length"),

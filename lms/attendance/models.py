@@ -21,10 +21,10 @@ ATTENDED = ("present", "late")
 EXCUSED = ("excused", "sick")
 
 meeting_trainer = sa.Table(
-    "meeting_trainer",
+    "lms_meeting_trainer",
     Base.metadata,
-    sa.Column("meeting_id", sa.ForeignKey("meeting.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("user_id", sa.ForeignKey("user_account.id"), primary_key=True),
+    sa.Column("meeting_id", sa.ForeignKey("lms_meeting.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("user_id", sa.ForeignKey("lms_user_account.id"), primary_key=True),
 )
 
 
@@ -35,7 +35,7 @@ def _new_secret() -> str:
 class Meeting(Base):
     """A scheduled in-person meeting ("Pertemuan") of a cohort."""
 
-    __tablename__ = "meeting"
+    __tablename__ = "lms_meeting"
     __table_args__ = (
         sa.CheckConstraint("end_dt > start_dt", name="ends_after_start"),
         sa.CheckConstraint("jp >= 0", name="jp_not_negative"),
@@ -47,7 +47,7 @@ class Meeting(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cohort_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("cohort.id", ondelete="CASCADE"), index=True
+        sa.ForeignKey("lms_cohort.id", ondelete="CASCADE"), index=True
     )
     title: Mapped[str] = mapped_column(sa.String(200))
     venue: Mapped[str] = mapped_column(sa.String(200), default="")
@@ -89,7 +89,7 @@ class Meeting(Base):
 class AttendanceRecord(Base):
     """One participant's presence at one meeting. Corrected, never deleted."""
 
-    __tablename__ = "attendance_record"
+    __tablename__ = "lms_attendance_record"
     __table_args__ = (
         sa.UniqueConstraint("meeting_id", "user_id"),
         sa.CheckConstraint(
@@ -99,16 +99,16 @@ class AttendanceRecord(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("meeting.id", ondelete="CASCADE"), index=True
+        sa.ForeignKey("lms_meeting.id", ondelete="CASCADE"), index=True
     )
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("lms_user_account.id"), index=True)
     status: Mapped[str] = mapped_column(sa.String(10))
     #: When the participant checked in themselves (NULL when marked by an organizer).
     checked_in_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: "checkin", "organizer", "import", "excuse" or "close".
     source: Mapped[str] = mapped_column(sa.String(10))
     note: Mapped[str] = mapped_column(sa.String(500), default="")
-    marked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    marked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("lms_user_account.id"))
     updated_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     #: Optimistic lock: two organizers correcting the same row never overwrite silently.
     version: Mapped[int] = mapped_column(default=1)
@@ -122,7 +122,7 @@ class AttendanceRecord(Base):
 class ExcuseRequest(Base):
     """A participant asks for Izin or Sakit for a meeting; an organizer decides."""
 
-    __tablename__ = "excuse_request"
+    __tablename__ = "lms_excuse_request"
     __table_args__ = (
         sa.CheckConstraint("kind IN ('excused', 'sick')", name="kind_known"),
         sa.CheckConstraint(
@@ -132,9 +132,9 @@ class ExcuseRequest(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("meeting.id", ondelete="CASCADE"), index=True
+        sa.ForeignKey("lms_meeting.id", ondelete="CASCADE"), index=True
     )
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("lms_user_account.id"), index=True)
     kind: Mapped[str] = mapped_column(sa.String(10))
     reason: Mapped[str] = mapped_column(sa.Text)
     #: Content-addressed key in the upload store (lms.storage), NULL without a file.
@@ -142,7 +142,7 @@ class ExcuseRequest(Base):
     #: The name the participant's file had; data only, never a path.
     file_name: Mapped[str] = mapped_column(sa.String(255), default="")
     state: Mapped[str] = mapped_column(sa.String(10), default="pending")
-    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("lms_user_account.id"))
     decided_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decision_note: Mapped[str] = mapped_column(sa.String(500), default="")
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

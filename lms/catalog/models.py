@@ -14,7 +14,7 @@ KINDS = ("proposal", "video", "text", "file")
 
 
 class Course(Base):
-    __tablename__ = "course"
+    __tablename__ = "lms_course"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
@@ -52,11 +52,11 @@ class Course(Base):
 
 
 class Lesson(Base):
-    __tablename__ = "lesson"
+    __tablename__ = "lms_lesson"
     __table_args__ = (sa.UniqueConstraint("course_id", "slug"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    course_id: Mapped[int] = mapped_column(sa.ForeignKey("course.id"), index=True)
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("lms_course.id"), index=True)
     slug: Mapped[str] = mapped_column(sa.String(120))
     position: Mapped[int] = mapped_column(default=0)
     title: Mapped[str] = mapped_column(sa.String(300))
@@ -75,12 +75,12 @@ class Lesson(Base):
 class LessonProgress(Base):
     """A participant finished a lesson. Kept when the lesson is archived."""
 
-    __tablename__ = "lesson_progress"
+    __tablename__ = "lms_lesson_progress"
     __table_args__ = (sa.UniqueConstraint("user_id", "lesson_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
-    lesson_id: Mapped[int] = mapped_column(sa.ForeignKey("lesson.id"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("lms_user_account.id"), index=True)
+    lesson_id: Mapped[int] = mapped_column(sa.ForeignKey("lms_lesson.id"), index=True)
     #: "button" when marked by hand, "end" when the reader reached the lesson's end.
     how: Mapped[str] = mapped_column(sa.String(10), default="button")
     completed_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -89,12 +89,12 @@ class LessonProgress(Base):
 class CohortCourse(Base):
     """A course a cohort follows, in the organizer's order."""
 
-    __tablename__ = "cohort_course"
+    __tablename__ = "lms_cohort_course"
     __table_args__ = (sa.UniqueConstraint("cohort_id", "course_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    cohort_id: Mapped[int] = mapped_column(sa.ForeignKey("cohort.id", ondelete="CASCADE"))
-    course_id: Mapped[int] = mapped_column(sa.ForeignKey("course.id"), index=True)
+    cohort_id: Mapped[int] = mapped_column(sa.ForeignKey("lms_cohort.id", ondelete="CASCADE"))
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("lms_course.id"), index=True)
     position: Mapped[int] = mapped_column(default=0)
 
     course: Mapped[Course] = relationship()
@@ -105,11 +105,11 @@ class Rubric(Base):
     Frozen once used for marking; a pack change then makes a new version and the old one stays
     for the reviews that used it."""
 
-    __tablename__ = "rubric"
+    __tablename__ = "lms_rubric"
     __table_args__ = (
         # Pack versions are unique; cohort copies share their source's key and version.
         sa.Index(
-            "uq_rubric_pack_version",
+            "uq_lms_rubric_pack_version",
             "course_id",
             "key",
             "version",
@@ -120,7 +120,7 @@ class Rubric(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    course_id: Mapped[int] = mapped_column(sa.ForeignKey("course.id"), index=True)
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("lms_course.id"), index=True)
     key: Mapped[str] = mapped_column(sa.String(80))
     version: Mapped[int] = mapped_column(default=1)
     title: Mapped[str] = mapped_column(sa.String(200))
@@ -138,10 +138,10 @@ class Rubric(Base):
     current: Mapped[bool] = mapped_column(default=True)
     #: Set on a cohort's copy (made by an organizer before grading starts).
     cohort_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("cohort.id", ondelete="CASCADE"), index=True
+        sa.ForeignKey("lms_cohort.id", ondelete="CASCADE"), index=True
     )
     #: The pack rubric a cohort copy was made from.
-    source_id: Mapped[int | None] = mapped_column(sa.ForeignKey("rubric.id"))
+    source_id: Mapped[int | None] = mapped_column(sa.ForeignKey("lms_rubric.id"))
 
     criteria: Mapped[list[RubricCriterion]] = relationship(
         back_populates="rubric", order_by="RubricCriterion.position", cascade="all, delete-orphan"
@@ -149,14 +149,14 @@ class Rubric(Base):
 
 
 class RubricCriterion(Base):
-    __tablename__ = "rubric_criterion"
+    __tablename__ = "lms_rubric_criterion"
     __table_args__ = (
         sa.UniqueConstraint("rubric_id", "key"),
         sa.CheckConstraint("weight > 0", name="weight_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    rubric_id: Mapped[int] = mapped_column(sa.ForeignKey("rubric.id", ondelete="CASCADE"))
+    rubric_id: Mapped[int] = mapped_column(sa.ForeignKey("lms_rubric.id", ondelete="CASCADE"))
     key: Mapped[str] = mapped_column(sa.String(80))
     position: Mapped[int] = mapped_column(default=0)
     title: Mapped[str] = mapped_column(sa.String(200))
@@ -168,14 +168,14 @@ class RubricCriterion(Base):
 
 
 class AssignmentSpec(Base):
-    __tablename__ = "assignment_spec"
+    __tablename__ = "lms_assignment_spec"
     __table_args__ = (
         sa.UniqueConstraint("course_id", "key"),
         sa.CheckConstraint("kind IN ('proposal', 'video', 'text', 'file')", name="kind_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    course_id: Mapped[int] = mapped_column(sa.ForeignKey("course.id"), index=True)
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("lms_course.id"), index=True)
     key: Mapped[str] = mapped_column(sa.String(80))
     title: Mapped[str] = mapped_column(sa.String(200))
     kind: Mapped[str] = mapped_column(sa.String(10))

@@ -24,7 +24,7 @@ LAYOUT_FIELDS = ("nip", "rank", "position", "office", "jp", "qualification")
 class CertificatePlan(Base):
     """A cohort's certificate rules, numbering and layout (one row per cohort)."""
 
-    __tablename__ = "certificate_plan"
+    __tablename__ = "lms_certificate_plan"
     __table_args__ = (
         sa.CheckConstraint("kind IN ('completion', 'attendance')", name="kind_known"),
         sa.CheckConstraint(
@@ -34,7 +34,7 @@ class CertificatePlan(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cohort_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("cohort.id", ondelete="CASCADE"), unique=True
+        sa.ForeignKey("lms_cohort.id", ondelete="CASCADE"), unique=True
     )
     #: "completion": every rule; "attendance": the attendance rule only.
     kind: Mapped[str] = mapped_column(sa.String(12), default="completion")
@@ -86,7 +86,7 @@ class Certificate(Base):
     """One issued certificate. Never deleted: revocation keeps the record, with when and why;
     a reissue revokes the old one and points to the new one."""
 
-    __tablename__ = "certificate"
+    __tablename__ = "lms_certificate"
     __table_args__ = (
         sa.UniqueConstraint("cohort_id", "seq"),
         sa.CheckConstraint("kind IN ('completion', 'attendance')", name="kind_known"),
@@ -94,7 +94,7 @@ class Certificate(Base):
         sa.CheckConstraint("state = 'issued' OR revoked_dt IS NOT NULL", name="revoked_has_time"),
         # One valid certificate per participant and cohort.
         sa.Index(
-            "uq_certificate_one_issued",
+            "uq_lms_certificate_one_issued",
             "cohort_id",
             "user_id",
             unique=True,
@@ -104,8 +104,8 @@ class Certificate(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    cohort_id: Mapped[int] = mapped_column(sa.ForeignKey("cohort.id"), index=True)
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    cohort_id: Mapped[int] = mapped_column(sa.ForeignKey("lms_cohort.id"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("lms_user_account.id"), index=True)
     kind: Mapped[str] = mapped_column(sa.String(12))
     #: Position in the cohort's numbering: 1, 2, 3, … without gaps.
     seq: Mapped[int]
@@ -120,12 +120,12 @@ class Certificate(Base):
     #: Rules the organizer overrode for this participant, with the written reason.
     override_reason: Mapped[str] = mapped_column(sa.Text, default="")
     issued_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("lms_user_account.id"))
     revoked_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    revoked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    revoked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("lms_user_account.id"))
     revoke_reason: Mapped[str] = mapped_column(sa.Text, default="")
     #: Set on a certificate revoked by a reissue.
-    replaced_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("certificate.id"))
+    replaced_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("lms_certificate.id"))
     lock_version: Mapped[int] = mapped_column(default=1)
 
     cohort: Mapped[Cohort] = relationship()

@@ -21,7 +21,7 @@ STATES = ("draft", "open", "finished")
 class Cohort(TimestampMixin, Base):
     """A class run for a group ("Kelas")."""
 
-    __tablename__ = "cohort"
+    __tablename__ = "lms_cohort"
     __table_args__ = (
         sa.CheckConstraint("end_date >= start_date", name="dates_ordered"),
         sa.CheckConstraint("state IN ('draft', 'open', 'finished')", name="state_known"),
@@ -68,15 +68,15 @@ class Cohort(TimestampMixin, Base):
 class Membership(Base):
     """A person's role in one cohort; every right except admin comes from here."""
 
-    __tablename__ = "membership"
+    __tablename__ = "lms_membership"
     __table_args__ = (
         sa.UniqueConstraint("cohort_id", "user_id"),
         sa.CheckConstraint("role IN ('participant', 'trainer', 'organizer')", name="role_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    cohort_id: Mapped[int] = mapped_column(sa.ForeignKey("cohort.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    cohort_id: Mapped[int] = mapped_column(sa.ForeignKey("lms_cohort.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("lms_user_account.id"), index=True)
     role: Mapped[str] = mapped_column(sa.String(12))
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: Optimistic lock: two organizers changing the same role never overwrite silently.

@@ -24,18 +24,18 @@ class GradingPlan(Base):
     """How one cohort assignment is graded: its rubric, the double-marking tolerance and the
     lead trainer. Blind marking lives on the assignment itself (submissions pages honour it)."""
 
-    __tablename__ = "grading_plan"
+    __tablename__ = "lms_grading_plan"
     __table_args__ = (sa.CheckConstraint("tolerance >= 0", name="tolerance_not_negative"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assignment_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("cohort_assignment.id", ondelete="CASCADE"), unique=True
+        sa.ForeignKey("lms_cohort_assignment.id", ondelete="CASCADE"), unique=True
     )
     #: The cohort's own copy of a pack rubric; NULL: the pack's current rubric.
-    rubric_id: Mapped[int | None] = mapped_column(sa.ForeignKey("rubric.id"))
+    rubric_id: Mapped[int | None] = mapped_column(sa.ForeignKey("lms_rubric.id"))
     tolerance: Mapped[float] = mapped_column(default=DEFAULT_TOLERANCE)
     #: Reconciles flagged double markings and releases grades, besides organizers.
-    lead_trainer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    lead_trainer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("lms_user_account.id"))
     lock_version: Mapped[int] = mapped_column(default=1)
 
     assignment: Mapped[CohortAssignment] = relationship()
@@ -48,7 +48,7 @@ class GradingPlan(Base):
 class Allocation(Base):
     """A trainer marks a participant's work on an assignment; at most two (slots 1 and 2)."""
 
-    __tablename__ = "allocation"
+    __tablename__ = "lms_allocation"
     __table_args__ = (
         sa.UniqueConstraint("assignment_id", "participant_id", "trainer_id"),
         sa.UniqueConstraint("assignment_id", "participant_id", "slot"),
@@ -58,13 +58,13 @@ class Allocation(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assignment_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("cohort_assignment.id", ondelete="CASCADE"), index=True
+        sa.ForeignKey("lms_cohort_assignment.id", ondelete="CASCADE"), index=True
     )
-    participant_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
-    trainer_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    participant_id: Mapped[int] = mapped_column(sa.ForeignKey("lms_user_account.id"))
+    trainer_id: Mapped[int] = mapped_column(sa.ForeignKey("lms_user_account.id"), index=True)
     slot: Mapped[int] = mapped_column(default=1)
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("lms_user_account.id"))
 
     participant: Mapped[User] = relationship(foreign_keys=[participant_id])
     trainer: Mapped[User] = relationship(foreign_keys=[trainer_id])
@@ -78,7 +78,7 @@ OUTCOMES = ("grade", "revisions")
 class Review(Base):
     """One grader's rubric marking of one submitted version."""
 
-    __tablename__ = "review"
+    __tablename__ = "lms_review"
     __table_args__ = (
         sa.UniqueConstraint("version_id", "trainer_id", "kind"),
         sa.CheckConstraint("state IN ('in_progress', 'done', 'superseded')", name="state_known"),
@@ -88,13 +88,13 @@ class Review(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     submission_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("submission.id", ondelete="CASCADE"), index=True
+        sa.ForeignKey("lms_submission.id", ondelete="CASCADE"), index=True
     )
     version_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("submission_version.id", ondelete="CASCADE"), index=True
+        sa.ForeignKey("lms_submission_version.id", ondelete="CASCADE"), index=True
     )
-    trainer_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
-    rubric_id: Mapped[int] = mapped_column(sa.ForeignKey("rubric.id"))
+    trainer_id: Mapped[int] = mapped_column(sa.ForeignKey("lms_user_account.id"), index=True)
+    rubric_id: Mapped[int] = mapped_column(sa.ForeignKey("lms_rubric.id"))
     kind: Mapped[str] = mapped_column(sa.String(16), default="marking")
     state: Mapped[str] = mapped_column(sa.String(12), default="in_progress")
     #: "grade": a final mark; "revisions": the participant is asked to change the work.
@@ -131,12 +131,12 @@ class Review(Base):
 class ReviewScore(Base):
     """The level picked for one criterion, and the grader's comment on it."""
 
-    __tablename__ = "review_score"
+    __tablename__ = "lms_review_score"
     __table_args__ = (sa.UniqueConstraint("review_id", "criterion_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    review_id: Mapped[int] = mapped_column(sa.ForeignKey("review.id", ondelete="CASCADE"))
-    criterion_id: Mapped[int] = mapped_column(sa.ForeignKey("rubric_criterion.id"))
+    review_id: Mapped[int] = mapped_column(sa.ForeignKey("lms_review.id", ondelete="CASCADE"))
+    criterion_id: Mapped[int] = mapped_column(sa.ForeignKey("lms_rubric_criterion.id"))
     #: The points of the chosen level; NULL while not chosen.
     points: Mapped[float | None]
     comment: Mapped[str] = mapped_column(sa.Text, default="")
@@ -153,7 +153,7 @@ class Grade(Base):
     marker, or two within tolerance: the mean), flagged for reconciliation, or reconciled.
     Participants see it only after release."""
 
-    __tablename__ = "grade"
+    __tablename__ = "lms_grade"
     __table_args__ = (
         sa.CheckConstraint("status IN ('agreed', 'flagged', 'reconciled')", name="status_known"),
         sa.CheckConstraint(
@@ -166,10 +166,10 @@ class Grade(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     submission_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("submission.id", ondelete="CASCADE"), index=True
+        sa.ForeignKey("lms_submission.id", ondelete="CASCADE"), index=True
     )
     version_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("submission_version.id", ondelete="CASCADE"), unique=True
+        sa.ForeignKey("lms_submission_version.id", ondelete="CASCADE"), unique=True
     )
     status: Mapped[str] = mapped_column(sa.String(12))
     #: NULL while flagged.
@@ -182,10 +182,10 @@ class Grade(Base):
     #: The reconciler's note.
     note: Mapped[str] = mapped_column(sa.Text, default="")
     #: The review whose scores the participant sees when reconciled.
-    reconciliation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("review.id"))
+    reconciliation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("lms_review.id"))
     settled_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     released_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    released_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    released_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("lms_user_account.id"))
     lock_version: Mapped[int] = mapped_column(default=1)
 
     submission: Mapped[Submission] = relationship()

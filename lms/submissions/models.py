@@ -23,7 +23,7 @@ STATES = ("draft", "submitted", "revisions_requested", "graded", "withdrawn")
 class CohortAssignment(Base):
     """An assignment spec from a pack, as one cohort runs it: its dates and rules."""
 
-    __tablename__ = "cohort_assignment"
+    __tablename__ = "lms_cohort_assignment"
     __table_args__ = (
         sa.UniqueConstraint("cohort_id", "spec_id"),
         sa.CheckConstraint(
@@ -36,9 +36,9 @@ class CohortAssignment(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cohort_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("cohort.id", ondelete="CASCADE"), index=True
+        sa.ForeignKey("lms_cohort.id", ondelete="CASCADE"), index=True
     )
-    spec_id: Mapped[int] = mapped_column(sa.ForeignKey("assignment_spec.id"))
+    spec_id: Mapped[int] = mapped_column(sa.ForeignKey("lms_assignment_spec.id"))
     #: Submissions are accepted from here (NULL: at once).
     open_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: After this a submission is late (NULL: no due date).
@@ -61,18 +61,18 @@ class CohortAssignment(Base):
 class Extension(Base):
     """A later due date (and cut-off) for one participant, with the organizer's reason."""
 
-    __tablename__ = "extension"
+    __tablename__ = "lms_extension"
     __table_args__ = (sa.UniqueConstraint("assignment_id", "user_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assignment_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("cohort_assignment.id", ondelete="CASCADE"), index=True
+        sa.ForeignKey("lms_cohort_assignment.id", ondelete="CASCADE"), index=True
     )
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("lms_user_account.id"))
     due_dt: Mapped[datetime] = mapped_column(UTCDateTime)
     cutoff_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reason: Mapped[str] = mapped_column(sa.String(500))
-    granted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    granted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("lms_user_account.id"))
     granted_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
@@ -81,7 +81,7 @@ class Extension(Base):
 class Submission(Base):
     """One participant's work on one cohort assignment: a draft and its submitted versions."""
 
-    __tablename__ = "submission"
+    __tablename__ = "lms_submission"
     __table_args__ = (
         sa.UniqueConstraint("assignment_id", "user_id"),
         sa.CheckConstraint(
@@ -92,9 +92,9 @@ class Submission(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assignment_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("cohort_assignment.id", ondelete="CASCADE"), index=True
+        sa.ForeignKey("lms_cohort_assignment.id", ondelete="CASCADE"), index=True
     )
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("lms_user_account.id"), index=True)
     state: Mapped[str] = mapped_column(sa.String(20), default="draft")
     #: The working copy: field key -> value, saved without any validation.
     draft: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
@@ -120,12 +120,12 @@ class Submission(Base):
 class SubmissionVersion(Base):
     """What was submitted, exactly; never changed after it is written."""
 
-    __tablename__ = "submission_version"
+    __tablename__ = "lms_submission_version"
     __table_args__ = (sa.UniqueConstraint("submission_id", "number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     submission_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("submission.id", ondelete="CASCADE"), index=True
+        sa.ForeignKey("lms_submission.id", ondelete="CASCADE"), index=True
     )
     number: Mapped[int]
     fields: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
@@ -145,11 +145,11 @@ class SubmissionVersion(Base):
 class SubmissionFile(Base):
     """A file attached to a submission's working copy; submitted versions list them by key."""
 
-    __tablename__ = "submission_file"
+    __tablename__ = "lms_submission_file"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     submission_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("submission.id", ondelete="CASCADE"), index=True
+        sa.ForeignKey("lms_submission.id", ondelete="CASCADE"), index=True
     )
     #: Content-addressed key in lms.storage.
     key: Mapped[str] = mapped_column(sa.String(100))

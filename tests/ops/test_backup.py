@@ -108,9 +108,9 @@ def _dump(app: Flask) -> dict[str, list[dict[str, Any]]]:
             ]
             stmt = sa.select(*table.columns, *flags).order_by(*table.primary_key.columns)
             out[table.name] = [dict(row) for row in conn.execute(stmt).mappings()]
-        out["alembic_version"] = [
+        out["lms_alembic_version"] = [
             {"version_num": v}
-            for v in conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars()
+            for v in conn.execute(sa.text("SELECT version_num FROM lms_alembic_version")).scalars()
         ]
     return out
 
@@ -269,15 +269,15 @@ def _assert_in_use(app: Flask) -> None:
 
 def test_the_seeded_site_has_what_a_region_must_not_lose(site):
     rows = site.rows
-    roles = {m["role"] for m in rows["membership"]}
+    roles = {m["role"] for m in rows["lms_membership"]}
     assert roles == {"participant", "trainer", "organizer"}
-    assert {r["status"] for r in rows["attendance_record"]} >= {"present", "late", "absent"}
-    assert any(v["files"] for v in rows["submission_version"])
-    assert rows["review"] and any(g["released_dt"] for g in rows["grade"])
-    assert {c["state"] for c in rows["certificate"]} == {"issued", "revoked"}
-    assert any(c["replaced_by_id"] for c in rows["certificate"])  # a self-reference
-    assert any(e["before IS NULL"] for e in rows["audit_event"])  # SQL NULL in a JSON column
-    assert any(not e["before IS NULL"] and e["before"] is None for e in rows["audit_event"])
+    assert {r["status"] for r in rows["lms_attendance_record"]} >= {"present", "late", "absent"}
+    assert any(v["files"] for v in rows["lms_submission_version"])
+    assert rows["lms_review"] and any(g["released_dt"] for g in rows["lms_grade"])
+    assert {c["state"] for c in rows["lms_certificate"]} == {"issued", "revoked"}
+    assert any(c["replaced_by_id"] for c in rows["lms_certificate"])  # a self-reference
+    assert any(e["before IS NULL"] for e in rows["lms_audit_event"])  # SQL NULL in a JSON column
+    assert any(not e["before IS NULL"] and e["before"] is None for e in rows["lms_audit_event"])
     assert {_key(PDF), _key(OLD_PDF)} <= site.files.keys()
     assert any(k.startswith("png/") for k in site.files)
 
@@ -286,7 +286,7 @@ def test_the_archive_holds_a_manifest_every_table_and_every_file(site):
     with zipfile.ZipFile(site.archive) as zf:
         manifest = json.loads(zf.read("manifest.json"))
         assert manifest["source"]["engine"] == site.kind
-        assert manifest["alembic_revision"] == [site.rows["alembic_version"][0]["version_num"]]
+        assert manifest["alembic_revision"] == [site.rows["lms_alembic_version"][0]["version_num"]]
         tables = [t["name"] for t in manifest["tables"]]
         assert tables == [t.name for t in db.metadata.sorted_tables]
         for entry in manifest["tables"]:
@@ -367,7 +367,7 @@ def _rewrite(archive: Path, dest: Path, change: Callable[[str, bytes], bytes | N
 
 
 def _changed_row(name: str, data: bytes) -> bytes:
-    if name != "database/submission_version.jsonl":
+    if name != "database/lms_submission_version.jsonl":
         return data
     assert b'"number":1,' in data
     return data.replace(b'"number":1,', b'"number":7,', 1)  # one byte changed
@@ -383,6 +383,20 @@ def _older_schema(name: str, data: bytes) -> bytes:
     manifest = json.loads(data)
     manifest["alembic_revision"] = ["aa9b638f1e13"]
     return json.dumps(manifest).encode()
+
+
+def _before_the_prefix(name: str, data: bytes) -> bytes | None:
+    """An archive as the code before the lms_ table prefix wrote it (old names, old revision)."""
+    if name.startswith("database/lms_"):
+        return None
+    if name == "manifest.json":
+        manifest = json.loads(data)
+        manifest["alembic_revision"] = ["64b53665d46b"]
+        for table in manifest["tables"]:
+            table["name"] = table["name"].removeprefix("lms_")
+            table["file"] = table["file"].replace("database/lms_", "database/")
+        return json.dumps(manifest).encode()
+    return data
 
 
 def _flip_stored_byte(archive: Path, dest: Path) -> None:
@@ -404,6 +418,8 @@ DAMAGE = {
         "missing",
     ),
     "an older schema": (lambda a, d: _rewrite(a, d, _older_schema), "schema revision"),
+    # Restored by the version that made it, then upgraded with `lms init` (README).
+    "made before the lms_ prefix": (lambda a, d: _rewrite(a, d, _before_the_prefix), "lms init"),
     "not an archive": (lambda a, d: d.write_text("bukan arsip"), "not a backup archive"),
 }
 
@@ -433,7 +449,7 @@ def test_backup_never_leaves_a_partial_archive_or_overwrites_one(site, tmp_path)
     assert forced.exit_code == 0, forced.output
     with zipfile.ZipFile(path) as zf:
         assert json.loads(zf.read("manifest.json"))["totals"]["rows"] == sum(
-            len(rows) for name, rows in site.rows.items() if name != "alembic_version"
+            len(rows) for name, rows in site.rows.items() if name != "lms_alembic_version"
         )
     # A database the code cannot read (no schema): refused, and nothing at PATH.
     (tmp_path / "db").mkdir()

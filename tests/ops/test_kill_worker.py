@@ -383,7 +383,7 @@ def assert_store_consistent(server: Server) -> None:
 
 
 def file_rows(server: Server) -> int:
-    return server.sql("SELECT count(*) FROM submission_file")[0][0]
+    return server.sql("SELECT count(*) FROM lms_submission_file")[0][0]
 
 
 # --- the upload --------------------------------------------------------------------------
@@ -444,7 +444,7 @@ def test_worker_killed_mid_upload_leaves_nothing_behind(server: Server, tmp_path
     client = Client(server.port)
     client.login(PARTICIPANT)
     rows_before, keys_before = file_rows(server), stored_keys(server)
-    submissions_before = server.sql("SELECT * FROM submission ORDER BY id")
+    submissions_before = server.sql("SELECT * FROM lms_submission ORDER BY id")
     assert_store_consistent(server)
 
     conn = post_video(client, page, video, stop_after=VIDEO_BYTES // 2)
@@ -463,7 +463,7 @@ def test_worker_killed_mid_upload_leaves_nothing_behind(server: Server, tmp_path
     server.wait_ready(not_pid=killed)
 
     assert file_rows(server) == rows_before, "a file row was written for the killed upload"
-    assert server.sql("SELECT * FROM submission ORDER BY id") == submissions_before
+    assert server.sql("SELECT * FROM lms_submission ORDER BY id") == submissions_before
     assert stored_keys(server) == keys_before, "the killed upload left a file in the store"
     assert store_temp_files(server) == [], "the killed upload left a temp file in the store"
     assert sorted(server.worker_tmp.iterdir()) == [], "the killed worker left spooled files"
@@ -494,7 +494,7 @@ def test_worker_killed_mid_upload_leaves_nothing_behind(server: Server, tmp_path
 
 def certificate_rows(server: Server) -> list[tuple[int, int, str, str]]:
     return server.sql(
-        "SELECT user_id, seq, number, state FROM certificate WHERE cohort_id = ? ORDER BY seq",
+        "SELECT user_id, seq, number, state FROM lms_certificate WHERE cohort_id = ? ORDER BY seq",
         server.big_cohort_id,
     )
 
@@ -524,7 +524,7 @@ def test_worker_killed_during_certificate_batch_can_rerun(server: Server) -> Non
     client.login(ORGANIZER)
     path = f"/cohorts/{server.big_cohort_id}/certificates/issue"
     assert certificate_rows(server) == []
-    audit_before = server.sql("SELECT count(*) FROM audit_event")[0][0]
+    audit_before = server.sql("SELECT count(*) FROM lms_audit_event")[0][0]
 
     form = issue_form(client, server)
     outcome: list[Any] = []
@@ -551,7 +551,7 @@ def test_worker_killed_during_certificate_batch_can_rerun(server: Server) -> Non
     if rows:
         assert_one_gapless_batch(rows, server)
     else:
-        assert server.sql("SELECT count(*) FROM audit_event")[0][0] == audit_before
+        assert server.sql("SELECT count(*) FROM lms_audit_event")[0][0] == audit_before
 
     # The organizer runs the batch again (and once more, by mistake).
     for _run in range(2):
@@ -568,7 +568,7 @@ def test_worker_killed_during_merged_pdf_changes_nothing(server: Server) -> None
         path = f"/cohorts/{server.big_cohort_id}/certificates/issue"
         assert client.request("POST", path, issue_form(client, server))[0] in (302, 303)
     before = certificate_rows(server)
-    audit_before = server.sql("SELECT count(*) FROM audit_event")[0][0]
+    audit_before = server.sql("SELECT count(*) FROM lms_audit_event")[0][0]
     pdf_path = f"/cohorts/{server.big_cohort_id}/certificates/all.pdf"
 
     conn = http.client.HTTPConnection(HOST, server.port, timeout=60)
@@ -583,7 +583,7 @@ def test_worker_killed_during_merged_pdf_changes_nothing(server: Server) -> None
         conn.close()
     server.wait_ready(not_pid=killed)
     assert certificate_rows(server) == before
-    assert server.sql("SELECT count(*) FROM audit_event")[0][0] == audit_before
+    assert server.sql("SELECT count(*) FROM lms_audit_event")[0][0] == audit_before
 
     status, data, headers = client.request("GET", pdf_path)
     assert status == 200 and data.startswith(b"%PDF-"), status

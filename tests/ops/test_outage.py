@@ -177,7 +177,7 @@ def test_a_connection_lost_halfway_through_a_write_leaves_nothing_behind(
 
     def dies_at_the_audit_row(cursor: Any, statement: str, parameters: Any, context: Any) -> Any:
         executed.append(statement)
-        if statement.startswith("INSERT INTO audit_event"):
+        if statement.startswith("INSERT INTO lms_audit_event"):
             raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
         return real_execute(cursor, statement, parameters, context)
 
@@ -185,7 +185,7 @@ def test_a_connection_lost_halfway_through_a_write_leaves_nothing_behind(
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(dialect, "do_execute", dies_at_the_audit_row)
         response = client.post("/admin/users/new", data=form)
-    assert any(s.startswith("INSERT INTO user_account") for s in executed)
+    assert any(s.startswith("INSERT INTO lms_user_account") for s in executed)
     assert_unavailable_page(response)
     assert _count(sqlite_app, User, email="budi@example.org") == 0
     assert _count(sqlite_app, AuditEvent) == audit_rows
@@ -199,8 +199,8 @@ def test_a_connection_lost_halfway_through_a_write_leaves_nothing_behind(
 @pytest.mark.parametrize(
     "error",
     [
-        OperationalError("UPDATE user_account SET ...", {}, sqlite3.OperationalError("locked")),
-        IntegrityError("INSERT INTO user_account ...", {}, sqlite3.IntegrityError("UNIQUE")),
+        OperationalError("UPDATE lms_user_account SET ...", {}, sqlite3.OperationalError("locked")),
+        IntegrityError("INSERT INTO lms_user_account ...", {}, sqlite3.IntegrityError("UNIQUE")),
     ],
     ids=["database is locked", "constraint violation"],
 )
