@@ -16,6 +16,8 @@ cohort:<roles>         → /login   403 unless their role in cohort A is    allo
                                   one of <roles> (B's participant: 403)
 course                 → /login   403 unless a member of a cohort that    allowed
                                   follows the course (cohort A does)
+region:<roles>         → /login   403 unless they hold one of <roles> in  allowed
+                                  region R (R2's coordinator: 403)
 =====================  =========  ======================================  =====
 
 "allowed" means: not 401/403 and not a redirect to ``/login?next=...``.
@@ -39,6 +41,7 @@ from werkzeug.security import generate_password_hash
 from lms import config as lms_config
 from lms import create_app, security
 from lms.cohorts.models import ROLES, Membership
+from lms.regions.models import REGION_ROLES
 
 # --- the people and the values that fill URL parameters ----------------------------------
 
@@ -48,10 +51,37 @@ OTHER_PARTICIPANT = "participant of another cohort"
 TRAINER = "trainer"
 ORGANIZER = "organizer"
 ADMIN = "admin"
-ACTORS = (ANONYMOUS, PARTICIPANT, OTHER_PARTICIPANT, TRAINER, ORGANIZER, ADMIN)
+COORDINATOR = "coordinator of region R"
+OPERATOR_O1 = "operator of office O1"
+OPERATOR_O2 = "operator of office O2"
+MENTOR = "mentor of region R"
+LEADER = "leader of region R"
+OTHER_COORDINATOR = "coordinator of another region"
+ACTORS = (
+    ANONYMOUS,
+    PARTICIPANT,
+    OTHER_PARTICIPANT,
+    TRAINER,
+    ORGANIZER,
+    ADMIN,
+    COORDINATOR,
+    OPERATOR_O1,
+    OPERATOR_O2,
+    MENTOR,
+    LEADER,
+    OTHER_COORDINATOR,
+)
 
 #: The role each actor holds in cohort A, the cohort every ``cohort_id`` points at.
 ROLE_IN_COHORT_A = {PARTICIPANT: "participant", TRAINER: "trainer", ORGANIZER: "organizer"}
+#: The role each actor holds in region R, the region every ``region_code`` points at.
+ROLE_IN_REGION_R = {
+    COORDINATOR: "coordinator",
+    OPERATOR_O1: "office_operator",
+    OPERATOR_O2: "office_operator",
+    MENTOR: "mentor",
+    LEADER: "leader",
+}
 
 
 @dataclass
@@ -73,6 +103,15 @@ class World:
     file_id: int
     certificate_id: int
     certificate_code: str
+    region_code: str
+    office_o1_id: int
+    office_o2_id: int
+    leader_region_membership_id: int
+    #: A published innovation of office O1 with a version, a file and an innovator.
+    innovation_id: int = 0
+    innovation_slug: str = ""
+    innovation_file_id: int = 0
+    innovator_id: int = 0
 
 
 #: URL parameter name -> its value in ``World``. A new module whose routes take another
@@ -95,6 +134,13 @@ PARAM_VALUES: dict[str, Callable[[World], Any]] = {
     "certificate_id": lambda w: w.certificate_id,
     "code": lambda w: w.certificate_code,
     "kind": lambda w: "completion",  # the default certificate kind (Open Badges class)
+    "region_code": lambda w: w.region_code,
+    "office_id": lambda w: w.office_o1_id,
+    "region_membership_id": lambda w: w.leader_region_membership_id,
+    "innovation_id": lambda w: w.innovation_id,
+    "slug": lambda w: w.innovation_slug,
+    "innovation_file_id": lambda w: w.innovation_file_id,
+    "innovator_id": lambda w: w.innovator_id,
 }
 
 # --- outcomes ----------------------------------------------------------------------------
@@ -115,6 +161,9 @@ def expected_outcome(access_rule: str, actor: str) -> str:
         return FORBIDDEN
     if access_rule == "course":  # cohort A follows the course; B does not
         return ALLOWED if actor in ROLE_IN_COHORT_A else FORBIDDEN
+    if access_rule.startswith("region:"):
+        roles = access_rule.removeprefix("region:").split(",")
+        return ALLOWED if ROLE_IN_REGION_R.get(actor) in roles else FORBIDDEN
     roles = access_rule.removeprefix("cohort:").split(",")
     return ALLOWED if ROLE_IN_COHORT_A.get(actor) in roles else FORBIDDEN
 
@@ -201,6 +250,50 @@ _ROUTES = route_cases(create_app(lms_config.TestingConfig()))
 # --- fixtures ----------------------------------------------------------------------------
 
 
+def _innovation_records(app, db, region, office) -> dict[str, Any]:
+    """A verified, published innovation of ``office`` with version 1, a PDF and an innovator."""
+    import io
+
+    from lms.db import utcnow
+    from lms.innovations.models import Innovation, InnovationFile, InnovationVersion, Innovator
+    from lms.storage import save_upload
+
+    innovation = Innovation(
+        region_id=region.id,
+        office_id=office.id,
+        name="Si Cepat",
+        profile={"nama_inovasi": "Si Cepat", "tahapan": "uji_coba"},
+        state="verified",
+        stage="uji_coba",
+        latest_number=1,
+        slug="si-cepat-uji",
+        published_dt=utcnow(),
+    )
+    db.session.add(innovation)
+    db.session.flush()
+    db.session.add(
+        InnovationVersion(
+            innovation_id=innovation.id, number=1, profile=innovation.profile, office_id=office.id
+        )
+    )
+    with app.test_request_context():
+        stored = save_upload(
+            io.BytesIO(b"%PDF-1.4\n%%EOF\n"), max_bytes=1_000, allowed={"pdf"}
+        )
+    item = InnovationFile(
+        innovation=innovation, key=stored.key, name="sop.pdf", size=stored.size, kind="pdf"
+    )
+    person = Innovator(innovation=innovation, name="Kader Posyandu")
+    db.session.add_all([item, person])
+    db.session.commit()
+    return {
+        "innovation_id": innovation.id,
+        "innovation_slug": innovation.slug,
+        "innovation_file_id": item.id,
+        "innovator_id": person.id,
+    }
+
+
 def _participant_submission(app, cohort, person, db):
     """A submitted proposal (version 1) with one attached PDF."""
     import io
@@ -278,6 +371,28 @@ def world(app, monkeypatch, make_user, make_cohort, make_course, make_meeting, d
     membership_id = db.session.scalar(
         db.select(Membership.id).filter_by(cohort_id=cohort_a.id, user_id=users[PARTICIPANT].id)
     )
+    # Region R (offices O1, O2) with one person per region role, and region R2's coordinator.
+    from lms.regions.models import Office, Region, RegionMembership
+
+    region = Region(code="7399", name="Kabupaten Uji", kind="kabupaten")
+    region_2 = Region(code="7398", name="Kabupaten Lain", kind="kabupaten")
+    office_1 = Office(region=region, name="Dinas Kesehatan", acronym="Dinkes")
+    office_2 = Office(region=region, name="Dinas Pendidikan", acronym="Disdik")
+    for actor, role, office, in_region in (
+        (COORDINATOR, "coordinator", None, region),
+        (OPERATOR_O1, "office_operator", office_1, region),
+        (OPERATOR_O2, "office_operator", office_2, region),
+        (MENTOR, "mentor", None, region),
+        (LEADER, "leader", None, region),
+        (OTHER_COORDINATOR, "coordinator", None, region_2),
+    ):
+        db.session.add(
+            RegionMembership(region=in_region, user=users[actor], role=role, office=office)
+        )
+    db.session.commit()
+    leader_membership_id = db.session.scalar(
+        db.select(RegionMembership.id).filter_by(user_id=users[LEADER].id)
+    )
     return World(
         users=users,
         cohort_a_id=cohort_a.id,
@@ -294,6 +409,11 @@ def world(app, monkeypatch, make_user, make_cohort, make_course, make_meeting, d
         file_id=attachment.id,
         certificate_id=certificate.id,
         certificate_code=certificate.code,
+        region_code=region.code,
+        office_o1_id=office_1.id,
+        office_o2_id=office_2.id,
+        leader_region_membership_id=leader_membership_id,
+        **_innovation_records(app, db, region, office_1),
     )
 
 
@@ -329,8 +449,10 @@ def describe(endpoint: str, method: str, actor: str, expected: str, response: An
 
 
 def test_every_endpoint_declares_an_access_rule(app: Flask) -> None:
+    region_roles = "|".join(REGION_ROLES)
     known = re.compile(
         rf"public|login|admin|course|cohort:({'|'.join(ROLES)})(,({'|'.join(ROLES)}))*"
+        rf"|region:({region_roles})(,({region_roles}))*"
     )
     missing = sorted(
         endpoint
@@ -339,7 +461,8 @@ def test_every_endpoint_declares_an_access_rule(app: Flask) -> None:
     )
     assert not missing, (
         "endpoints without an access rule (decorate the view with one of lms.security's "
-        "public / login_required / admin_required / cohort_role): " + ", ".join(missing)
+        "public / login_required / admin_required / cohort_role / region_role): "
+        + ", ".join(missing)
     )
     unknown = sorted(
         f"{endpoint} ({rule!r})"
@@ -354,12 +477,13 @@ def test_every_endpoint_declares_an_access_rule(app: Flask) -> None:
         and "cohort_id" not in rule.arguments
     )
     assert not no_cohort, "cohort rules on URLs without <cohort_id>: " + ", ".join(no_cohort)
-
-
-#: Modules whose writing views are still being moved onto the unit of work (empty when done).
-UNIT_OF_WORK_PENDING = {
-    "lms.accounts",
-}
+    no_region = sorted(
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if (access_rule_of(app, rule.endpoint) or "").startswith("region:")
+        and "region_code" not in rule.arguments
+    )
+    assert not no_region, "region rules on URLs without <region_code>: " + ", ".join(no_region)
 
 
 def test_every_writing_endpoint_runs_in_a_unit_of_work(app: Flask) -> None:
@@ -370,7 +494,6 @@ def test_every_writing_endpoint_runs_in_a_unit_of_work(app: Flask) -> None:
         for rule in app.url_map.iter_rules()
         if set(rule.methods or ()) & {"POST", "PUT", "PATCH", "DELETE"}
         and not getattr(app.view_functions[rule.endpoint], "unit_of_work", False)
-        and rule.endpoint.rsplit(".", 1)[0] not in UNIT_OF_WORK_PENDING
     )
     assert not missing, "writing endpoints without @unit_of_work: " + ", ".join(missing)
 

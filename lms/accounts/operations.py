@@ -123,7 +123,10 @@ def update_profile(user: User, data: dict[str, Any], *, actor: User | None = Non
     return user
 
 
-def change_password(user: User, new_password: str) -> None:
+def change_password(user: User, new_password: str, *, current: str | None = None) -> None:
+    """Set a new password; with ``current``, only if it is the user's password now."""
+    if current is not None and not user.check_password(current):
+        raise DomainError(_l("Kata sandi sekarang salah."), field="current_password")
     user.set_password(new_password)
     db.session.flush()
     audit.record("user.password", user, actor=user)

@@ -5,14 +5,14 @@ from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_limiter import RateLimitExceeded
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy.orm import selectinload
 
-from lms.accounts import bp, operations
+from lms.accounts import bp, operations, permissions, queries
 from lms.accounts.forms import LoginForm, PasswordChangeForm, ProfileForm, UserCreateForm
 from lms.accounts.models import User
-from lms.cohorts.models import Membership
 from lms.extensions import db, limiter, login_manager
+from lms.forms import ConfirmForm, show_problem
 from lms.security import admin_required, login_required, public, safe_next
+from lms.unit_of_work import on_commit, unit_of_work
 
 
 def _login_failed(_response) -> bool:
@@ -39,6 +39,7 @@ def _too_many_attempts(_e):
 @limiter.limit(_failure_limit, methods=["POST"], deduct_when=_login_failed)
 @limiter.limit(_failure_limit, methods=["POST"], key_func=_account_key, deduct_when=_login_failed)
 @public
+@unit_of_work
 def login():
     next_url = request.values.get("next")
     if current_user.is_authenticated:
@@ -63,6 +64,7 @@ def login():
 
 @bp.post("/logout")
 @login_required
+@unit_of_work
 def logout():
     logout_user()
     session.pop("lms_lang", None)
@@ -70,103 +72,91 @@ def logout():
     return redirect(url_for("lms.accounts.login"))
 
 
+def _password_page(problem=None, form=None):
+    form = form or PasswordChangeForm()
+    show_problem(problem, form)
+    return render_template("accounts/password.html", form=form)
+
+
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
+@unit_of_work(render=_password_page)
 def change_password():
     form = PasswordChangeForm()
-    if form.validate_on_submit():
-        if not current_user.check_password(form.current_password.data):
-            form.current_password.errors.append(_("Kata sandi sekarang salah."))
-        else:
-            operations.change_password(current_user, form.new_password.data)
-            db.session.commit()
-            flash(_("Kata sandi sudah diganti."), "success")
-            return redirect(url_for("lms.core.dashboard"))
-    return render_template("accounts/password.html", form=form)
+    if not form.validate_on_submit():
+        return _password_page(form=form)
+    operations.change_password(
+        current_user, form.new_password.data, current=form.current_password.data
+    )
+    flash(_("Kata sandi sudah diganti."), "success")
+    return redirect(url_for("lms.core.dashboard"))
+
+
+def _profile_page(problem=None, form=None):
+    form = form or ProfileForm(obj=current_user)
+    show_problem(problem, form)
+    return render_template("accounts/profile.html", form=form)
 
 
 @bp.route("/account/profile", methods=["GET", "POST"])
 @login_required
+@unit_of_work(render=_profile_page)
 def profile():
     form = ProfileForm(obj=current_user)
-    if form.validate_on_submit():
-        try:
-            operations.update_profile(
-                current_user,
-                {name: getattr(form, name).data for name in (*operations.PROFILE_FIELDS, "locale")},
-            )
-        except operations.DuplicateError as exc:
-            db.session.rollback()
-            getattr(form, exc.field).errors.append(str(exc))
-        else:
-            db.session.commit()
-            session["lms_lang"] = current_user.locale
-            refresh()  # the confirmation is already in the newly chosen language
-            flash(_("Profil sudah disimpan."), "success")
-            return redirect(url_for("lms.accounts.profile"))
-    return render_template("accounts/profile.html", form=form)
+    if not form.validate_on_submit():
+        return _profile_page(form=form)
+    operations.update_profile(
+        current_user,
+        {name: getattr(form, name).data for name in (*operations.PROFILE_FIELDS, "locale")},
+    )
+    on_commit(lambda locale=current_user.locale: session.update(lms_lang=locale))
+    refresh()  # the confirmation is already in the newly chosen language
+    flash(_("Profil sudah disimpan."), "success")
+    return redirect(url_for("lms.accounts.profile"))
 
 
 @bp.get("/admin/users")
 @admin_required
 def users():
     query = (request.args.get("q") or "").strip()
-    stmt = db.select(User).options(selectinload(User.memberships).selectinload(Membership.cohort))
-    if query:
-        like = f"%{query.lower()}%"
-        stmt = stmt.where(
-            db.or_(
-                db.func.lower(User.full_name).like(like),
-                User.email.like(like),
-                User.nip.like(f"%{query.replace(' ', '')}%"),
-            )
-        )
-    people = db.session.scalars(stmt.order_by(User.full_name).limit(500)).all()
-    return render_template("accounts/users.html", people=people, q=query)
+    return render_template("accounts/users.html", people=queries.search_users(query), q=query)
+
+
+def _user_form_page(problem=None, form=None):
+    form = form or UserCreateForm()
+    show_problem(problem, form)
+    return render_template("accounts/user_form.html", form=form)
 
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])
 @admin_required
+@unit_of_work(render=_user_form_page)
 def create_user():
     form = UserCreateForm()
-    if form.validate_on_submit():
-        try:
-            user = operations.create_user(
-                email=form.email.data,
-                full_name=form.full_name.data,
-                password=form.password.data,
-                nip=form.nip.data,
-                rank=form.rank.data,
-                position=form.position.data,
-                office=form.office.data,
-                phone=form.phone.data,
-                is_admin=form.is_admin.data,
-                actor=current_user,
-            )
-        except operations.DuplicateError as exc:
-            db.session.rollback()
-            getattr(form, exc.field).errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(_("Akun %(name)s sudah dibuat.", name=user.full_name), "success")
-            return redirect(url_for("lms.accounts.users"))
-    return render_template("accounts/user_form.html", form=form)
+    if not form.validate_on_submit():
+        return _user_form_page(form=form)
+    user = operations.create_user(
+        email=form.email.data,
+        password=form.password.data,
+        is_admin=form.is_admin.data,
+        actor=current_user,
+        **{name: getattr(form, name).data for name in operations.PROFILE_FIELDS},
+    )
+    flash(_("Akun %(name)s sudah dibuat.", name=user.full_name), "success")
+    return redirect(url_for("lms.accounts.users"))
 
 
 @bp.post("/admin/users/<int:user_id>/admin")
 @admin_required
+@unit_of_work(back="lms.accounts.users")
 def toggle_admin(user_id: int):
-    from lms.forms import ConfirmForm
-
     user = db.get_or_404(User, user_id)
-    form = ConfirmForm()
-    if form.validate_on_submit():
+    if ConfirmForm().validate_on_submit():
         make_admin = request.form.get("make_admin") == "1"
-        if not make_admin and user.id == current_user.id:
-            flash(_("Anda tidak dapat mencabut hak admin Anda sendiri."), "error")
+        if reason := permissions.why_not_set_admin(current_user, user, make_admin):
+            flash(reason, "error")
         else:
             operations.set_admin(user, make_admin, actor=current_user)
-            db.session.commit()
             if make_admin:
                 flash(_("%(name)s sekarang admin.", name=user.full_name), "success")
             else:
