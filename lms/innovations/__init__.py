@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("innovations", __name__)

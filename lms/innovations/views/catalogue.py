@@ -1,0 +1,76 @@
+"""The public catalogue: published innovations, searchable without login and without JS.
+
+Only what a copier needs is shown: name, office, stage, summary, benefits, results, the video,
+the replication texts, the contact office and the innovators' names the coordinator chose.
+Never an email, a NIP or a phone number (the profile's ``kontak`` is not shown).
+"""
+
+from __future__ import annotations
+
+from flask import abort, render_template, request, send_file
+from markupsafe import Markup
+
+from lms import storage
+from lms.grading.queries.paging import requested
+from lms.innovations import bp, queries
+from lms.innovations.views._common import labels
+from lms.security import public
+
+
+@bp.get("/inovasi")
+@public
+def catalogue():
+    q = (request.args.get("q") or "").strip()[:100]
+    entries, page = queries.catalogue(q, requested(request.args.get("page")))
+    return render_template(
+        "innovations/catalogue.html", entries=entries, page=page, q=q, **labels()
+    )
+
+
+@bp.get("/inovasi/<slug>")
+@public
+def public_page(slug: str):
+    innovation = queries.published_by_slug(slug)
+    values = innovation.profile or {}
+    return render_template(
+        "innovations/public.html",
+        innovation=innovation,
+        values=values,
+        # Rendered through lms.markdown (sanitised) when the texts were saved.
+        html={key: Markup(text) for key, text in (innovation.html or {}).items()},
+        shown=[i for i in innovation.innovators if i.show_in_catalogue],
+        video=queries.public_video(innovation),
+        confirmed=queries.last_confirmation(innovation),
+        replicated_by=queries.published_replications(innovation),
+        source=innovation.replicated_from if innovation.replicated_from_id else None,
+        **labels(),
+    )
+
+
+@bp.get("/inovasi/<slug>/video")
+@public
+def public_video(slug: str):
+    """The stored video, inline for the page's player, only while the page is published."""
+    innovation = queries.published_by_slug(slug)
+    video = queries.public_video(innovation)
+    if video is None:
+        abort(404)
+    try:
+        path = storage.path_of(video.key)
+    except ValueError:
+        abort(404)
+    if not path.is_file():
+        abort(404)
+    response = send_file(
+        path,
+        mimetype="video/mp4",
+        as_attachment=False,
+        download_name=storage.download_name_for(video.name, "mp4"),
+        conditional=True,
+        etag=True,
+        max_age=0,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    # Public but revocable: unpublishing must take effect at once.
+    response.headers["Cache-Control"] = "no-cache"
+    return response
