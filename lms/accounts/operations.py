@@ -2,23 +2,36 @@
 
 from __future__ import annotations
 
-import re
 import secrets
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
 from lms import audit
+from lms.accounts import civil_service as cs
 from lms.accounts.models import User
 from lms.errors import DomainError
 from lms.extensions import db
 
-PROFILE_FIELDS = ("full_name", "nip", "rank", "position", "office", "phone")
+PROFILE_FIELDS = (
+    "full_name",
+    "employment_status",
+    "nip",
+    "rank",
+    "sex",
+    "position",
+    "office",
+    "phone",
+)
 _dummy_hash: list[str] = []
 
 
 class DuplicateError(DomainError):
     """An email or NIP that already belongs to another account."""
+
+
+class ProfileError(DomainError):
+    """A status, number, rank or sex that do not fit together (the forms say so first)."""
 
 
 def normalize_email(email: str) -> str:
@@ -30,8 +43,11 @@ def find_by_identifier(identifier: str) -> User | None:
     identifier = (identifier or "").strip()
     if "@" in identifier:
         return db.session.scalar(db.select(User).filter_by(email=normalize_email(identifier)))
-    digits = re.sub(r"[\s.\-]", "", identifier)
-    if digits.isdigit() and len(digits) == 18:
+    try:
+        digits = cs.compact_number(identifier)
+    except cs.NIPError:
+        return None
+    if digits.isascii() and digits.isdigit() and len(digits) == 18:
         return db.session.scalar(db.select(User).filter_by(nip=digits))
     return None
 
@@ -75,8 +91,10 @@ def create_user(
     email: str,
     full_name: str,
     password: str,
+    employment_status: str | None = None,
     nip: str | None = None,
     rank: str | None = None,
+    sex: str | None = None,
     position: str = "",
     office: str = "",
     phone: str = "",
@@ -84,17 +102,26 @@ def create_user(
     is_admin: bool = False,
     actor: User | None = None,
 ) -> User:
-    check_unique(email, nip)
+    """A new account; without ``employment_status`` it is guessed from the number and rank
+    (:func:`lms.accounts.civil_service.guess_status`)."""
+    person = _person(
+        {
+            "employment_status": employment_status,
+            "nip": nip,
+            "rank": rank,
+            "sex": sex,
+            "phone": phone,
+        }
+    )
+    check_unique(email, person["nip"])
     user = User(
         email=normalize_email(email),
         full_name=full_name.strip(),
-        nip=nip or None,
-        rank=rank or None,
         position=(position or "").strip(),
         office=(office or "").strip(),
-        phone=(phone or "").strip(),
         locale=locale,
         is_admin=is_admin,
+        **person,
     )
     user.set_password(password)
     db.session.add(user)
@@ -107,17 +134,60 @@ def _snapshot(user: User) -> dict[str, Any]:
     return {f: getattr(user, f) for f in (*PROFILE_FIELDS, "email", "is_admin", "locale")}
 
 
+def _person(data: dict[str, Any]) -> dict[str, Any]:
+    """Status, number, rank, sex and phone cleaned and checked together; raises ProfileError
+    naming the field. Numbers are stored in ASCII digits only."""
+    try:
+        nip = cs.compact_number(data.get("nip")) or None
+        phone = cs.normalize_phone(data.get("phone"))
+    except cs.NIPError as exc:
+        raise ProfileError(str(exc), field="nip") from None
+    except cs.PhoneError as exc:
+        raise ProfileError(str(exc), field="phone") from None
+    if nip is not None and not (nip.isascii() and nip.isdigit() and len(nip) == 18):
+        raise ProfileError(_l("NIP atau NI PPPK harus 18 angka."), field="nip")
+    rank = (data.get("rank") or "").strip() or None
+    sex = data.get("sex") or None
+    status = data.get("employment_status") or cs.guess_status(nip, rank)
+    if status not in cs.STATUSES:
+        raise ProfileError(_l("Status kepegawaian tidak dikenal."), field="employment_status")
+    if status == "non_asn" and nip:
+        try:
+            cs.parse_number(nip, status)
+        except cs.NIPError as exc:
+            raise ProfileError(str(exc), field="nip") from None
+    if rank is not None and rank not in cs.RANK_CODES:
+        raise ProfileError(_l("Pangkat/golongan tidak dikenal."), field="rank")
+    if sex is not None and sex not in cs.SEXES:
+        raise ProfileError(_l("Jenis kelamin harus L atau P."), field="sex")
+    for field, message in (
+        ("rank", cs.rank_problem(status, rank)),
+        ("sex", cs.sex_problem(status, nip, sex)),
+    ):
+        if message:
+            raise ProfileError(message, field=field)
+    return {
+        "employment_status": status,
+        "nip": nip,
+        "rank": rank,
+        "sex": sex,
+        "phone": phone,
+    }
+
+
 def update_profile(user: User, data: dict[str, Any], *, actor: User | None = None) -> User:
-    check_unique(None, data.get("nip"), exclude=user)
+    """Change the fields given in ``data``; the person's status, number, rank and sex must
+    still fit together afterwards."""
+    person_keys = ("employment_status", "nip", "rank", "sex", "phone")
+    person = _person({k: data[k] if k in data else getattr(user, k) for k in person_keys})
+    check_unique(None, person["nip"], exclude=user)
     before = _snapshot(user)
     for field in (*PROFILE_FIELDS, "locale"):
-        if field in data:
+        if field in person:
+            setattr(user, field, person[field])
+        elif field in data:
             value = data[field]
-            if isinstance(value, str):
-                value = value.strip()
-            if field in ("nip", "rank"):
-                value = value or None
-            setattr(user, field, value)
+            setattr(user, field, value.strip() if isinstance(value, str) else value)
     db.session.flush()
     audit.record_change("user.profile", user, before, _snapshot(user), actor=actor or user)
     return user

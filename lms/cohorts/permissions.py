@@ -1,4 +1,5 @@
-"""Who may do what in a cohort: plain predicates over a user and a cohort."""
+"""Who may do what in a cohort: plain predicates over a user and a cohort; what an existing
+account takes from an organizer's data."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from lms.accounts.civil_service import guess_status, rank_problem, sex_problem
 from lms.cohorts.models import MEMBER_ROLES, STAFF_ROLES, Membership
 from lms.extensions import db
 
@@ -50,3 +52,36 @@ def why_not_remove(user: Any, membership: Membership) -> str | None:
     if membership.user_id == user.id and not user.is_admin:
         return _("Anda tidak dapat mengeluarkan diri sendiri.")
     return None
+
+
+def profile_fill(user: Any, data: dict[str, Any]) -> dict[str, Any]:
+    """The part of an organizer's ``data`` (added or imported) an existing account takes: its
+    empty fields only. A number it lacked brings that number's status; a rank is taken only
+    when it fits the status the account will have."""
+    fill = {
+        key: value
+        for key, value in data.items()
+        if key != "employment_status" and value and not getattr(user, key)
+    }
+    if "nip" in fill:
+        fill["employment_status"] = data.get("employment_status") or guess_status(
+            fill["nip"], data.get("rank")
+        )
+    status = fill.get("employment_status", user.employment_status)
+    if "rank" in fill and rank_problem(status, fill["rank"]):
+        del fill["rank"]
+    return fill
+
+
+def why_not_fill(user: Any, data: dict[str, Any]) -> str | None:
+    """Why the account's profile would no longer fit together once filled from ``data`` (its
+    rank or sex against a number it did not have), or None."""
+    fill = profile_fill(user, data)
+    if not fill:
+        return None
+
+    def now(key: str) -> Any:
+        return fill.get(key, getattr(user, key))
+
+    status = now("employment_status")
+    return rank_problem(status, now("rank")) or sex_problem(status, now("nip"), now("sex"))

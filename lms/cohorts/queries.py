@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import contains_eager
 
 from lms.accounts.models import User
+from lms.cohorts import permissions
 from lms.cohorts.importing import MemberRow, Problem
 from lms.cohorts.models import ROLES, Cohort, Membership
 from lms.extensions import db
@@ -40,7 +41,8 @@ def membership_in(cohort: Cohort, membership_id: int) -> Membership | None:
 
 
 def check_against_accounts(rows: list[MemberRow]) -> None:
-    """Add a problem to every row that clashes with an existing account (email vs NIP)."""
+    """Add a problem to every row that clashes with an existing account: email against NIP,
+    or a number the account did not have that contradicts its rank or sex."""
     emails = [r.email for r in rows if r.email]
     nips = [r.nip for r in rows if r.nip]
     by_email = {
@@ -59,5 +61,22 @@ def check_against_accounts(rows: list[MemberRow]) -> None:
             )
         elif user is not None and other is not None and other.id != user.id:
             message = _("NIP ini sudah dipakai akun lain (%(email)s).", email=other.email)
+        elif (account := user or other) is not None and (
+            reason := permissions.why_not_fill(account, _fill_data(row))
+        ):
+            message = _(
+                "Akun %(email)s yang sudah ada tidak cocok dengan baris ini: %(reason)s",
+                email=account.email,
+                reason=reason,
+            )
         if message:
             row.problems.append(Problem(row=row.row, column="nip", message=message))
+
+
+def _fill_data(row: MemberRow) -> dict[str, object]:
+    return {
+        "employment_status": row.status,
+        "nip": row.nip,
+        "rank": row.rank,
+        "sex": row.sex,
+    }

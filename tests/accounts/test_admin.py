@@ -76,3 +76,34 @@ def test_user_search_finds_by_name_email_or_nip(client, make_user, login_as):
     html = client.get("/admin/users?q=19780511 200501").get_data(as_text=True)
     assert "Sitti Aminah" in html
     assert "Sitti Aminah" not in client.get("/admin/users?q=zzz").get_data(as_text=True)
+
+
+def test_the_admin_form_takes_the_status_or_reads_it_from_the_number(
+    client, make_user, login_as, db
+):
+    login_as(make_user(is_admin=True))
+
+    def created(email, **changes):
+        form = _user_form(client, email=email, **changes)
+        assert client.post("/admin/users/new", data=form).status_code == 302
+        return db.session.scalar(db.select(User).filter_by(email=email))
+
+    pppk = created("pppk@example.org", employment_status="pppk", rank="IX")
+    assert (pppk.employment_status, pppk.nip, pppk.rank) == ("pppk", None, "IX")
+    # Left blank: a NI PPPK makes a PPPK, a NIP a PNS, no number a non-ASN.
+    read = created("dibaca@example.org", nip="19900913 2023 21 2 014")
+    assert (read.employment_status, read.nip) == ("pppk", "199009132023212014")
+    assert created("pns@example.org", nip="198609262015051001").employment_status == "pns"
+    assert created("warga@example.org", sex="P").employment_status == "non_asn"
+
+
+def test_the_admin_form_refuses_a_number_for_a_non_asn(client, make_user, login_as, db):
+    login_as(make_user(is_admin=True))
+    before = db.session.scalar(db.select(db.func.count()).select_from(User))
+    html = client.post(
+        "/admin/users/new",
+        data=_user_form(client, employment_status="non_asn", nip="198609262015051001"),
+    ).get_data(as_text=True)
+    assert "Non-ASN tidak memiliki NIP atau NI PPPK." in html
+    assert '<option selected value="non_asn">Non-ASN</option>' in html
+    assert db.session.scalar(db.select(db.func.count()).select_from(User)) == before

@@ -15,6 +15,7 @@ def _profile_data(client, **changes):
     data = {
         "csrf_token": csrf_token(client, "/account/profile"),
         "full_name": "Dr. Rina Marlina, S.E., M.Si.",
+        "employment_status": "pns",
         "nip": "",
         "rank": "",
         "position": "Analis Kebijakan",
@@ -169,3 +170,184 @@ def test_parse_nip_refuses_an_appointment_before_adulthood():
 )
 def test_rank_is_recognised_in_the_usual_spellings(text, code):
     assert normalize_rank(text) == code
+
+
+# --- status, number, rank and sex (issue 13) -----------------------------------------------
+
+PPPK_NUMBER = "199009132023212014"
+ARABIC = "١٩٨٦٠٩٢٦ ٢٠١٥٠٥ ١ ٠٠١"
+
+
+def _field_error(html: str, field: str) -> str:
+    """The error text shown next to a field."""
+    start = html.index(f'id="{field}-error"')
+    return html[html.index(">", start) + 1 : html.index("</p>", start)]
+
+
+def test_a_pppk_saves_their_ni_pppk_which_a_nip_check_would_refuse(client, make_user, login_as, db):
+    user = make_user()
+    login_as(user)
+    # Digits 13–14 are "21": no month. Until now every PPPK was refused this way.
+    response = client.post(
+        "/account/profile",
+        data=_profile_data(
+            client, employment_status="pppk", nip="19900913 2023 21 2 014", rank="IX"
+        ),
+        follow_redirects=True,
+    )
+    assert "Profil sudah disimpan." in response.get_data(as_text=True)
+    db.session.refresh(user)
+    assert (user.employment_status, user.nip, user.rank) == ("pppk", PPPK_NUMBER, "IX")
+    assert user.rank_display == "Golongan IX"
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        (
+            {"employment_status": "pppk", "nip": "199009132005212014"},
+            "nip",
+            "Tahun pengangkatan dalam NI PPPK (angka ke-9 sampai 12, 2005) terlalu awal: "
+            "lahir 1990, jadi paling awal 2008 (usia 18 tahun).",
+        ),
+        (
+            {"employment_status": "pppk", "nip": "199009132099212014"},
+            "nip",
+            "Tahun pengangkatan dalam NI PPPK (angka ke-9 sampai 12, 2099) berada di masa depan.",
+        ),
+        (
+            {"employment_status": "pns", "nip": PPPK_NUMBER},
+            "nip",
+            "Bulan pengangkatan dalam NIP (angka ke-13 dan 14, 21) harus 01 sampai 12.",
+        ),
+        (
+            {"employment_status": "non_asn", "nip": VALID_NIP},
+            "nip",
+            "Non-ASN tidak memiliki NIP atau NI PPPK. Kosongkan nomornya, atau pilih status "
+            "PNS atau PPPK.",
+        ),
+        (
+            {"employment_status": "pppk", "nip": PPPK_NUMBER, "rank": "III/b"},
+            "rank",
+            "III/b adalah pangkat/golongan PNS. PPPK memakai golongan I sampai XVII, misalnya IX.",
+        ),
+        (
+            {"employment_status": "pns", "nip": VALID_NIP, "rank": "IX"},
+            "rank",
+            "Golongan IX adalah golongan PPPK. PNS memakai pangkat/golongan dengan ruangnya, "
+            "misalnya III/b.",
+        ),
+        (
+            {"employment_status": "non_asn", "rank": "IX"},
+            "rank",
+            "Non-ASN tidak memiliki pangkat/golongan. Kosongkan pangkatnya, atau pilih status "
+            "PNS atau PPPK.",
+        ),
+        (
+            {"employment_status": "pns", "nip": VALID_NIP, "sex": "P"},
+            "sex",
+            "Jenis kelamin perempuan tidak cocok dengan NIP: angka ke-15 (1) berarti laki-laki. "
+            "Periksa NIP atau jenis kelaminnya.",
+        ),
+        (
+            {"nip": "19860926201505100²"},
+            "nip",
+            "NIP berisi ², yang bukan angka 0–9. Ketik ulang dengan angka biasa.",
+        ),
+        (
+            {"phone": "0812-①②"},
+            "phone",
+            "Telepon berisi ①, yang bukan angka 0–9. Ketik ulang dengan angka biasa.",
+        ),
+    ],
+)
+def test_status_number_rank_and_sex_that_do_not_fit_are_refused_next_to_the_field(
+    client, make_user, login_as, db, changes, field, message
+):
+    user = make_user()
+    login_as(user)
+    response = client.post("/account/profile", data=_profile_data(client, **changes))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert _field_error(html, field) == message
+    db.session.refresh(user)
+    assert (user.employment_status, user.nip, user.rank, user.position) == (
+        "non_asn",
+        None,
+        None,
+        "",
+    )
+
+
+@pytest.mark.parametrize(
+    "script",
+    ["٠١٢٣٤٥٦٧٨٩", "۰۱۲۳۴۵۶۷۸۹", "０１２３４５６７８９", "०१२३४५६७८९"],
+    ids=["arabic-indic", "extended-arabic-indic", "full-width", "devanagari"],
+)
+def test_digits_typed_in_another_script_are_stored_as_ascii(
+    client, make_user, login_as, db, script
+):
+    def written(text):
+        return "".join(script[int(c)] if c.isdigit() else c for c in text)
+
+    user = make_user()
+    login_as(user)
+    response = client.post(
+        "/account/profile",
+        data=_profile_data(client, nip=written("19860926 201505 1 001"), phone=written("0812 345")),
+        follow_redirects=True,
+    )
+    assert "Profil sudah disimpan." in response.get_data(as_text=True)
+    db.session.refresh(user)
+    assert (user.nip, user.phone) == (VALID_NIP, "0812 345")
+    # ...and the number typed that way logs in too.
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/dashboard")})
+    login = client.post(
+        "/login",
+        data={
+            "csrf_token": csrf_token(client, "/login"),
+            "identifier": written("19860926 201505 1 001"),
+            "password": PASSWORD,
+        },
+    )
+    assert login.status_code == 302
+
+
+def test_the_rank_list_offers_pns_ranks_and_pppk_golongan_and_a_neutral_empty_choice(
+    client, make_user, login_as
+):
+    login_as(make_user())
+    html = client.get("/account/profile").get_data(as_text=True)
+    start = html.index('id="rank"')
+    rank = html[start : html.index("</select>", start)]
+    assert '<option value="">— pilih —</option>' in rank
+    assert "bukan ASN" not in rank
+    assert '<optgroup label="PNS: pangkat/golongan">' in rank
+    assert '<optgroup label="PPPK: golongan">' in rank
+    assert '<option value="III/b">III/b — Penata Muda Tingkat I</option>' in rank
+    assert '<option value="XVII">Golongan XVII</option>' in rank
+    assert '<option value="pppk">PPPK</option>' in html
+    assert "NIP / NI PPPK" in html
+
+
+def test_sex_is_shown_as_read_from_the_nip_and_saved_with_the_profile(
+    client, make_user, login_as, db
+):
+    user = make_user(nip="199003142015032002")
+    login_as(user)
+    html = client.get("/account/profile").get_data(as_text=True)
+    assert '<option selected value="P">Perempuan (P)</option>' in html
+    form = _profile_data(client, nip="199003142015032002", sex="P")
+    assert client.post("/account/profile", data=form).status_code == 302
+    db.session.refresh(user)
+    assert user.sex == "P"
+
+
+def test_a_person_becomes_non_asn_by_clearing_number_and_rank(client, make_user, login_as, db):
+    user = make_user(nip=VALID_NIP, rank="III/b")
+    assert user.employment_status == "pns"
+    login_as(user)
+    form = _profile_data(client, employment_status="non_asn", sex="L")
+    assert client.post("/account/profile", data=form).status_code == 302
+    db.session.refresh(user)
+    assert (user.employment_status, user.nip, user.rank, user.sex) == ("non_asn", None, None, "L")

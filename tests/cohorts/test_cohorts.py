@@ -4,6 +4,8 @@ from lms.audit import AuditEvent
 from lms.cohorts.models import Cohort, Membership
 from tests.helpers import counted_queries, csrf_token
 
+VALID_NIP = "198609262015051001"
+
 
 def _cohort_form(client, path, **changes):
     data = {
@@ -207,3 +209,40 @@ def test_members_page_uses_the_same_number_of_queries_for_10_and_500_members(
         return len(statements)
 
     assert count_queries(10) == count_queries(500)
+
+
+def test_member_add_takes_a_pppk_and_refuses_a_non_asn_with_a_number(
+    client, make_user, make_cohort, login_as, db
+):
+    from lms.accounts.models import User
+
+    organizer = make_user()
+    cohort = make_cohort(organizers=[organizer])
+    login_as(organizer)
+    path, data = _add_form(
+        client, cohort, employment_status="pppk", nip="19900913 2023 21 2 014", rank="IX"
+    )
+    assert "Kata sandi awal" in client.post(path, data=data).get_data(as_text=True)
+    pppk = db.session.scalar(db.select(User).filter_by(email="baru@example.org"))
+    assert (pppk.employment_status, pppk.nip, pppk.rank) == ("pppk", "199009132023212014", "IX")
+
+    path, data = _add_form(
+        client, cohort, email="warga@example.org", employment_status="non_asn", nip=VALID_NIP
+    )
+    html = client.post(path, data=data).get_data(as_text=True)
+    assert "Non-ASN tidak memiliki NIP atau NI PPPK." in html
+    assert db.session.scalar(db.select(User).filter_by(email="warga@example.org")) is None
+
+
+def test_a_number_added_to_an_account_without_one_brings_its_status(
+    client, make_user, make_cohort, login_as, db
+):
+    organizer = make_user()
+    existing = make_user(email="ada@example.org")
+    assert existing.employment_status == "non_asn"
+    cohort = make_cohort(organizers=[organizer])
+    login_as(organizer)
+    path, data = _add_form(client, cohort, email="ada@example.org", nip="199009132023212014")
+    assert client.post(path, data=data).status_code == 302
+    db.session.refresh(existing)
+    assert (existing.employment_status, existing.nip) == ("pppk", "199009132023212014")

@@ -145,3 +145,51 @@ def test_no_file_chosen(client, make_user, make_cohort, login_as):
     path = f"/cohorts/{cohort.id}/members/import"
     response = client.post(path, data={"csrf_token": csrf_token(client, path)})
     assert "Pilih berkas untuk diimpor." in response.get_data(as_text=True)
+
+
+def _confirm(client, html: str):
+    action = html.split('action="', 2)[2].split('"', 1)[0]
+    return client.post(action, data={"csrf_token": csrf_token(client, "/dashboard")})
+
+
+def test_the_preview_shows_the_status_read_from_the_number_and_the_import_keeps_it(
+    client, make_user, make_cohort, login_as, db
+):
+    cohort = _organizer_cohort(make_user, make_cohort, login_as)
+    content = (
+        "nama;email;NIP;pangkat;L/P;jabatan;unit kerja;telepon;peran\n"
+        "Andi;andi@example.org;19860926 201505 1 001;Penata Muda Tk. I;;Analis;Dinkes;;peserta\n"
+        "Irma;irma@example.org;19940216 2023 21 2 013;Gol. IX;;Apoteker;Farmasi;٠٨١٢;peserta\n"
+        "Dewi;dewi@example.org;;;P;Relawan;Komunitas;;peserta\n"
+    )
+    html = _upload(client, cohort, content.encode()).get_data(as_text=True)
+    assert "Semua 3 baris benar" in html
+    for shown in ("PNS (dari nomor)", "PPPK (dari nomor)", "Non-ASN (tanpa nomor)"):
+        assert shown in html
+    assert "19940216 202321 2 013" in html and "Golongan IX" in html
+    assert "Penata Muda Tingkat I (III/b)" in html
+    _confirm(client, html)
+    people = {
+        u.email: (u.employment_status, u.nip, u.rank, u.sex, u.phone)
+        for u in db.session.scalars(db.select(User).where(User.email.like("%@example.org")))
+    }
+    assert people["andi@example.org"] == ("pns", "198609262015051001", "III/b", None, "")
+    assert people["irma@example.org"] == ("pppk", "199402162023212013", "IX", None, "0812")
+    assert people["dewi@example.org"] == ("non_asn", None, None, "P", "")
+
+
+def test_a_number_that_contradicts_an_existing_accounts_rank_is_shown_before_import(
+    client, make_user, make_cohort, login_as, db
+):
+    cohort = _organizer_cohort(make_user, make_cohort, login_as)
+    existing = make_user(email="andi@example.org", employment_status="pns", rank="III/b")
+    content = f"{HEADER}Andi;andi@example.org;19940216 2023 21 2 013;;;;;peserta\n"
+    html = _upload(client, cohort, content.encode()).get_data(as_text=True)
+    assert (
+        "Akun andi@example.org yang sudah ada tidak cocok dengan baris ini: III/b adalah "
+        "pangkat/golongan PNS. PPPK memakai golongan I sampai XVII, misalnya IX."
+    ) in html
+    assert "Setujui dan impor" not in html
+    db.session.refresh(existing)
+    assert (existing.employment_status, existing.nip) == ("pns", None)
+    assert _members(db, cohort) == 1

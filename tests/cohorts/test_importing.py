@@ -227,8 +227,7 @@ def test_missing_email_and_role_values():
         ("19860926201505100A", "hanya boleh berisi angka"),
         ("19861326201505100", "harus 18 angka; yang diisi 17 angka"),
         ("198613262015051001", "bukan tanggal yang sah"),
-        ("198609262015131001", "Bulan pengangkatan"),
-        ("198609262015053001", "jenis kelamin"),
+        ("198609262000051001", "terlalu awal: lahir 1986, jadi paling awal 2004"),
     ],
 )
 def test_malformed_nip_says_what_is_wrong(nip, expected):
@@ -237,6 +236,20 @@ def test_malformed_nip_says_what_is_wrong(nip, expected):
     assert (problem.row, problem.column) == (2, "nip")
     assert expected in problem.message
     assert result.rows[0].nip is None
+
+
+@pytest.mark.parametrize(
+    ("nip", "expected"),
+    [
+        ("198609262015131001", "Bulan pengangkatan dalam NIP (angka ke-13 dan 14, 13)"),
+        ("198609262015053001", "Angka jenis kelamin dalam NIP (angka ke-15) harus 1"),
+    ],
+)
+def test_a_pns_row_has_its_nip_month_and_sex_digit_checked(nip, expected):
+    result = parse(f"name,email,status,nip,role\nBudi,budi@contoh.go.id,PNS,{nip},peserta\n")
+    [problem] = result.problems
+    assert (problem.row, problem.column) == (2, "nip")
+    assert expected in problem.message
 
 
 def test_duplicate_email_names_the_earlier_row():
@@ -369,3 +382,190 @@ def test_problems_collects_file_and_row_problems():
     result = parse("name,email,role,Email\nBudi,budi@contoh.go.id,dosen,x\n")
     assert [(p.row, p.column) for p in result.problems] == [(None, "email"), (2, "role")]
     assert result.problems[0].message == "Kolom email muncul lebih dari sekali."
+
+
+# --- status, NI PPPK, ranks, L/P and digits (issue 13) -------------------------------------
+
+PPPK_NUMBER = "199009132023212014"
+
+
+def test_without_a_status_column_the_status_is_read_from_the_number_or_the_rank():
+    result = parse(
+        "nama;email;NIP;pangkat;peran\n"
+        f"PNS;pns@contoh.go.id;{VALID_NIP};III/b;peserta\n"
+        # Digits 13–14 are 13: not a NIP, a valid NI PPPK; refused until now.
+        "PPPK;pppk@contoh.go.id;19860926 2015 13 1 001;Golongan IX;peserta\n"
+        "Pangkat saja;pangkat@contoh.go.id;;Penata Muda Tk. I;peserta\n"
+        "Golongan saja;gol@contoh.go.id;;IX;peserta\n"
+        "Warga;warga@contoh.go.id;;;peserta\n"
+    )
+    assert result.ok, messages(result)
+    seen = [(r.status, r.status_source, r.status_display, r.nip, r.rank) for r in result.rows]
+    assert seen == [
+        ("pns", "number", "PNS (dari nomor)", VALID_NIP, "III/b"),
+        ("pppk", "number", "PPPK (dari nomor)", "198609262015131001", "IX"),
+        ("pns", "rank", "PNS (dari pangkat)", None, "III/b"),
+        ("pppk", "rank", "PPPK (dari pangkat)", None, "IX"),
+        ("non_asn", "none", "Non-ASN (tanpa nomor)", None, None),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "status"),
+    [
+        ("PNS", "pns"),
+        ("cpns", "pns"),
+        ("PPPK", "pppk"),
+        ("P3K", "pppk"),
+        ("PPPK Paruh Waktu", "pppk"),
+        ("Non-ASN", "non_asn"),
+        ("non ASN", "non_asn"),
+        ("NonASN", "non_asn"),
+        ("Bukan ASN", "non_asn"),
+        ("Honorer", "non_asn"),
+    ],
+)
+def test_a_status_column_is_taken_in_the_usual_words(value, status):
+    nip = {"pns": VALID_NIP, "pppk": PPPK_NUMBER, "non_asn": ""}[status]
+    result = parse(
+        f"Nama,Email,Status Kepegawaian,NIP,Peran\nBudi,b@contoh.go.id,{value},{nip},peserta\n"
+    )
+    assert result.ok, messages(result)
+    [row] = result.rows
+    assert (row.status, row.status_source, row.status_display) == (
+        status,
+        "column",
+        {"pns": "PNS", "pppk": "PPPK", "non_asn": "Non-ASN"}[status],
+    )
+
+
+@pytest.mark.parametrize("value", ["ASN", "Kontrak", "TNI"])
+def test_an_unknown_status_is_a_row_problem(value):
+    result = parse(f"name,email,status,role\nBudi,b@contoh.go.id,{value},peserta\n")
+    assert [(p.row, p.column, p.message) for p in result.problems] == [
+        (2, "status", f"Status tidak dikenal: {value}. Gunakan PNS, PPPK atau Non-ASN.")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("status", "nip", "rank", "column", "message"),
+    [
+        (
+            "Non-ASN",
+            VALID_NIP,
+            "",
+            "nip",
+            "Non-ASN tidak memiliki NIP atau NI PPPK. Kosongkan nomornya, atau pilih status "
+            "PNS atau PPPK.",
+        ),
+        (
+            "PPPK",
+            "199009132005212014",
+            "",
+            "nip",
+            "Tahun pengangkatan dalam NI PPPK (angka ke-9 sampai 12, 2005) terlalu awal: "
+            "lahir 1990, jadi paling awal 2008 (usia 18 tahun).",
+        ),
+        (
+            "PPPK",
+            PPPK_NUMBER,
+            "III/b",
+            "rank",
+            "III/b adalah pangkat/golongan PNS. PPPK memakai golongan I sampai XVII, misalnya IX.",
+        ),
+        (
+            "PNS",
+            VALID_NIP,
+            "IX",
+            "rank",
+            "Golongan IX adalah golongan PPPK. PNS memakai pangkat/golongan dengan ruangnya, "
+            "misalnya III/b.",
+        ),
+        (
+            "Non-ASN",
+            "",
+            "Penata Muda",
+            "rank",
+            "Non-ASN tidak memiliki pangkat/golongan. Kosongkan pangkatnya, atau pilih status "
+            "PNS atau PPPK.",
+        ),
+    ],
+)
+def test_number_and_rank_must_fit_the_status(status, nip, rank, column, message):
+    result = parse(
+        f"name,email,status,nip,rank,role\nBudi,b@contoh.go.id,{status},{nip},{rank},peserta\n"
+    )
+    assert [(p.row, p.column, p.message) for p in result.problems] == [(2, column, message)]
+
+
+@pytest.mark.parametrize(
+    "rank",
+    ["Penata Muda Tk. I", "Penata Muda Tkt. I", "Penata Muda Tingkat I", "III/b", "III b"]
+    + ["IIIb", "III-b", "Gol. III/b"],
+)
+def test_ranks_in_the_spellings_of_spreadsheets(rank):
+    result = parse(f'name,email,rank,role\nBudi,b@contoh.go.id,"{rank}",peserta\n')
+    assert result.ok, messages(result)
+    assert result.rows[0].rank == "III/b"
+    assert result.rows[0].rank_display == "Penata Muda Tingkat I (III/b)"
+
+
+@pytest.mark.parametrize(
+    ("digits", "name"),
+    [
+        ("٠١٢٣٤٥٦٧٨٩", "arabic-indic"),
+        ("۰۱۲۳۴۵۶۷۸۹", "extended-arabic-indic"),
+        ("０１２３４５６７８９", "full-width"),
+        ("०१२३४५६७८९", "devanagari"),
+    ],
+)
+def test_nip_and_phone_cells_in_other_scripts_are_read_as_ascii(digits, name):
+    def written(text):
+        return "".join(digits[int(c)] if c.isdigit() else c for c in text)
+
+    data = xlsx(
+        [
+            ["Nama", "Email", "NIP", "HP", "Peran"],
+            [
+                "Budi",
+                "budi@contoh.go.id",
+                written("19860926 201505 1 001"),
+                written("0812 3456"),
+                "peserta",
+            ],
+        ]
+    )
+    result = parse(data, filename=f"peserta-{name}.xlsx")
+    assert result.ok, messages(result)
+    [budi] = result.rows
+    assert (budi.nip, budi.phone, budi.status) == (VALID_NIP, "0812 3456", "pns")
+
+
+def test_digits_that_cannot_be_read_are_row_problems():
+    result = parse(
+        "name,email,nip,phone,role\nBudi,b@contoh.go.id,19860926201505100²,0812①,peserta\n"
+    )
+    assert [(p.column, p.message) for p in result.problems] == [
+        ("nip", "NIP berisi ², yang bukan angka 0–9. Ketik ulang dengan angka biasa."),
+        ("phone", "Telepon berisi ①, yang bukan angka 0–9. Ketik ulang dengan angka biasa."),
+    ]
+
+
+def test_a_sex_column_is_read_and_checked_against_the_nip():
+    result = parse(
+        "nama,email,NIP,L/P,peran\n"
+        "Andi,andi@contoh.go.id,,Laki-laki,peserta\n"
+        "Sari,sari@contoh.go.id,,P,peserta\n"
+        f"Budi,budi@contoh.go.id,{VALID_NIP},P,peserta\n"
+        "Dewi,dewi@contoh.go.id,,W,peserta\n"
+    )
+    assert [r.sex for r in result.rows] == ["L", "P", "P", None]
+    assert [(p.row, p.column, p.message) for p in result.problems] == [
+        (
+            4,
+            "sex",
+            "Jenis kelamin perempuan tidak cocok dengan NIP: angka ke-15 (1) berarti laki-laki. "
+            "Periksa NIP atau jenis kelaminnya.",
+        ),
+        (5, "sex", "Jenis kelamin tidak dikenal: W. Gunakan L atau P."),
+    ]
