@@ -257,3 +257,74 @@ LEGACY_HEADINGS = {
     "rancang_bangun": "Rancang bangun",
     "pokok_perubahan": "Pokok perubahan",
 }
+
+
+# --- proposals written before the six parts: shown as they were --------------------------
+
+#: The old single fields as a form showed them (labels: ``LEGACY_LABELS``), in the section
+#: their text belongs to now.
+LEGACY_FIELDS: tuple[Field, ...] = tuple(
+    Field(key, LEGACY_LABELS[key], "markdown", section="rancang_bangun") for key in LEGACY_MOVES
+)
+#: The order of the proposal form before the six parts (a version keeps its own order).
+LEGACY_ORDER: tuple[str, ...] = (
+    "nama_inovasi",
+    "bentuk",
+    "jenis",
+    "inisiator",
+    "urusan",
+    "tahapan",
+    "tanggal_uji_coba",
+    "tanggal_penerapan",
+    "permasalahan",
+    "dasar_hukum",
+    "isu_strategis",
+    "rancang_bangun",
+    "pokok_perubahan",
+    "metode_pembaharuan",
+    "keunggulan",
+    "cara_kerja",
+    "tujuan",
+    "manfaat",
+    "hasil",
+    "anggaran",
+    "tahapan_waktu",
+)
+_LEGACY_BY_KEY = {f.key: f for f in LEGACY_FIELDS}
+#: What tells who wrote a proposal: hidden from a blind marker.
+IDENTITY_KEYS = ("perangkat_daerah", "inovator", "kontak")
+
+
+def is_legacy(fields: dict | None) -> bool:
+    """The fields were written with the old keys (permasalahan, rancang_bangun as one text,
+    pokok_perubahan): a version from before the six parts."""
+    return any(key in (fields or {}) for key in LEGACY_MOVES)
+
+
+def fields_for(values: dict | None) -> list[Field]:
+    """The fields a stored proposal is shown with: an old one's own keys in the old form's
+    order, else every profile field in the profile's order."""
+    if not is_legacy(values):
+        return list(PROFILE_FIELDS)
+    return [FIELDS_BY_KEY.get(k) or _LEGACY_BY_KEY[k] for k in LEGACY_ORDER if k in values]
+
+
+def section_title(key: str) -> object:
+    return dict(SECTIONS).get(key, "")
+
+
+def theme_label(key: str | None, rulesets: object = None) -> str:
+    """A theme's name from the index rules (any year that names it), else the key as words."""
+    if not key:
+        return ""
+    if rulesets is None:
+        from flask import current_app, has_app_context
+
+        from lms.iid.rules import available_rules
+
+        rulesets = available_rules(current_app.config if has_app_context() else {}).values()
+    for rules in rulesets:  # type: ignore[attr-defined]
+        for theme in rules.themes:
+            if theme.key == key:
+                return theme.name
+    return key.replace("_", " ").capitalize()

@@ -90,6 +90,23 @@ required_fields = ["nama_inovasi"]
 rancang_bangun = 300
 """
 
+#: The six parts of a proposal's rancang bangun (each required on *Kirim*).
+RANCANG_BANGUN_PARTS = (
+    "latar_belakang",
+    "dasar_hukum",
+    "isu_strategis",
+    "metode_pembaharuan",
+    "keunggulan",
+    "cara_kerja",
+)
+
+
+def valid_proposal(**changes: str) -> dict[str, str]:
+    """Proposal fields that pass *Kirim* for ``ASSIGNMENT_TOML``: a name and the six parts of
+    the rancang bangun, 300 words together."""
+    part = " ".join(["kata"] * 50)
+    return {"nama_inovasi": "Si Cepat", **dict.fromkeys(RANCANG_BANGUN_PARTS, part), **changes}
+
 
 def write_pack(
     root,

@@ -14,8 +14,9 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from lms import profile
 from lms.submissions.fields import Field
-from lms.submissions.receipts import display_text, fields_of
+from lms.submissions.receipts import display_text, fields_of, label_for
 
 #: A word or a run of white space; together they give the text back unchanged.
 _TOKENS = re.compile(r"\s+|[^\s]+")
@@ -45,6 +46,9 @@ class VersionDiff:
     files_added: list[FileChange] = field(default_factory=list)
     files_removed: list[FileChange] = field(default_factory=list)
     files_kept: list[FileChange] = field(default_factory=list)
+    #: One version was written with the proposal's old fields and the other with the six
+    #: parts: the old one was compared as moved to the six parts (``profile.from_legacy``).
+    converted: bool = False
 
     @property
     def changed(self) -> list[FieldDiff]:
@@ -112,21 +116,33 @@ def inline_diff(old: str, new: str) -> tuple[Markup, int, int]:
     return Markup("").join(out), removed, added
 
 
-def _field_diff(f: Field, old: Any, new: Any) -> FieldDiff:
+def _field_diff(kind: str, f: Field, old: Any, new: Any, values: dict[str, Any]) -> FieldDiff:
     old_text, new_text = display_text(f, old), display_text(f, new)
+    label = label_for(kind, f, values)
     if old_text == new_text:
-        return FieldDiff(f.key, str(f.label), False, escape(new_text))
+        return FieldDiff(f.key, label, False, escape(new_text))
     markup, removed, added = inline_diff(old_text, new_text)
-    return FieldDiff(f.key, str(f.label), True, markup, removed, added)
+    return FieldDiff(f.key, label, True, markup, removed, added)
 
 
-def diff_versions(kind: str, old: Any, new: Any) -> VersionDiff:
-    """Compare two SubmissionVersions (anything with ``fields`` and ``files``)."""
-    old_fields, new_fields = old.fields or {}, new.fields or {}
+def diff_versions(kind: str, old: Any, new: Any, *, hide_identity: bool = False) -> VersionDiff:
+    """Compare two SubmissionVersions (anything with ``fields`` and ``files``). Proposals of
+    the old and the new field set are compared in the new one (the old text moved to the six
+    parts, as a draft is moved). ``hide_identity``: a blind marker's diff leaves out the fields
+    that name the participant."""
+    old_fields, new_fields = dict(old.fields or {}), dict(new.fields or {})
+    converted = kind == "proposal" and profile.is_legacy(old_fields) != profile.is_legacy(
+        new_fields
+    )
+    if converted:
+        old_fields, new_fields = profile.from_legacy(old_fields), profile.from_legacy(new_fields)
     every = dict(old_fields)
     every.update(new_fields)
     fields = [
-        _field_diff(f, old_fields.get(f.key), new_fields.get(f.key)) for f in fields_of(kind, every)
+        _field_diff(kind, f, old_fields.get(f.key), new_fields.get(f.key), new_fields)
+        for f in fields_of(kind, every)
+        if not (f.kind == "theme" and not old_fields.get(f.key) and not new_fields.get(f.key))
+        and not (hide_identity and f.key in profile.IDENTITY_KEYS)
     ]
     old_files = {f.get("key"): f for f in old.files or []}
     new_files = {f.get("key"): f for f in new.files or []}
@@ -139,4 +155,5 @@ def diff_versions(kind: str, old: Any, new: Any) -> VersionDiff:
         files_added=[change(f) for k, f in new_files.items() if k not in old_files],
         files_removed=[change(f) for k, f in old_files.items() if k not in new_files],
         files_kept=[change(f) for k, f in new_files.items() if k in old_files],
+        converted=converted,
     )

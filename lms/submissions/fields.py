@@ -1,68 +1,28 @@
-"""What an assignment asks of a submission: the fields of each kind (the profil inovasi of
-DOMAIN.md, a video), required fields, minimum words, the attachments it takes."""
+"""What an assignment asks of a submission: the fields of each kind, required fields, minimum
+words, the attachments it takes.
+
+A proposal's fields are the IID *profil inovasi* of :mod:`lms.profile` (one definition for the
+class proposal and the registry innovation); this module adds only what is the submissions'
+own: the PP 38 self-check, the video fields, counting words.
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 
-
-@dataclass(frozen=True)
-class Field:
-    key: str
-    label: object  # a lazy string
-    #: "line", "choice", "date", "markdown", "url", "elements"
-    kind: str
-    choices: tuple[tuple[str, object], ...] = ()
-    hint: object = ""
-
-
-BENTUK = (
-    ("tata_kelola", _l("Inovasi tata kelola pemerintahan daerah")),
-    ("pelayanan_publik", _l("Inovasi pelayanan publik")),
-    ("lainnya", _l("Inovasi daerah lainnya sesuai urusan pemerintahan")),
-)
-JENIS = (("digital", _l("Digital")), ("non_digital", _l("Non-digital")))
-INISIATOR = (
-    ("kepala_daerah", _l("Kepala daerah")),
-    ("anggota_dprd", _l("Anggota DPRD")),
-    ("asn", _l("ASN")),
-    ("perangkat_daerah", _l("Perangkat daerah")),
-    ("masyarakat", _l("Anggota masyarakat")),
-)
-TAHAPAN = (
-    ("inisiatif", _l("Inisiatif")),
-    ("uji_coba", _l("Uji coba")),
-    ("penerapan", _l("Penerapan")),
+from lms.profile import (
+    PROFILE_FIELDS,
+    RANCANG_BANGUN,
+    RANCANG_BANGUN_KEYS,
+    RANCANG_BANGUN_MIN_WORDS,
+    Field,
 )
 
-PROPOSAL_FIELDS: tuple[Field, ...] = (
-    Field("nama_inovasi", _l("Nama inovasi"), "line"),
-    Field("bentuk", _l("Bentuk inovasi"), "choice", BENTUK),
-    Field("jenis", _l("Jenis inovasi"), "choice", JENIS),
-    Field("inisiator", _l("Inisiator"), "choice", INISIATOR),
-    Field("urusan", _l("Urusan pemerintahan"), "line", hint=_l("Misalnya: kesehatan.")),
-    Field("tahapan", _l("Tahapan"), "choice", TAHAPAN),
-    Field("tanggal_uji_coba", _l("Tanggal uji coba"), "date"),
-    Field("tanggal_penerapan", _l("Tanggal penerapan"), "date"),
-    Field("permasalahan", _l("Permasalahan"), "markdown"),
-    Field("dasar_hukum", _l("Dasar hukum"), "markdown"),
-    Field("isu_strategis", _l("Isu strategis"), "markdown"),
-    Field("rancang_bangun", _l("Rancang bangun"), "markdown"),
-    Field("pokok_perubahan", _l("Pokok perubahan"), "markdown"),
-    Field("metode_pembaharuan", _l("Metode pembaharuan"), "markdown"),
-    Field("keunggulan", _l("Keunggulan dan kebaruan"), "markdown"),
-    Field("cara_kerja", _l("Cara kerja"), "markdown"),
-    Field("tujuan", _l("Tujuan"), "markdown"),
-    Field("manfaat", _l("Manfaat"), "markdown"),
-    Field("hasil", _l("Hasil yang diharapkan"), "markdown"),
-    Field("anggaran", _l("Anggaran"), "markdown"),
-    Field("tahapan_waktu", _l("Tahapan dan jadwal"), "markdown"),
-)
+__all__ = ["Field"]
 
 #: The five criteria of PP 38/2017 a participant confirms before submitting.
 PP38_CRITERIA: tuple[tuple[str, object], ...] = (
@@ -97,12 +57,14 @@ VIDEO_FIELDS: tuple[Field, ...] = (
 TEXT_FIELDS: tuple[Field, ...] = (Field("teks", _l("Jawaban"), "markdown"),)
 
 FIELDS_BY_KIND = {
-    "proposal": PROPOSAL_FIELDS,
+    "proposal": PROFILE_FIELDS,
     "video": VIDEO_FIELDS,
     "text": TEXT_FIELDS,
     "file": (),
 }
-DEFAULT_MIN_WORDS = {"proposal": {"rancang_bangun": 300}}
+DEFAULT_MIN_WORDS = {"proposal": {RANCANG_BANGUN: RANCANG_BANGUN_MIN_WORDS}}
+#: A ``min_words`` key that names a section: the fields counted together.
+SECTIONS_BY_KIND = {"proposal": {RANCANG_BANGUN: RANCANG_BANGUN_KEYS}}
 
 
 def word_count(text: str | None) -> int:
@@ -112,13 +74,39 @@ def word_count(text: str | None) -> int:
 
 
 def min_words(spec: Any) -> dict[str, int]:
-    """Field key -> minimum number of words: the spec's ``min_words``, else the kind's default."""
+    """Field or section key -> minimum number of words: the kind's default (a proposal's
+    rancang bangun section), then what the pack's ``min_words`` says."""
     settings = spec.settings or {}
-    return dict(settings.get("min_words") or DEFAULT_MIN_WORDS.get(spec.kind, {}))
+    minimums = dict(DEFAULT_MIN_WORDS.get(spec.kind, {}))
+    minimums.update(settings.get("min_words") or {})
+    return minimums
+
+
+def counted_keys(kind: str, key: str) -> tuple[str, ...]:
+    """The fields a word minimum on ``key`` counts: a section's parts, else the field."""
+    return SECTIONS_BY_KIND.get(kind, {}).get(key, (key,))
+
+
+def words_in(kind: str, key: str, values: dict[str, Any]) -> int:
+    """The words of a field, or of a section's parts together."""
+    return sum(word_count(values.get(k) or "") for k in counted_keys(kind, key))
+
+
+def shown_fields(spec: Any, themes: Any = None) -> tuple[Field, ...]:
+    """The fields of ``spec.kind`` the work page shows: a theme only where the index rules of
+    the class's year name themes."""
+    return tuple(
+        f
+        for f in FIELDS_BY_KIND.get(spec.kind, ())
+        if f.kind != "theme" or getattr(themes, "themes", None)
+    )
 
 
 def required_fields(spec: Any) -> set[str]:
-    return set((spec.settings or {}).get("required_fields") or [])
+    """The pack's ``required_fields`` and the fields required whatever the pack says (the six
+    parts of a proposal's rancang bangun)."""
+    own = {f.key for f in FIELDS_BY_KIND.get(spec.kind, ()) if f.required}
+    return own | set((spec.settings or {}).get("required_fields") or [])
 
 
 # --- attachments --------------------------------------------------------------------------
@@ -153,3 +141,19 @@ THUMBNAIL_MAX_BYTES = 5 * 1024 * 1024
 
 def video_max_bytes() -> int:
     return int(current_app.config["LMS_VIDEO_MAX_BYTES"])
+
+
+# --- the year's index rules ---------------------------------------------------------------
+
+
+def index_themes(cohort: Any) -> Any:
+    """The index rules (``lms.iid.rules.RuleSet``) of the class's year when they name themes:
+    the proposal offers its *inovasi tematik* only then. None otherwise."""
+    from lms.iid.rules import available_rules
+
+    start = getattr(cohort, "start_date", None)
+    if start is None:
+        return None
+    config = current_app.config if has_app_context() else {}
+    rules = available_rules(config).get(start.year)
+    return rules if rules is not None and rules.themes else None

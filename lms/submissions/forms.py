@@ -14,6 +14,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from flask import request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -35,8 +36,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, DateInput, ListWidget
 
+from lms import profile
 from lms.errors import DomainError
-from lms.submissions.fields import FIELDS_BY_KIND, PP38_CRITERIA, VIDEO_ELEMENTS
+from lms.profile import results_label, urusan_groups
+from lms.submissions.fields import PP38_CRITERIA, VIDEO_ELEMENTS, shown_fields
 from lms.submissions.fields import Field as SpecField
 from lms.timefmt import local, to_utc
 
@@ -56,6 +59,11 @@ def check_name(key: str) -> str:
 class _WorkFormBase(FlaskForm):
     #: The assignment kind the fields were built for.
     kind = ""
+    #: The keys of the assignment's fields this form shows (a theme only where the year's
+    #: index rules name themes).
+    field_keys: tuple[str, ...] = ()
+    #: Field key -> its kind in the field definition ("urusan", "theme", "markdown", ...).
+    field_kinds: dict[str, str] = {}
     #: The draft's lock version when the page was shown ("0" when there was no draft yet).
     lock_version = HiddenField()
     attachments = MultipleFileField(_l("Tambah lampiran (boleh kosong)"))
@@ -69,7 +77,7 @@ class _WorkFormBase(FlaskForm):
         return (self.lock_version.data or "") if self.lock_version.raw_data else None
 
     def draft(self) -> dict[str, Any]:
-        return {f.key: self[f.key].data or "" for f in FIELDS_BY_KIND.get(self.kind, ())}
+        return {key: self[key].data or "" for key in self.field_keys}
 
     def self_check(self) -> dict[str, bool]:
         if self.kind != "proposal":
@@ -79,13 +87,63 @@ class _WorkFormBase(FlaskForm):
     def chose_files(self) -> bool:
         return any(_chosen(f) for f in self.attachments.data or [])
 
+    def offer(self, themes: Any = None, locale: str = "id") -> None:
+        """The choices that depend on the page: the urusan list in the page's language, the
+        themes of the year's index rules, and a value no longer in a list (an old draft's free
+        text) kept as "(isian lama: ...)" until the participant chooses. The results label
+        follows the stage (before or at implementation)."""
+        for key in self.field_keys:
+            field = self[key]
+            kind = self.field_kinds.get(key, "")
+            if kind == "urusan":
+                field.choices = _keep(urusan_choices(locale), field.data)
+            elif kind == "theme":
+                field.choices = _keep(theme_choices(themes), field.data)
+        if "hasil" in self.field_keys and "tahapan" in self.field_keys:
+            self.hasil.label.text = str(results_label(self.tahapan.data))
+
+
+def _blank() -> SelectChoice:
+    return SelectChoice("", _l("— Pilih —"))
+
+
+def _keep(choices: list[SelectChoice], current: Any) -> list[SelectChoice]:
+    """A stored value that is not in the list stays selectable (and selected), so saving
+    again never loses it; the page says it is an old entry."""
+    if current and all(c.value != current for c in choices):
+        choices.append(SelectChoice(str(current), _("(isian lama: %(text)s)", text=current)))
+    return choices
+
+
+def urusan_choices(locale: str = "id") -> list[SelectChoice]:
+    """The government affairs, one option group per group of UU 23/2014 Pasal 12 (and the
+    supporting functions), in the page's language."""
+    choices = [_blank()]
+    for group in urusan_groups():
+        title = group.title(locale)
+        for item in group.items:
+            label = item.label_en if locale == "en" and item.label_en else item.label
+            choices.append(SelectChoice(item.key, label, optgroup=title))
+    return choices
+
+
+def theme_choices(themes: Any) -> list[SelectChoice]:
+    """The themes of the year's index rules; a theme the rules mark uncertain says so."""
+    choices = [_blank()]
+    for theme in getattr(themes, "themes", ()) or ():
+        label = theme.name
+        if theme.uncertain:
+            label = _("%(name)s (belum dapat dipastikan)", name=theme.name)
+        choices.append(SelectChoice(theme.key, label))
+    return choices
+
 
 def _form_field(spec_field: SpecField) -> Any:
-    if spec_field.kind == "choice":
+    if spec_field.kind in ("choice", "urusan", "theme"):
         return SelectField(
             spec_field.label,
             choices=[
-                SelectChoice("", _l("— Pilih —")),
+                _blank(),
                 *(SelectChoice(value, label) for value, label in spec_field.choices),
             ],
             validate_choice=False,
@@ -98,10 +156,16 @@ def _form_field(spec_field: SpecField) -> Any:
     return StringField(spec_field.label, default="")
 
 
-def work_form_class(spec: Any) -> type[_WorkFormBase]:
-    """A form class with the fields of ``spec.kind`` (and the PP 38 self-check for proposals)."""
-    attrs: dict[str, Any] = {"kind": spec.kind}
-    for spec_field in FIELDS_BY_KIND.get(spec.kind, ()):
+def work_form_class(spec: Any, themes: Any = None) -> type[_WorkFormBase]:
+    """A form class with the shown fields of ``spec.kind`` (and the PP 38 self-check for
+    proposals)."""
+    fields = shown_fields(spec, themes)
+    attrs: dict[str, Any] = {
+        "kind": spec.kind,
+        "field_keys": tuple(f.key for f in fields),
+        "field_kinds": {f.key: f.kind for f in fields},
+    }
+    for spec_field in fields:
         attrs[spec_field.key] = _form_field(spec_field)
     if spec.kind == "proposal":
         for key, label in PP38_CRITERIA:
@@ -109,10 +173,44 @@ def work_form_class(spec: Any) -> type[_WorkFormBase]:
     return type("WorkForm", (_WorkFormBase,), attrs)
 
 
-def work_form(spec: Any, *, draft: dict[str, Any] | None = None, **kwargs: Any) -> _WorkFormBase:
+def starting_values(kind: str, draft: dict[str, Any] | None, user: Any) -> dict[str, Any]:
+    """What the work form starts from: the saved draft (an old proposal draft moved to the six
+    parts); a proposal's proposing office and innovator filled from the participant's profile
+    where the draft has no such field yet."""
+    values = dict(draft or {})
+    if kind != "proposal":
+        return values
+    values = profile.from_legacy(values)
+    values.setdefault("perangkat_daerah", _office_of(user))
+    values.setdefault("inovator", getattr(user, "full_name", "") or "")
+    return values
+
+
+def _office_of(user: Any) -> str:
+    if getattr(user, "office", ""):
+        return user.office
+    if getattr(user, "office_id", None):
+        from lms.extensions import db
+        from lms.regions.models import Office
+
+        office = db.session.get(Office, user.office_id)
+        return office.name if office is not None else ""
+    return ""
+
+
+def work_form(
+    spec: Any,
+    *,
+    draft: dict[str, Any] | None = None,
+    themes: Any = None,
+    locale: str = "id",
+    **kwargs: Any,
+) -> _WorkFormBase:
     """The posted form on POST; on GET the form filled from the saved draft."""
     values = {k: v for k, v in (draft or {}).items() if isinstance(v, str)}
-    return work_form_class(spec)(data=values, **kwargs)
+    form = work_form_class(spec, themes)(data=values, **kwargs)
+    form.offer(themes, locale)
+    return form
 
 
 # --- the video page -----------------------------------------------------------------------

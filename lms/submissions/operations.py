@@ -12,7 +12,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from lms import audit, storage
+from lms import audit, profile, storage
 from lms.catalog.models import AssignmentSpec, CohortCourse
 from lms.cohorts.models import Cohort, Membership
 from lms.db import utcnow
@@ -214,11 +214,21 @@ def submission_for(assignment: CohortAssignment, user: Any) -> Submission:
     return submission
 
 
-def clean_fields(kind: str, data: dict[str, Any]) -> dict[str, Any]:
-    """Only the kind's fields, strings trimmed; lists (video elements) kept as lists."""
+def clean_fields(
+    kind: str, data: dict[str, Any], keep: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Only the kind's fields, strings trimmed; lists (video elements) kept as lists. A field
+    ``data`` does not hold keeps its value in ``keep`` (a field the page did not show, such as
+    a theme in a year without index rules). A proposal's old keys (permasalahan, one
+    rancang_bangun, pokok_perubahan) move to the six parts first (``profile.from_legacy``), so
+    nothing typed is lost."""
+    if kind == "proposal":
+        data = profile.from_legacy(data)
+        keep = profile.from_legacy(keep or {})
+    keep = keep or {}
     cleaned: dict[str, Any] = {}
     for f in FIELDS_BY_KIND.get(kind, ()):
-        value = data.get(f.key)
+        value = data[f.key] if f.key in data else keep.get(f.key)
         if f.kind == "elements":
             allowed = {k for k, _label in VIDEO_ELEMENTS}
             cleaned[f.key] = [v for v in (value or []) if v in allowed]
@@ -227,10 +237,21 @@ def clean_fields(kind: str, data: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
+def migrated_draft(kind: str, draft: dict[str, Any] | None) -> dict[str, Any]:
+    """The data migration's rule for one stored draft (``Submission.draft``): a proposal draft
+    written with the old keys gets them moved to the six parts (``profile.from_legacy``: text
+    appended under its old heading where the part already holds text); any other draft is
+    kept as it is. Versions are never migrated: they keep what was submitted."""
+    draft = dict(draft or {})
+    if kind == "proposal" and profile.is_legacy(draft):
+        return profile.from_legacy(draft)
+    return draft
+
+
 def save_draft(submission: Submission, data: dict[str, Any]) -> Submission:
     """Keep whatever the participant wrote; nothing here can stop a draft from being saved."""
     kind = submission.assignment.spec.kind
-    submission.draft = clean_fields(kind, data)
+    submission.draft = clean_fields(kind, data, keep=dict(submission.draft or {}))
     submission.draft_dt = utcnow()
     if submission.state == "withdrawn":
         submission.state = "draft"

@@ -14,16 +14,19 @@ from urllib.parse import urlsplit
 from flask import current_app
 from flask_babel import gettext as _
 
+from lms import profile
 from lms.catalog.models import AssignmentSpec
 from lms.cohorts.models import STAFF_ROLES, Membership
 from lms.extensions import db
 from lms.submissions import queries
 from lms.submissions.fields import (
-    FIELDS_BY_KIND,
     PP38_CRITERIA,
+    counted_keys,
+    index_themes,
     min_words,
     required_fields,
-    word_count,
+    shown_fields,
+    words_in,
 )
 from lms.submissions.models import CohortAssignment, Submission, SubmissionFile
 from lms.submissions.queries import Deadlines
@@ -166,6 +169,50 @@ def video_url_problem(url: str) -> str | None:
     return None
 
 
+def _label(kind: str, field: Any, fields: dict[str, Any]) -> str:
+    """A field's label as the page shows it (a proposal's results label follows its stage)."""
+    return str(profile.label_of(field.key, fields) if kind == "proposal" else field.label)
+
+
+def _choice_problem(field: Any, value: str, themes: Any) -> str | None:
+    if field.kind == "choice" and value not in {c for c, _label in field.choices}:
+        return _("Pilih salah satu pilihan yang tersedia.")
+    if field.kind == "urusan" and value not in profile.urusan_by_key():
+        return _(
+            "Pilih urusan pemerintahan dari daftar; isian lama \u201c%(text)s\u201d tidak ada "
+            "di daftar.",
+            text=value,
+        )
+    if field.kind == "theme" and value not in {t.key for t in getattr(themes, "themes", ())}:
+        return _("Pilih salah satu tema dari ketentuan indeks tahun ini.")
+    if field.kind == "date":
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            return _("Tanggal tidak sah; gunakan format TTTT-BB-HH.")
+    return None
+
+
+def _words_problem(kind: str, key: str, minimum: int, fields: dict[str, Any], shown: dict) -> str:
+    count = words_in(kind, key, fields)
+    if count >= minimum:
+        return ""
+    if counted_keys(kind, key) != (key,):
+        return _(
+            "%(section)s minimal %(min)d kata, keenam bagiannya dihitung bersama; sekarang "
+            "%(n)d kata.",
+            section=str(profile.section_title(key)),
+            min=minimum,
+            n=count,
+        )
+    return _(
+        "%(field)s minimal %(min)d kata; sekarang %(n)d kata.",
+        field=_label(kind, shown[key], fields),
+        min=minimum,
+        n=count,
+    )
+
+
 def content_problems(
     spec: AssignmentSpec,
     fields: dict[str, Any],
@@ -173,45 +220,33 @@ def content_problems(
     *,
     self_check: dict[str, Any],
     statement: bool,
+    themes: Any = None,
 ) -> dict[str, list[str]]:
     """Every problem of the content at once: field key -> messages ("files" for the
-    attachments, "" for the form as a whole)."""
+    attachments, a section's key for its word minimum, "" for the form as a whole).
+    ``themes``: the index rules of the class's year when they name themes (else the theme
+    field is not shown, so not asked for)."""
     errors: dict[str, list[str]] = {}
 
     def add(key: str, message: str) -> None:
         errors.setdefault(key, []).append(message)
 
     kind = spec.kind
-    by_key = {f.key: f for f in FIELDS_BY_KIND.get(kind, ())}
+    shown = {f.key: f for f in shown_fields(spec, themes)}
     required = required_fields(spec)
-    for key in [k for k in by_key if k in required]:
-        if not fields.get(key):
-            add(key, _("%(field)s wajib diisi.", field=str(by_key[key].label)))
-    for key, field in by_key.items():
+    for key, field in shown.items():
         value = fields.get(key)
         if not value:
+            if key in required:
+                add(key, _("%(field)s wajib diisi.", field=_label(kind, field, fields)))
             continue
-        if field.kind == "choice" and value not in {c for c, _label in field.choices}:
-            add(key, _("Pilih salah satu pilihan yang tersedia."))
-        if field.kind == "date":
-            try:
-                date.fromisoformat(value)
-            except ValueError:
-                add(key, _("Tanggal tidak sah; gunakan format TTTT-BB-HH."))
+        if isinstance(value, str) and (problem := _choice_problem(field, value, themes)):
+            add(key, problem)
     for key, minimum in min_words(spec).items():
-        if key not in by_key:
+        if not any(k in shown for k in counted_keys(kind, key)):
             continue
-        count = word_count(fields.get(key))
-        if count < minimum:
-            add(
-                key,
-                _(
-                    "%(field)s minimal %(min)d kata; sekarang %(n)d kata.",
-                    field=str(by_key[key].label),
-                    min=minimum,
-                    n=count,
-                ),
-            )
+        if problem := _words_problem(kind, key, minimum, fields, shown):
+            add(key, problem)
     if kind == "proposal" and not all(self_check.get(k) for k, _label in PP38_CRITERIA):
         add(
             "self_check",
@@ -252,5 +287,6 @@ def why_not_submit(
         queries.current_files(submission),
         self_check=self_check,
         statement=statement,
+        themes=index_themes(assignment.cohort) if assignment.spec.kind == "proposal" else None,
     )
     return None, errors

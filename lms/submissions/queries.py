@@ -185,6 +185,23 @@ def own_submission(assignment: CohortAssignment, user: Any) -> Submission | None
     return submission_of(assignment, user.id)
 
 
+def submission_in(cohort: Cohort, submission_id: int) -> Submission:
+    """A submission to one of the cohort's assignments, with its assignment, spec and person;
+    404 for an id of another cohort (one query)."""
+    submission = db.session.scalar(
+        db.select(Submission)
+        .join(CohortAssignment, CohortAssignment.id == Submission.assignment_id)
+        .options(
+            joinedload(Submission.assignment).joinedload(CohortAssignment.spec),
+            joinedload(Submission.user),
+        )
+        .where(Submission.id == submission_id, CohortAssignment.cohort_id == cohort.id)
+    )
+    if submission is None:
+        abort(404)
+    return submission
+
+
 def current_files(submission: Submission | None) -> list[SubmissionFile]:
     """The files of the working copy (not those taken off it)."""
     if submission is None:

@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from fpdf import FPDF
 from markupsafe import Markup
 
+from lms import profile
 from lms.markdown import render
 from lms.pdf import FONT, PagedPdf
 from lms.submissions.fields import FIELDS_BY_KIND, PP38_CRITERIA, Field
@@ -40,11 +41,21 @@ def _locale(locale: str | None) -> str:
 
 def fields_of(kind: str, values: dict[str, Any]) -> list[Field]:
     """The kind's fields in form order, then any key the version holds that the kind no longer
-    lists (shown under its key, so nothing submitted is hidden)."""
-    known = list(FIELDS_BY_KIND.get(kind, ()))
+    lists (shown under its key, so nothing submitted is hidden). A proposal written before the
+    six parts shows its own keys with their old labels, in the old order."""
+    proposal = kind == "proposal"
+    known = profile.fields_for(values) if proposal else list(FIELDS_BY_KIND.get(kind, ()))
     keys = {f.key for f in known}
     extra = [Field(k, k, "line") for k in values if k not in keys]
     return known + extra
+
+
+def label_for(kind: str, f: Field, values: dict[str, Any]) -> str:
+    """A field's label for a stored set of values (a proposal's results label follows its
+    stage; an old key its old label)."""
+    if kind == "proposal":
+        return str(profile.label_of(f.key, values))
+    return str(f.label)
 
 
 def display_text(f: Field, value: Any, locale: str | None = None) -> str:
@@ -55,6 +66,10 @@ def display_text(f: Field, value: Any, locale: str | None = None) -> str:
     if f.kind == "choice":
         labels = {code: str(label) for code, label in f.choices}
         return labels.get(value, str(value))
+    if f.kind == "urusan":
+        return profile.urusan_label(str(value), _locale(locale))
+    if f.kind == "theme":
+        return profile.theme_label(str(value))
     if f.kind == "elements":
         labels = {code: str(label) for code, label in f.choices}
         items = value if isinstance(value, list) else [value]
@@ -82,14 +97,43 @@ class FieldRow:
     items: list[str] = field(default_factory=list)
     #: URL fields holding an https address: the address, to link to.
     link: str | None = None
+    #: The proposal section the field stands in ("" for kinds without sections).
+    section: str = ""
+    #: The section's heading, on every row of the section (pages print it when it changes).
+    section_title: str = ""
+    #: Hidden from a blind marker (who wrote it): the text is withheld.
+    withheld: bool = False
 
 
-def field_rows(kind: str, values: dict[str, Any], *, with_html: bool = False) -> list[FieldRow]:
+def field_rows(
+    kind: str,
+    values: dict[str, Any],
+    *,
+    with_html: bool = False,
+    hide_identity: bool = False,
+    locale: str | None = None,
+) -> list[FieldRow]:
+    """The version's fields as people read them, in the form's order and sections.
+    ``hide_identity``: for a blind marker, the proposing office, innovator and contact are
+    withheld (they name the participant)."""
     rows = []
     for f in fields_of(kind, values):
         value = values.get(f.key)
-        text = display_text(f, value)
-        row = FieldRow(f.key, str(f.label), f.kind, text)
+        if f.kind == "theme" and not value:
+            continue  # offered only in years whose index rules name themes
+        text = display_text(f, value, locale)
+        row = FieldRow(
+            f.key,
+            label_for(kind, f, values),
+            f.kind,
+            text,
+            section=f.section,
+            section_title=str(profile.section_title(f.section)) if f.section else "",
+        )
+        if hide_identity and f.key in profile.IDENTITY_KEYS:
+            row.text, row.withheld = "", True
+            rows.append(row)
+            continue
         if with_html and f.kind == "markdown" and text:
             # A version never changes, so rendering on display shows exactly what was hashed.
             row.html = Markup(render(text))
@@ -325,7 +369,13 @@ def _receipt(
 
     out.heading(_("Isi pengumpulan"))
     empty = _("(tidak diisi)")
-    for row in field_rows(spec.kind, version.fields or {}):
+    section = ""
+    for row in field_rows(spec.kind, version.fields or {}, locale=lang):
+        if row.section_title and row.section_title != section:
+            section = row.section_title
+            out.room(3 * LINE)  # a heading never ends a page alone
+            pdf.ln(1)
+            out.paragraph(section.upper(), size=10.5, style="B", line=6)
         out.room(2 * LINE)  # a label never ends a page alone
         out.paragraph(row.label, style="B")
         if row.text:

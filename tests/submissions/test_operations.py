@@ -10,9 +10,9 @@ from lms.submissions import operations as ops
 from lms.submissions import permissions, queries
 from lms.submissions.fields import PP38_CRITERIA, word_count
 from lms.submissions.models import SubmissionVersion
+from tests.helpers import valid_proposal
 
 ALL_CRITERIA = {key: True for key, _label in PP38_CRITERIA}
-LONG = " ".join(["kata"] * 300)
 
 
 @pytest.fixture
@@ -36,7 +36,7 @@ def _late(assignment, person, now) -> bool:
 
 
 def _valid_draft(submission):
-    ops.save_draft(submission, {"nama_inovasi": "Si Cepat", "rancang_bangun": LONG})
+    ops.save_draft(submission, valid_proposal())
 
 
 def test_word_count_ignores_markdown_and_link_targets():
@@ -47,12 +47,15 @@ def test_word_count_ignores_markdown_and_link_targets():
 def test_a_draft_saves_anything_and_submitting_reports_every_problem(db, setup):
     person, _org, _cohort, assignment = setup
     submission = ops.submission_for(assignment, person)
-    ops.save_draft(submission, {"nama_inovasi": "", "rancang_bangun": "pendek", "bentuk": "x"})
+    ops.save_draft(submission, {"nama_inovasi": "", "latar_belakang": "pendek", "bentuk": "x"})
     with pytest.raises(ops.ValidationFailed) as failed:
         ops.submit(submission, self_check={}, statement=False)
     errors = failed.value.errors
     assert set(errors) >= {"nama_inovasi", "rancang_bangun", "bentuk", "self_check", "statement"}
-    assert "minimal 300 kata; sekarang 1 kata" in errors["rancang_bangun"][0]
+    assert "keenam bagiannya dihitung bersama; sekarang 1 kata" in errors["rancang_bangun"][0]
+    # Each of the other five parts is required, whatever the pack says.
+    for part in ("dasar_hukum", "isu_strategis", "metode_pembaharuan", "keunggulan", "cara_kerja"):
+        assert errors[part] == [errors[part][0]] and "wajib diisi" in errors[part][0], part
     assert submission.latest_number == 0 and submission.versions == []
 
 

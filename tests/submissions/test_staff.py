@@ -12,10 +12,9 @@ from lms.submissions import operations as ops
 from lms.submissions import queries
 from lms.submissions.fields import PP38_CRITERIA
 from lms.timefmt import local_datetime
-from tests.helpers import counted_queries
+from tests.helpers import counted_queries, valid_proposal
 
 ALL_CRITERIA = {key: True for key, _label in PP38_CRITERIA}
-LONG = " ".join(["kata"] * 300)
 
 
 def _url(cohort_id: int, assignment_id: int, **query: str) -> str:
@@ -27,7 +26,7 @@ def _url(cohort_id: int, assignment_id: int, **query: str) -> str:
 
 def _submit(assignment, person, *, now=None):
     submission = ops.submission_for(assignment, person)
-    ops.save_draft(submission, {"nama_inovasi": "Si Cepat", "rancang_bangun": LONG})
+    ops.save_draft(submission, valid_proposal())
     ops.submit(submission, self_check=ALL_CRITERIA, statement=True, now=now)
     return submission
 

@@ -16,6 +16,7 @@ from lms.submissions.operations import (
     submission_for,
     submit,
 )
+from tests.helpers import valid_proposal
 
 NIP = "198503302010011002"
 SELF_CHECK = {key: True for key, _label in PP38_CRITERIA}
@@ -30,11 +31,10 @@ def proposal(**changes: Any) -> dict[str, Any]:
         "nama_inovasi": "Sistem Antrean Puskesmas Daring",
         "jenis": "digital",
         "tanggal_uji_coba": "2023-10-02",
-        "permasalahan": "Antrean panjang di **puskesmas** setiap pagi.\n\nWarga menunggu lama.",
-        "rancang_bangun": words(320),
+        "latar_belakang": "Antrean panjang di **puskesmas** setiap pagi.\n\nWarga menunggu lama.",
+        "cara_kerja": words(320),
     }
-    data.update(changes)
-    return data
+    return valid_proposal(**{**data, **changes})
 
 
 def version_url(world, number: int, suffix: str = "", **query: Any) -> str:
@@ -85,7 +85,8 @@ def test_receipt_page_shows_number_hash_and_fields(world, login_as):
     assert "Versi 1" in html
     assert "Ani Peserta" in html and "19850330" in html
     assert "Sistem Antrean Puskesmas Daring" in html
-    assert "Nama inovasi" in html and "Rancang bangun" in html
+    assert "Nama inovasi" in html and "Cara kerja" in html
+    assert "Rancang bangun dan pokok perubahan" in html  # the section's heading
     assert "Digital" in html  # the choice's label, not its code
     assert "<strong>puskesmas</strong>" in html  # Markdown rendered (sanitised)
     assert "receipt.pdf" in html
@@ -129,7 +130,7 @@ def test_receipt_pdf_holds_hash_and_nip(world, login_as):
 
 def test_receipt_pdf_holds_a_long_proposal_on_several_pages(world, login_as):
     long_text = words(3000, "kata")
-    world.hand_in(world.ani, **dict.fromkeys(("permasalahan", "tujuan", "manfaat"), long_text))
+    world.hand_in(world.ani, **dict.fromkeys(("latar_belakang", "tujuan", "manfaat"), long_text))
     client = login_as(world.ani)
     response = client.get(version_url(world, 1, "/receipt.pdf"))
     assert response.status_code == 200
@@ -141,7 +142,7 @@ def test_diff_marks_inserted_word_and_escapes_markup(world, login_as):
     world.hand_in(
         world.ani,
         nama_inovasi="Sistem Antrean Puskesmas Daring Terpadu",
-        permasalahan="Antrean panjang di **puskesmas** setiap pagi.\n\n"
+        latar_belakang="Antrean panjang di **puskesmas** setiap pagi.\n\n"
         "Warga menunggu lama. <script>alert(1)</script>",
     )
     response = login_as(world.ani).get(version_url(world, 2, "/diff"))
@@ -150,7 +151,7 @@ def test_diff_marks_inserted_word_and_escapes_markup(world, login_as):
     assert "<ins>Terpadu</ins>" in html
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert "Rancang bangun" in html  # listed among the unchanged fields
+    assert "Cara kerja" in html  # listed among the unchanged fields
     assert login_as(world.ani).get(version_url(world, 1, "/diff")).status_code == 404
 
 

@@ -13,11 +13,10 @@ import pytest
 from lms.submissions import operations as ops
 from lms.submissions.fields import PP38_CRITERIA
 from lms.submissions.models import Submission, SubmissionVersion
-from tests.helpers import ASSIGNMENT_TOML
+from tests.helpers import ASSIGNMENT_TOML, valid_proposal
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
 HTML = b"<!doctype html><html><body><script>alert(1)</script></body></html>\n"
-LONG = " ".join(["kata"] * 300)
 #: 10.00 WITA on Tuesday 1 December 2026.
 NOW = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 TEXT_TOML = """
@@ -128,12 +127,7 @@ def _submission(db, k, user=None, which="proposal") -> Submission | None:
 
 
 def _valid(**extra) -> dict[str, str]:
-    return {
-        "nama_inovasi": "Si Cepat",
-        "rancang_bangun": LONG,
-        **ALL_CHECKS,
-        "statement": "y",
-    } | extra
+    return {**valid_proposal(), **ALL_CHECKS, "statement": "y"} | extra
 
 
 def _tag(page: str, element_id: str) -> str:
@@ -207,19 +201,20 @@ def test_a_draft_saves_anything_and_keeps_it(client, db, k, login_as, now):
             "nama_inovasi": "",
             "bentuk": "bukan-pilihan",
             "tanggal_uji_coba": "kemarin",
-            "rancang_bangun": "baru dua",
+            "latar_belakang": "baru dua",
         },
     )
     assert response.status_code == 302
     submission = _submission(db, k)
-    assert submission.draft["rancang_bangun"] == "baru dua"
+    assert submission.draft["latar_belakang"] == "baru dua"
     assert submission.draft["tanggal_uji_coba"] == "kemarin"
     assert submission.versions == [] and submission.state == "draft"
     page = _text(client.get(_url(k)))
     assert "Draf tersimpan." in page
     assert "baru dua</textarea>" in page
     assert 'value="kemarin"' in page
-    assert "Sekarang 2 kata." in page and 'data-min-words="300"' in page
+    assert "Rancang bangun sekarang 2 dari minimal 300 kata" in page
+    assert 'data-min-words="300"' in page
 
 
 def test_submitting_shows_every_problem_next_to_its_field_and_versions_nothing(
@@ -229,17 +224,24 @@ def test_submitting_shows_every_problem_next_to_its_field_and_versions_nothing(
     response = _post(
         client,
         k,
-        {"nama_inovasi": "", "rancang_bangun": "terlalu pendek", "bentuk": "x"},
+        {"nama_inovasi": "", "latar_belakang": "terlalu pendek", "bentuk": "x"},
         button="send",
     )
     assert response.status_code == 200
     page = _text(response)
     assert "Belum terkirim" in page
-    for field in ("nama_inovasi", "rancang_bangun", "bentuk", "statement"):
+    for field in ("nama_inovasi", "dasar_hukum", "bentuk", "statement"):
         assert f'id="{field}-error"' in page, field
         assert re.search(rf'aria-describedby="[^"]*{field}-error', _tag(page, field)), field
     assert "Nama inovasi wajib diisi." in page
-    assert "Rancang bangun minimal 300 kata; sekarang 2 kata." in page
+    assert "Dasar hukum wajib diisi." in page
+    assert (
+        "Rancang bangun dan pokok perubahan minimal 300 kata, keenam bagiannya dihitung "
+        "bersama; sekarang 2 kata." in page
+    )
+    # The section's message stands at the section, and every part points at it.
+    assert 'id="rancang_bangun-error"' in page and 'href="#section-rancang_bangun"' in page
+    assert "rancang_bangun-error" in _tag(page, "latar_belakang")
     assert 'id="self_check-error"' in page and "PP 38/2017" in page
     assert "Nyatakan bahwa karya ini adalah karya Anda sendiri." in page
     # The summary at the top links to the fields.
@@ -248,7 +250,7 @@ def test_submitting_shows_every_problem_next_to_its_field_and_versions_nothing(
     assert "terlalu pendek</textarea>" in page
     submission = _submission(db, k)
     assert submission.latest_number == 0 and submission.versions == []
-    assert submission.draft["rancang_bangun"] == "terlalu pendek"
+    assert submission.draft["latar_belakang"] == "terlalu pendek"
     assert db.session.scalars(db.select(SubmissionVersion)).all() == []
 
 

@@ -50,15 +50,19 @@ def _content(loaded: Loaded) -> dict[str, Any]:
     links, players = submission_queries.file_links(g.cohort.id, loaded.submission.id, version)
     previous = queries.previous_version(version)
     kind = loaded.assignment.spec.kind
+    blind = loaded.blind_code is not None
     return {
-        "rows": receipts.field_rows(kind, version.fields or {}, with_html=True),
+        # A blind marker does not see the fields that name the participant (office, innovator).
+        "rows": receipts.field_rows(
+            kind, version.fields or {}, with_html=True, hide_identity=blind
+        ),
         "files": version.files or [],
         "file_links": links,
         "players": players,
         "human_size": receipts.human_size,
         "checks": receipts.self_check_labels(version),
         "previous": previous,
-        "diff": diff_versions(kind, previous, version) if previous else None,
+        "diff": diff_versions(kind, previous, version, hide_identity=blind) if previous else None,
     }
 
 

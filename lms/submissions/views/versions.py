@@ -3,6 +3,10 @@
 Who sees which version: a participant always their own (``?user=`` is ignored for them, so a
 guessed id shows their own work or a 404, never someone else's); trainers and organizers of the
 cohort, and admins, the participant named in ``?user=``.
+
+A proposal version also comes as a Word document, by submission id (the staff list and the
+grading page know it, a blind marker included): the owner, the class's staff and admins; a
+trainer marking without names gets it without the participant's name, under their code.
 """
 
 from __future__ import annotations
@@ -16,8 +20,8 @@ from flask_login import current_user
 
 from lms.cohorts.access import cohort_role
 from lms.cohorts.models import MEMBER_ROLES, Cohort
-from lms.submissions import bp, permissions, queries, receipts
-from lms.submissions.anonymity import hides_identity
+from lms.submissions import bp, exports, permissions, queries, receipts
+from lms.submissions.anonymity import hides_identity, participant_code
 from lms.submissions.diff import diff_versions
 from lms.submissions.models import CohortAssignment, Submission, SubmissionVersion
 
@@ -115,3 +119,31 @@ def version_diff(cohort_id: int, assignment_id: int, number: int):
         diff=diff_versions(found.assignment.spec.kind, previous, found.version),
         human_size=receipts.human_size,
     )
+
+
+@bp.get(
+    "/cohorts/<int:cohort_id>/submissions/<int:submission_id>/versions/<int:number>/proposal.docx"
+)
+@cohort_role(*MEMBER_ROLES)
+def proposal_docx(cohort_id: int, submission_id: int, number: int):
+    submission = queries.submission_in(g.cohort, submission_id)
+    if not permissions.can_view_submission(current_user, submission):
+        abort(404)  # another participant's work: as if it did not exist
+    assignment = submission.assignment
+    if assignment.spec.kind != "proposal":
+        abort(404)
+    version = queries.version_of(submission, number)
+    if version is None:
+        abort(404)
+    code = None
+    if hides_identity(assignment, current_user, g.membership):
+        code = participant_code(assignment.id, submission.user_id)
+    response = send_file(
+        io.BytesIO(exports.proposal_docx(assignment, submission, version, blind_code=code)),
+        mimetype=exports.DOCX_MIMETYPE,
+        as_attachment=True,
+        download_name=exports.docx_filename(assignment, submission, number, blind_code=code),
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

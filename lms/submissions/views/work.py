@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lms import storage
+from lms import profile, storage
 from lms.cohorts.access import cohort_role
 from lms.cohorts.models import MEMBER_ROLES, Cohort
 from lms.db import utcnow
@@ -16,13 +19,15 @@ from lms.errors import DomainError
 from lms.security import writes_on_get
 from lms.submissions import bp, forms, operations, permissions, queries
 from lms.submissions.fields import (
-    FIELDS_BY_KIND,
     PP38_CRITERIA,
     WORK_KINDS,
     attachment_kinds,
     attachment_max_bytes,
+    counted_keys,
+    index_themes,
     min_words,
     required_fields,
+    shown_fields,
     word_count,
 )
 from lms.submissions.models import CohortAssignment, Submission, SubmissionFile
@@ -78,6 +83,53 @@ def _work_url(assignment: CohortAssignment) -> str:
     return url_for(".work", cohort_id=assignment.cohort_id, assignment_id=assignment.id)
 
 
+@dataclass(frozen=True)
+class WordGoal:
+    """A word minimum on the page: one field's, or a section's parts counted together."""
+
+    key: str
+    minimum: int
+    count: int
+    #: The ids of the text areas it counts.
+    sources: tuple[str, ...]
+    section: bool
+
+
+def _word_goals(spec: Any, form: forms._WorkFormBase) -> dict[str, WordGoal]:
+    goals = {}
+    for key, minimum in min_words(spec).items():
+        counted = counted_keys(spec.kind, key)
+        sources = tuple(k for k in counted if k in form.field_keys)
+        if not sources:
+            continue
+        count = sum(word_count(form[k].data) for k in sources)
+        goals[key] = WordGoal(key, minimum, count, sources, section=counted != (key,))
+    return goals
+
+
+def _sections(spec: Any, fields: tuple[Any, ...]) -> list[tuple[str, str, list[Any]]]:
+    """A proposal's shown fields in the profile's sections, in order; [] for other kinds."""
+    if spec.kind != "proposal":
+        return []
+    return [
+        (key, str(title), [f for f in fields if f.section == key])
+        for key, title in profile.SECTIONS
+        if any(f.section == key for f in fields)
+    ]
+
+
+def _order(fields: tuple[Any, ...], goals: dict[str, WordGoal]) -> list[str]:
+    """Where messages stand, in the order of the page: a section's word minimum (at the
+    section, ``section-<key>``) after its last part."""
+    order = []
+    for f in fields:
+        order.append(f.key)
+        order.extend(
+            f"section-{g.key}" for g in goals.values() if g.section and g.sources[-1] == f.key
+        )
+    return [*order, "attachments", "self_check", "statement"]
+
+
 def _work_page(
     problem: DomainError | None = None,
     cohort_id: int | None = None,
@@ -92,28 +144,36 @@ def _work_page(
     now, so what was typed is kept and saving again overwrites deliberately."""
     assignment = assignment or queries.assignment_of(g.cohort, assignment_id)
     spec = assignment.spec
+    themes = _themes(assignment)
     if form is None:
         submission = queries.own_submission(assignment, current_user)
-        form = forms.work_form(spec)
+        form = forms.work_form(spec, themes=themes, locale=_locale())
     form.lock_version.data = permissions.lock_of(submission)
-    keys = [f.key for f in FIELDS_BY_KIND.get(spec.kind, ())]
+    fields = shown_fields(spec, themes)
+    goals = _word_goals(spec, form)
     error_targets, summary = place_errors(
         form,
         problem.errors if problem else {},
-        order=[*keys, "attachments", "self_check", "statement"],
-        aliases={"files": "attachments"},
-        labelled=tuple(keys),
+        order=_order(fields, goals),
+        aliases={
+            "files": "attachments",
+            **{k: f"section-{k}" for k, g in goals.items() if g.section},
+        },
+        labelled=tuple(f.key for f in fields),
     )
-    minimums = min_words(spec)
     files = queries.current_files(submission)
     return render_template(
         "submissions/work.html",
         **page_status(assignment, submission, utcnow()),
         form=form,
-        fields=FIELDS_BY_KIND.get(spec.kind, ()),
+        fields=fields,
+        sections=_sections(spec, fields),
         required=required_fields(spec),
-        minimums=minimums,
-        counts={key: word_count(form[key].data) for key in minimums if key in form._fields},
+        goals=goals,
+        goal_of={k: goal for goal in goals.values() for k in goal.sources},
+        themes=themes,
+        results_labels=(profile.results_label(None), profile.results_label("penerapan")),
+        urusan_old=_old_urusan(form),
         criteria=[(forms.check_name(k), label) for k, label in PP38_CRITERIA],
         files=files,
         file_urls={
@@ -137,9 +197,26 @@ def _work_page(
     )
 
 
+def _locale() -> str:
+    return str(get_locale() or "id")
+
+
+def _themes(assignment: CohortAssignment) -> Any:
+    """The index rules of the class's year when they name themes (proposals only)."""
+    return index_themes(assignment.cohort) if assignment.spec.kind == "proposal" else None
+
+
+def _old_urusan(form: forms._WorkFormBase) -> str:
+    """An old draft's free-text urusan, not in the list: shown until the participant chooses."""
+    if "urusan" not in form.field_keys:
+        return ""
+    value = form.urusan.data or ""
+    return value if value and value not in profile.urusan_by_key() else ""
+
+
 def _save(assignment: CohortAssignment, *, remove: SubmissionFile | None = None):
     """Save the draft (and attachments) from the work form, then submit or take a file off."""
-    form = forms.work_form(assignment.spec)
+    form = forms.work_form(assignment.spec, themes=_themes(assignment), locale=_locale())
     if not form.validate_on_submit():
         abort(400)
     now = utcnow()
@@ -192,7 +269,13 @@ def work(cohort_id: int, assignment_id: int):
     if request.method == "POST":
         return _save(assignment)
     submission = queries.own_submission(assignment, current_user)
-    form = forms.work_form(assignment.spec, draft=submission.draft if submission else None)
+    draft = submission.draft if submission is not None else None
+    form = forms.work_form(
+        assignment.spec,
+        draft=forms.starting_values(assignment.spec.kind, draft, current_user),
+        themes=_themes(assignment),
+        locale=_locale(),
+    )
     return _work_page(assignment=assignment, form=form, submission=submission)
 
 
