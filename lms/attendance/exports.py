@@ -31,6 +31,7 @@ from openpyxl.utils import get_column_letter
 
 from lms.accounts.civil_service import format_nip
 from lms.accounts.models import User
+from lms.attendance import columns
 from lms.attendance.models import Meeting
 from lms.attendance.queries import CohortReport, MeetingSummary, status_words
 from lms.cohorts.models import Cohort
@@ -74,6 +75,8 @@ def _time_range(meeting: Meeting, cohort: Cohort) -> str:
 
 # --- XLSX ---------------------------------------------------------------------------------
 
+#: Column widths (characters) of the optional columns.
+XLSX_WIDTHS = {"position": 30, "rank": 28, "sex": 6}
 #: Characters Excel refuses in a sheet name.
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 SHEET_NAME_MAX = 31
@@ -106,18 +109,23 @@ def _workbook(report: CohortReport) -> bytes:
     taken: set[str] = set()
 
     cells = row_cells
+    # The class's optional columns (Jabatan, Pangkat/Gol., L/P) go between NIP and Unit kerja.
+    extra = columns.chosen(cohort)
+    extra_headings = [columns.heading(key) for key in extra]
+    extra_widths = [XLSX_WIDTHS[key] for key in extra]
+    extra_values = {row.user.id: columns.values(extra, row.user) for row in report.rows}
 
     def widths(sheet, *values: float) -> None:
         for index, value in enumerate(values, 1):
             sheet.column_dimensions[get_column_letter(index)].width = value
 
     summary = book.create_sheet(sheet_title(_("Ringkasan"), taken))
-    widths(summary, 5, 36, 24, 30, *([14] * len(report.meetings)))
+    widths(summary, 5, 36, 24, *extra_widths, 30, *([14] * len(report.meetings)))
     summary.append(cells(summary, [f"{cohort.name} ({cohort.code})"], font=bold))
     summary.append(
         cells(
             summary,
-            [_("No."), _("Nama"), _("NIP"), _("Unit kerja")]
+            [_("No."), _("Nama"), _("NIP"), *extra_headings, _("Unit kerja")]
             + [
                 f"{n}. {m.title} ({_short_date(m.start_dt, cohort)})"
                 for n, m in enumerate(report.meetings, 1)
@@ -133,7 +141,13 @@ def _workbook(report: CohortReport) -> bytes:
         summary.append(
             cells(
                 summary,
-                [number, person.full_name, person.nip_display, person.office]
+                [
+                    number,
+                    person.full_name,
+                    person.nip_display,
+                    *extra_values[person.id],
+                    person.office,
+                ]
                 + [words.get(report.status(person.id, m.id) or "", "") for m in report.meetings]
                 + [tally.attended, rate, tally.jp],
             )
@@ -141,7 +155,7 @@ def _workbook(report: CohortReport) -> bytes:
 
     for number, meeting in enumerate(report.meetings, 1):
         sheet = book.create_sheet(sheet_title(f"{number}. {meeting.title}", taken))
-        widths(sheet, 5, 36, 24, 30, 12, 14, 30)
+        widths(sheet, 5, 36, 24, *extra_widths, 30, 12, 14, 30)
         sheet.append(cells(sheet, [meeting.title], font=bold))
         place = f" · {meeting.venue}" if meeting.venue else ""
         when = f"{local_date(meeting.start_dt, cohort.timezone, cohort.locale)} "
@@ -153,6 +167,7 @@ def _workbook(report: CohortReport) -> bytes:
                     _("No."),
                     _("Nama"),
                     _("NIP"),
+                    *extra_headings,
                     _("Unit kerja"),
                     _("Status"),
                     _("Waktu presensi"),
@@ -171,6 +186,7 @@ def _workbook(report: CohortReport) -> bytes:
                         index,
                         person.full_name,
                         person.nip_display,
+                        *extra_values[person.id],
                         person.office,
                         words[mark.status] if mark else "",
                         local_time(mark.checked_in_dt, cohort.timezone, cohort.locale)
@@ -192,9 +208,39 @@ LINE = 4.2  # mm between two lines of a table cell
 PAD = 1.2  # mm inside a cell
 #: A signature needs room: rows are at least this tall (mm).
 MIN_ROW = 11.0
-#: No., Nama, NIP, Unit kerja, Tanda tangan (mm; 180 = A4 minus two 15 mm margins).
-COLUMNS = (10.0, 52.0, 42.0, 44.0, 32.0)
 FOOTER_ROOM = 16.0  # mm kept free at the bottom of each page for the page number
+MARGIN = 15.0  # mm on every side
+A4_SHORT, A4_LONG = 210.0, 297.0
+#: Each column's least width (mm) and its share of the room left over. Without optional
+#: columns, portrait A4 (180 mm between the margins) gives No. 10, Nama 52, NIP 42 (a spaced
+#: NIP at 9 pt), Unit kerja 44, Tanda tangan 32.
+PDF_WIDTHS = {
+    "number": (10.0, 0),
+    "name": (40.0, 12),
+    "nip": (42.0, 0),
+    "position": (32.0, 8),
+    "rank": (30.0, 6),
+    "sex": (10.0, 0),
+    "office": (34.0, 10),
+    "signature": (30.0, 2),
+}
+#: Columns whose text is centred (the signature column alternates left and right halves).
+_CENTRED = {"number", "sex"}
+
+
+def list_layout(extra: tuple[str, ...]) -> tuple[str, dict[str, float]]:
+    """The orientation ("P" or "L") and the column widths (mm, in print order) of a daftar
+    hadir with these optional columns: portrait while every column fits at its least width
+    (L/P alone does), landscape otherwise (Jabatan or Pangkat/Gol. on)."""
+    keys = ("number", "name", "nip", *extra, "office", "signature")
+    least = sum(PDF_WIDTHS[key][0] for key in keys)
+    orientation = "P" if least <= A4_SHORT - 2 * MARGIN else "L"
+    page_width = A4_SHORT if orientation == "P" else A4_LONG
+    room = page_width - 2 * MARGIN - least
+    shares = sum(PDF_WIDTHS[key][1] for key in keys)
+    return orientation, {
+        key: PDF_WIDTHS[key][0] + room * PDF_WIDTHS[key][1] / shares for key in keys
+    }
 
 
 _ListPdf = PagedPdf
@@ -236,7 +282,8 @@ class _Measure:
 
 
 def attendance_list_pdf(summary: MeetingSummary) -> bytes:
-    """The daftar hadir of one meeting, to print and sign: A4 portrait, DejaVu fonts."""
+    """The daftar hadir of one meeting, to print and sign: A4 (landscape when the class's
+    optional columns need the room), DejaVu fonts."""
     with force_locale(summary.meeting.cohort.locale):
         return _attendance_list(summary)
 
@@ -245,17 +292,19 @@ def _attendance_list(summary: MeetingSummary) -> bytes:
     meeting = summary.meeting
     cohort = meeting.cohort
     tz, lang = cohort.timezone, cohort.locale
+    extra = columns.chosen(cohort)
+    orientation, widths = list_layout(extra)
     pdf = _ListPdf(
         footer_left=f"{cohort.code} · {meeting.title}",
         footer_right=_("Halaman %(page)s dari %(total)s"),
     )
-    pdf.set_margins(15, 15, 15)
+    pdf.set_margins(MARGIN, MARGIN, MARGIN)
     pdf.set_auto_page_break(False)
     list_word = _("Daftar hadir")
     pdf.set_title(f"{list_word} {meeting.title}")
     pdf.set_creator("Kelas Inovasi")
     pdf.set_lang(lang)
-    pdf.add_page()
+    pdf.add_page(orientation=orientation)
     width = pdf.w - pdf.l_margin - pdf.r_margin
 
     # Heading
@@ -284,34 +333,58 @@ def _attendance_list(summary: MeetingSummary) -> bytes:
         pdf.set_y(max(pdf.get_y(), below_label))
     pdf.ln(3)
 
-    headings = [_("No."), _("Nama"), _("NIP"), _("Unit kerja"), _("Tanda tangan")]
-    _table(pdf, headings, _list_rows(summary))
+    headings = [
+        _("No."),
+        _("Nama"),
+        _("NIP"),
+        *(columns.heading(key) for key in extra),
+        _("Unit kerja"),
+        _("Tanda tangan"),
+    ]
+    centred = {n for n, key in enumerate(widths) if key in _CENTRED}
+    _table(pdf, headings, list(widths.values()), _list_rows(summary, extra), centred=centred)
     _signature_block(pdf, cohort, meeting)
     return bytes(pdf.output())
 
 
-def _list_rows(summary: MeetingSummary) -> Iterator[list[str]]:
+def _list_rows(summary: MeetingSummary, extra: tuple[str, ...]) -> Iterator[list[str]]:
     for number, (person, _record) in enumerate(summary.rows, 1):
-        yield [str(number), person.full_name, person.nip_display, person.office, f"{number}."]
+        yield [
+            str(number),
+            person.full_name,
+            person.nip_display,
+            *columns.values(extra, person),
+            person.office,
+            f"{number}.",
+        ]
 
 
-def _table(pdf: FPDF, headings: list[str], rows: Iterator[list[str]]) -> None:
+def _table(
+    pdf: FPDF,
+    headings: list[str],
+    widths: list[float],
+    rows: Iterator[list[str]],
+    *,
+    centred: set[int],
+) -> None:
+    """The table with its heading repeated on every page; the last column is for signing."""
     bottom = pdf.h - FOOTER_ROOM
+    sign = len(widths) - 1
     pdf.set_font(FONT, "B", BODY_SIZE)
     bold = _Measure(pdf, BODY_SIZE)
-    heading_lines = [bold.wrap(h, w - 2 * PAD) for h, w in zip(headings, COLUMNS, strict=True)]
+    heading_lines = [bold.wrap(h, w - 2 * PAD) for h, w in zip(headings, widths, strict=True)]
     pdf.set_font(FONT, "", BODY_SIZE)
     measure = _Measure(pdf, BODY_SIZE)
 
     def draw(lines: list[list[str]], height: float, *, heading: bool, sign_right: bool = False):
         x, y = pdf.l_margin, pdf.get_y()
-        for col, (cell_lines, col_width) in enumerate(zip(lines, COLUMNS, strict=True)):
+        for col, (cell_lines, col_width) in enumerate(zip(lines, widths, strict=True)):
             pdf.rect(x, y, col_width, height, style="DF" if heading else "D")
             for n, line in enumerate(cell_lines):
                 text_x = x + PAD
-                if col == 0 or heading:  # numbers and headings centred
+                if col in centred or heading:  # numbers, L/P and headings centred
                     text_x = x + (col_width - (bold if heading else measure)(line)) / 2
-                elif col == 4 and sign_right:  # even rows sign on the right half
+                elif col == sign and sign_right:  # even rows sign on the right half
                     text_x = x + col_width / 2
                 pdf.text(text_x, y + PAD + LINE * (n + 1) - 1.0, line)
             x += col_width
@@ -328,10 +401,10 @@ def _table(pdf: FPDF, headings: list[str], rows: Iterator[list[str]]) -> None:
     pdf.set_line_width(0.2)
     heading()
     for number, row in enumerate(rows, 1):
-        lines = [measure.wrap(text, w - 2 * PAD) for text, w in zip(row, COLUMNS, strict=True)]
+        lines = [measure.wrap(text, w - 2 * PAD) for text, w in zip(row, widths, strict=True)]
         height = max(MIN_ROW, max(len(cell) for cell in lines) * LINE + 2 * PAD)
         if pdf.get_y() + height > bottom:
-            pdf.add_page()
+            pdf.add_page(same=True)  # keeps the first page's orientation
             heading()
         draw(lines, height, heading=False, sign_right=number % 2 == 0)
 
@@ -350,7 +423,7 @@ def _signature_block(pdf: FPDF, cohort: Cohort, meeting: Meeting) -> None:
     lines = len(measure.wrap(title, text_width)) + len(measure.wrap(name, text_width)) + 2
     needed = 8 + 5 * lines + 20
     if pdf.get_y() + needed > pdf.h - FOOTER_ROOM:
-        pdf.add_page()
+        pdf.add_page(same=True)
     pdf.ln(8)
     day = format_date(
         local(meeting.start_dt, cohort.timezone).date(), "d MMMM y", locale=cohort.locale
@@ -385,7 +458,7 @@ def meeting_uid(meeting: Meeting) -> str:
 
 def cohort_calendar(cohort: Cohort, meetings: Iterable[Meeting]) -> bytes:
     """The schedule of one cohort. ``meetings`` should have their trainers loaded."""
-    calendar = _calendar(_("Jadwal %(code)s", code=cohort.code), cohort.timezone)
+    calendar = new_calendar(_("Jadwal %(code)s", code=cohort.code), cohort.timezone)
     stamp = utcnow()
     for meeting in meetings:
         calendar.add_component(_event(meeting, cohort, stamp))
@@ -405,14 +478,15 @@ def person_calendar(user: User, meetings: Iterable[Meeting]) -> bytes:
         else "Asia/Jakarta"
     )
     zone = max(zones, key=lambda z: zones[z]) if zones else default
-    calendar = _calendar(_("Kelas Inovasi · %(name)s", name=user.full_name), zone)
+    calendar = new_calendar(_("Kelas Inovasi · %(name)s", name=user.full_name), zone)
     stamp = utcnow()
     for meeting in meetings:
         calendar.add_component(_event(meeting, meeting.cohort, stamp))
     return calendar.to_ical()
 
 
-def _calendar(name: str, timezone: str) -> Calendar:
+def new_calendar(name: str, timezone: str) -> Calendar:
+    """An empty feed named ``name`` (also the clinic's appointment feeds)."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -430,25 +504,54 @@ def _utc(dt: datetime) -> datetime:
 
 
 def _event(meeting: Meeting, cohort: Cohort, stamp: datetime) -> Event:
-    summary = f"{meeting.title} — {cohort.code}"
-    event = Event()
-    event.add("uid", meeting_uid(meeting))
-    event.add("dtstamp", _utc(stamp))
-    event.add("created", _utc(meeting.created_dt))
-    event.add("dtstart", _utc(meeting.start_dt))
-    event.add("dtend", _utc(meeting.end_dt))
-    event.add("summary", summary)
-    if meeting.venue:
-        event.add("location", meeting.venue)
-    event.add("description", _description(meeting, cohort))
-    event.add("status", "CONFIRMED")
-    event.add("transp", "OPAQUE")
+    return calendar_event(
+        uid=meeting_uid(meeting),
+        start=meeting.start_dt,
+        end=meeting.end_dt,
+        summary=f"{meeting.title} — {cohort.code}",
+        location=meeting.venue,
+        description=_description(meeting, cohort),
+        created=meeting.created_dt,
+        stamp=stamp,
+    )
 
-    alarm = Alarm()
-    alarm.add("action", "DISPLAY")
-    alarm.add("description", summary)
-    alarm.add("trigger", -ALARM_BEFORE)
-    event.add_component(alarm)
+
+def calendar_event(
+    *,
+    uid: str,
+    start: datetime,
+    end: datetime,
+    summary: str,
+    location: str = "",
+    description: str = "",
+    created: datetime | None = None,
+    stamp: datetime,
+    url: str = "",
+    cancelled: bool = False,
+) -> Event:
+    """One event with its reminder (a class meeting, a clinic appointment)."""
+    event = Event()
+    event.add("uid", uid)
+    event.add("dtstamp", _utc(stamp))
+    if created is not None:
+        event.add("created", _utc(created))
+    event.add("dtstart", _utc(start))
+    event.add("dtend", _utc(end))
+    event.add("summary", summary)
+    if location:
+        event.add("location", location)
+    if url:
+        event.add("url", url)
+    event.add("description", description)
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    event.add("transp", "TRANSPARENT" if cancelled else "OPAQUE")
+
+    if not cancelled:
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", summary)
+        alarm.add("trigger", -ALARM_BEFORE)
+        event.add_component(alarm)
     return event
 
 

@@ -27,6 +27,7 @@ from flask_babel import gettext as _
 from flask_babel import pgettext
 from sqlalchemy.orm import joinedload, selectinload
 
+from lms.accounts.civil_service import sex_of
 from lms.accounts.models import User
 from lms.attendance import codes
 from lms.attendance.importing.marks import MarkRow, ParsedMarks
@@ -479,6 +480,11 @@ class Mark:
 class ParticipantRow:
     user: User
     tally: Tally
+
+    @property
+    def sex(self) -> str:
+        """ "L" or "P" for the L/P column (stated, else from the NIP), "" when unknown."""
+        return sex_of(self.user) or ""
 
 
 @dataclass
