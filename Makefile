@@ -6,6 +6,8 @@ PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432
 export LMS_DEFAULT_TIMEZONE ?= Asia/Makassar
+# `make serve` does not pass the demo time zone above on.
+SERVE_ENV = $(if $(filter file,$(origin LMS_DEFAULT_TIMEZONE)),env -u LMS_DEFAULT_TIMEZONE)
 
 .PHONY: run serve test test-sqlite test-postgres lint format chromium bench messages clean
 
@@ -22,6 +24,9 @@ instance/secret_key:
 	$(BIN)/python -c "import secrets; print(secrets.token_hex(32))" > $@
 	chmod 600 $@
 
+# Links printed on certificates and in calendar feeds point at this address. Jobs (large
+# exports, backups) run in the dev server's own threads, queued in instance/jobs.sqlite3.
+run: export LMS_PUBLIC_URL ?= http://127.0.0.1:$(PORT)
 run: $(VENV)/.installed instance/secret_key
 	$(FLASK) lms init
 	$(FLASK) lms courses sync
@@ -29,15 +34,27 @@ run: $(VENV)/.installed instance/secret_key
 	@echo "Kelas Inovasi: http://127.0.0.1:$(PORT)"
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-# Production: migrate, then gunicorn with gunicorn.conf.py (README "Production"). The
-# settings come from LMS_* variables; the Makefile's demo time zone is not passed on.
+# Production: migrate, then gunicorn with gunicorn.conf.py (README "Production") and one job
+# worker beside it (`flask lms worker`, stopped with gunicorn); LMS_SERVE_WORKER=0 starts
+# gunicorn alone, for workers run as their own service (README "Jobs"). The settings come
+# from LMS_* variables; the Makefile's demo time zone is not passed on.
 serve: $(VENV)/.installed
 	@if [ -z "$$LMS_SECRET_KEY" ] && [ ! -s "$${LMS_INSTANCE_PATH:-instance}/secret_key" ]; then \
 	  echo "Refusing to serve without a secret key: set LMS_SECRET_KEY (or write instance/secret_key)."; \
 	  exit 1; \
 	fi
-	$(if $(filter file,$(origin LMS_DEFAULT_TIMEZONE)),env -u LMS_DEFAULT_TIMEZONE) $(FLASK) lms init
-	exec $(if $(filter file,$(origin LMS_DEFAULT_TIMEZONE)),env -u LMS_DEFAULT_TIMEZONE) $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+	@if [ -z "$$LMS_PUBLIC_URL" ]; then \
+	  echo "Refusing to serve without LMS_PUBLIC_URL: set it to the address people reach the LMS at (e.g. https://lms.example.go.id)."; \
+	  exit 1; \
+	fi
+	$(SERVE_ENV) $(FLASK) lms init
+	@if [ "$${LMS_SERVE_WORKER:-1}" = 0 ]; then \
+	  exec $(SERVE_ENV) $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app; \
+	fi; \
+	$(SERVE_ENV) $(FLASK) lms worker & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT; \
+	trap 'exit 143' TERM; trap 'exit 130' INT; \
+	$(SERVE_ENV) $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -44,6 +44,10 @@ MODULES = (
     "certificates",
     "regions",
     "innovations",
+    "iid",
+    "clinic",
+    "notifications",
+    "jobs",
 )
 
 

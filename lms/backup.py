@@ -274,14 +274,15 @@ def _fsync_dir(path: Path) -> None:
 
 def _store_files(root: Path) -> tuple[list[tuple[str, Path]], list[str]]:
     """Every file of the upload store as (key, path), and the paths that are not store keys
-    (temporary files of uploads in progress are neither)."""
+    (temporary files of uploads in progress are neither, nor are the results of jobs in
+    ``jobs/``: temporary too, and a backup must not hold the previous backup)."""
     files: list[tuple[str, Path]] = []
     strays: list[str] = []
     if not root.is_dir():
         return files, strays
     for path in sorted(root.rglob("*")):
         relative = path.relative_to(root).as_posix()
-        if relative.startswith("tmp/") or relative == "tmp" or not path.is_file():
+        if relative.split("/", 1)[0] in ("tmp", "jobs") or not path.is_file():
             continue
         try:
             storage.kind_of(relative)

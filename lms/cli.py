@@ -6,7 +6,10 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from lms.clinic.cli import clinic_cli
 from lms.iid.cli import iid_cli
+from lms.jobs.cli import jobs_cli, worker_command
+from lms.notifications.cli import mail_cli
 from lms.regions.cli import regions_cli
 
 lms_cli = AppGroup("lms", help="Kelas Inovasi: database, demo data and administration.")
@@ -165,6 +168,10 @@ def attendance_code_command(meeting_id: int) -> None:
 
 lms_cli.add_command(iid_cli)
 lms_cli.add_command(regions_cli)
+lms_cli.add_command(jobs_cli)
+lms_cli.add_command(worker_command)
+lms_cli.add_command(clinic_cli)
+lms_cli.add_command(mail_cli)
 
 certificates_cli = AppGroup("certificates", help="Issued certificates.")
 lms_cli.add_command(certificates_cli)

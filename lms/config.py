@@ -62,6 +62,22 @@ class Config:
         self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
         #: Reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
         self.LMS_PROXY_COUNT = int(os.environ.get("LMS_PROXY_COUNT", "0") or 0)
+        #: Background jobs (lms.jobs): the queue (redis://host:6379/1; unset: SQLite in the
+        #: instance folder, consumed in-process by the dev server), its name, whether this
+        #: process consumes it itself ("1"/"0"; unset: only the dev server on the default).
+        self.LMS_JOBS_URL = os.environ.get("LMS_JOBS_URL", "")
+        self.LMS_JOBS_QUEUE = os.environ.get("LMS_JOBS_QUEUE", "kelas-inovasi")
+        self.LMS_JOBS_EMBEDDED = os.environ.get("LMS_JOBS_EMBEDDED", "")
+        self.LMS_JOBS_THREADS = _env_int("LMS_JOBS_THREADS", 2)
+        self.LMS_JOBS_SHUTDOWN_SECONDS = _env_int("LMS_JOBS_SHUTDOWN_SECONDS", 30)
+        #: Hours a job's result stays downloadable; exports above this many rows run as jobs.
+        self.LMS_JOB_RESULT_HOURS = float(os.environ.get("LMS_JOB_RESULT_HOURS") or 24)
+        self.LMS_JOB_EXPORT_ROWS = _env_int("LMS_JOB_EXPORT_ROWS", 2000)
+        #: A running job's row is touched this often; one silent for LMS_JOB_STALE_SECONDS
+        #: (its worker was killed) runs again, at most LMS_JOB_ATTEMPTS times in all.
+        self.LMS_JOB_HEARTBEAT_SECONDS = float(os.environ.get("LMS_JOB_HEARTBEAT_SECONDS") or 10)
+        self.LMS_JOB_STALE_SECONDS = float(os.environ.get("LMS_JOB_STALE_SECONDS") or 120)
+        self.LMS_JOB_ATTEMPTS = _env_int("LMS_JOB_ATTEMPTS", 3)
         self.BABEL_DEFAULT_LOCALE = "id"
         self.BABEL_DEFAULT_TIMEZONE = "UTC"
         self.WTF_CSRF_TIME_LIMIT = None  # the session lifetime bounds the token
@@ -75,3 +91,10 @@ class TestingConfig(Config):
         self.SQLALCHEMY_DATABASE_URI = os.environ.get("LMS_TEST_DATABASE_URL", "sqlite:///:memory:")
         self.RATELIMIT_STORAGE_URI = "memory://"
         self.SERVER_NAME = None
+        # Jobs stay in this process until a test runs them (lms.jobs.queue.run_pending).
+        self.LMS_JOBS_URL = "memory://"
+        # Links fall back to the request's host unless a test sets an address.
+        self.LMS_PUBLIC_URL = ""
+        # No e-mail unless a test starts its own SMTP server.
+        self.LMS_SMTP_HOST = ""
+        self.LMS_CLINIC_STAGES_FILE = ""

@@ -141,6 +141,18 @@ PARAM_VALUES: dict[str, Callable[[World], Any]] = {
     "slug": lambda w: w.innovation_slug,
     "innovation_file_id": lambda w: w.innovation_file_id,
     "innovator_id": lambda w: w.innovator_id,
+    "consultation_id": lambda w: w.consultation_id,
+    "case_file_id": lambda w: w.case_file_id,
+    "appointment_id": lambda w: w.appointment_id,
+    "action_id": lambda w: w.action_id,
+    "follow_up_id": lambda w: w.follow_up_id,
+    "notification_id": lambda w: w.notification_id,
+    "job_id": lambda w: 1,  # no such job: 404 for everyone logged in (lms.jobs checks owners)
+    "year": lambda w: 2023,  # the index year of the demo (lms.iid)
+    "indicator_code": lambda w: "SID-35",  # the video indicator of an innovation
+    "region_indicator_code": lambda w: "SPD-01",  # a region-level indicator
+    "document_id": lambda w: 1,  # no evidence document in the world: 404 for those let in
+    "class_document_id": lambda w: 1,  # no class document in the world: 404 likewise
 }
 
 # --- outcomes ----------------------------------------------------------------------------

@@ -8,9 +8,12 @@ from flask import g, render_template, request, send_file
 from flask_login import current_user
 
 from lms.attendance import bp, exports, permissions, queries
+from lms.attendance import jobs as attendance_jobs
 from lms.cohorts.access import cohort_role
 from lms.cohorts.models import MEMBER_ROLES, STAFF_ROLES, Cohort
 from lms.db import utcnow
+from lms.jobs import pages as job_pages
+from lms.unit_of_work import unit_of_work
 
 
 def _labels() -> dict:
@@ -73,6 +76,9 @@ def my_attendance(cohort_id: int):
 @cohort_role(*STAFF_ROLES)
 def report_xlsx(cohort_id: int):
     cohort: Cohort = g.cohort
+    rows = attendance_jobs.workbook_rows(cohort)
+    if job_pages.is_large(rows):  # prepared in the background (lms.jobs)
+        return job_pages.offer(attendance_jobs.WORKBOOK, cohort, rows=rows)
     data = exports.attendance_workbook(queries.cohort_report(cohort))
     return send_file(
         io.BytesIO(data),
@@ -80,6 +86,13 @@ def report_xlsx(cohort_id: int):
         as_attachment=True,
         download_name=exports.xlsx_filename(cohort),
     )
+
+
+@bp.post("/cohorts/<int:cohort_id>/attendance.xlsx")
+@cohort_role(*STAFF_ROLES)
+@unit_of_work
+def report_xlsx_job(cohort_id: int):
+    return job_pages.start(attendance_jobs.WORKBOOK, g.cohort)
 
 
 @bp.get("/cohorts/<int:cohort_id>/meetings/<int:meeting_id>/daftar-hadir.pdf")

@@ -12,13 +12,16 @@ from flask_login import current_user
 
 from lms.cohorts.access import cohort_role
 from lms.grading import bp, exports, permissions
+from lms.grading import jobs as grading_jobs
 from lms.grading.queries import flagged as flagged_queries
 from lms.grading.queries import gradebook as gradebook_queries
 from lms.grading.queries import paging, progress, results
 from lms.grading.queries.cohort import graded_assignments
 from lms.grading.status import STATUSES
 from lms.grading.views._common import labels, submission_url
+from lms.jobs import pages as job_pages
 from lms.submissions.anonymity import shown_name
+from lms.unit_of_work import unit_of_work
 
 #: The badge colours of what a participant is told (results.MY_STATES).
 MY_BADGES = {
@@ -99,6 +102,9 @@ def gradebook(cohort_id: int):
 @bp.get("/cohorts/<int:cohort_id>/grading/gradebook.xlsx")
 @cohort_role("organizer")
 def gradebook_xlsx(cohort_id: int):
+    rows = grading_jobs.gradebook_rows(g.cohort)
+    if job_pages.is_large(rows):  # prepared in the background (lms.jobs)
+        return job_pages.offer(grading_jobs.GRADEBOOK_XLSX, g.cohort, rows=rows)
     data = exports.gradebook_xlsx(gradebook_queries.gradebook(g.cohort))
     return send_file(
         io.BytesIO(data),
@@ -108,10 +114,20 @@ def gradebook_xlsx(cohort_id: int):
     )
 
 
+@bp.post("/cohorts/<int:cohort_id>/grading/gradebook.xlsx")
+@cohort_role("organizer")
+@unit_of_work
+def gradebook_xlsx_job(cohort_id: int):
+    return job_pages.start(grading_jobs.GRADEBOOK_XLSX, g.cohort)
+
+
 @bp.get("/cohorts/<int:cohort_id>/grading/gradebook.csv")
 @cohort_role("organizer")
 def gradebook_csv(cohort_id: int):
     sep = exports.SEPARATORS.get(request.args.get("sep", ""), ",")
+    rows = grading_jobs.gradebook_rows(g.cohort)
+    if job_pages.is_large(rows):  # prepared in the background (lms.jobs)
+        return job_pages.offer(grading_jobs.GRADEBOOK_CSV, g.cohort, rows=rows)
     lines = exports.gradebook_csv(gradebook_queries.gradebook(g.cohort), sep)
     response = Response(
         (line.encode("utf-8") for line in lines), mimetype="text/csv; charset=utf-8"
@@ -120,6 +136,14 @@ def gradebook_csv(cohort_id: int):
         f'attachment; filename="{exports.filename(g.cohort, "csv")}"'
     )
     return response
+
+
+@bp.post("/cohorts/<int:cohort_id>/grading/gradebook.csv")
+@cohort_role("organizer")
+@unit_of_work
+def gradebook_csv_job(cohort_id: int):
+    sep = exports.SEPARATORS.get(request.args.get("sep", ""), ",")
+    return job_pages.start(grading_jobs.GRADEBOOK_CSV, g.cohort, {"sep": sep})
 
 
 @bp.get("/cohorts/<int:cohort_id>/grading/trainers")
