@@ -2,8 +2,8 @@
 
 Texts are compared word by word (white space kept, so paragraphs stay where they were). Every
 piece of the people's text is escaped here; removed words are wrapped in ``<del>``, added
-words in ``<ins>``. Used for the versions of an innovation; any module with plain dicts of
-fields can use :func:`diff_fields`.
+words in ``<ins>``. Used for submission and innovation versions; any module with plain
+dicts of fields can use :func:`diff_fields`.
 """
 
 from __future__ import annotations
@@ -48,9 +48,15 @@ class FieldChange:
 
 def _tag(tag: str, tokens: list[str]) -> Markup:
     text = "".join(tokens)
-    if not text.strip():  # white space alone is shown, not marked
+    core = text.strip()
+    if not core:  # white space alone is shown, not marked
         return escape(text) if tag == "ins" else Markup("")
-    return Markup(f"<{tag}>") + escape(text) + Markup(f"</{tag}>")
+    if tag == "del":
+        return Markup("<del>") + escape(text) + Markup("</del>")
+    # Added words are marked, the white space around them is the new text's own.
+    start = text.index(core)
+    before, after = text[:start], text[start + len(core) :]
+    return escape(before) + Markup("<ins>") + escape(core) + Markup("</ins>") + escape(after)
 
 
 def _words(tokens: list[str]) -> int:

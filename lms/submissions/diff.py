@@ -7,9 +7,7 @@ template can show it as is: removed words in ``<del>``, added words in ``<ins>``
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from difflib import SequenceMatcher
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -17,9 +15,7 @@ from markupsafe import Markup, escape
 from lms import profile
 from lms.submissions.fields import Field
 from lms.submissions.receipts import display_text, fields_of, label_for
-
-#: A word or a run of white space; together they give the text back unchanged.
-_TOKENS = re.compile(r"\s+|[^\s]+")
+from lms.textdiff import diff_text
 
 
 @dataclass
@@ -59,70 +55,13 @@ class VersionDiff:
         return [f for f in self.fields if not f.changed]
 
 
-def _wrap(tag: str, text: str) -> Markup:
-    """``text`` in ``tag``, escaped. White space around added words stays outside <ins> (it
-    is there in the new text either way); removed text keeps its own."""
-    if not text:
-        return Markup("")
-    before = after = ""
-    core = text
-    if tag == "ins":
-        core = text.strip()
-        if not core:
-            return escape(text)
-        start = text.index(core)
-        before, after = text[:start], text[start + len(core) :]
-    return escape(before) + Markup(f"<{tag}>") + escape(core) + Markup(f"</{tag}>") + escape(after)
-
-
-def _count_words(text: str) -> int:
-    return len(text.split())
-
-
-def _word_diff(old: str, new: str, out: list[Markup]) -> tuple[int, int]:
-    a, b = _TOKENS.findall(old), _TOKENS.findall(new)
-    removed = added = 0
-    matcher = SequenceMatcher(None, a, b, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        gone, came = "".join(a[i1:i2]), "".join(b[j1:j2])
-        if tag == "equal":
-            out.append(escape(came))
-            continue
-        out.append(_wrap("del", gone))
-        out.append(_wrap("ins", came))
-        removed += _count_words(gone)
-        added += _count_words(came)
-    return removed, added
-
-
-def inline_diff(old: str, new: str) -> tuple[Markup, int, int]:
-    """(markup, words removed, words added) turning ``old`` into ``new``."""
-    a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
-    out: list[Markup] = []
-    removed = added = 0
-    matcher = SequenceMatcher(None, a, b, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        gone, came = "".join(a[i1:i2]), "".join(b[j1:j2])
-        if tag == "equal":
-            out.append(escape(came))
-        elif tag == "replace":
-            r, n = _word_diff(gone, came, out)
-            removed, added = removed + r, added + n
-        else:
-            out.append(_wrap("del", gone))
-            out.append(_wrap("ins", came))
-            removed += _count_words(gone)
-            added += _count_words(came)
-    return Markup("").join(out), removed, added
-
-
 def _field_diff(kind: str, f: Field, old: Any, new: Any, values: dict[str, Any]) -> FieldDiff:
     old_text, new_text = display_text(f, old), display_text(f, new)
     label = label_for(kind, f, values)
     if old_text == new_text:
         return FieldDiff(f.key, label, False, escape(new_text))
-    markup, removed, added = inline_diff(old_text, new_text)
-    return FieldDiff(f.key, label, True, markup, removed, added)
+    change = diff_text(old_text, new_text)
+    return FieldDiff(f.key, label, True, change.markup, change.removed, change.added)
 
 
 def diff_versions(kind: str, old: Any, new: Any, *, hide_identity: bool = False) -> VersionDiff:

@@ -489,7 +489,7 @@ def test_two_old_versions_are_diffed_as_they_are(world, login_as, db):
     page = page_of(login_as(world.ani).get(version_url(world, 2, "/diff")))
     assert "susunan isian sebelumnya" not in page
     assert ">Pokok perubahan</h3>" in page
-    assert "<del>mendatangi</del><ins>diantar</ins>" in page
+    assert "<del>mendatangi lansia.</del><ins>diantar kader.</ins>" in page
 
 
 # --- the Word document -----------------------------------------------------------------------

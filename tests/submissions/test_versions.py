@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from lms.submissions import diff as diffs
 from lms.submissions.fields import PP38_CRITERIA
 from lms.submissions.operations import (
     ensure_cohort_assignments,
@@ -16,6 +15,7 @@ from lms.submissions.operations import (
     submission_for,
     submit,
 )
+from lms.textdiff import diff_text
 from tests.helpers import valid_proposal
 
 NIP = "198503302010011002"
@@ -157,11 +157,11 @@ def test_diff_marks_inserted_word_and_escapes_markup(world, login_as):
 
 def test_inline_diff_removed_and_added_words():
     old, new = "satu dua tiga\nempat", "satu <b>dua</b> tiga\nempat"
-    markup, removed, added = diffs.inline_diff(old, new)
-    assert "<del>dua</del>" in markup
-    assert "<ins>&lt;b&gt;dua&lt;/b&gt;</ins>" in markup
-    assert (removed, added) == (1, 1)
-    assert markup.endswith("empat")
+    change = diff_text(old, new)
+    assert "<del>dua</del>" in change.markup
+    assert "<ins>&lt;b&gt;dua&lt;/b&gt;</ins>" in change.markup
+    assert (change.removed, change.added) == (1, 1)
+    assert change.markup.endswith("empat")
 
 
 def test_participant_cannot_see_another_participants_version(world, login_as):
