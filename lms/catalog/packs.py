@@ -12,11 +12,58 @@ from pathlib import Path
 from typing import Any
 
 from lms.catalog.models import KINDS
+from lms.profile import PROFILE_KEYS
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 IMAGE_RE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 ENTRY_POINT_GROUP = "lms.courses"
+
+#: The parts of a proposal (the IID profil inovasi) a rubric criterion may name in `parts`.
+PROPOSAL_PARTS = PROFILE_KEYS
+
+#: What a [[gates]] table's ``check`` may say: the app decides the gate from the work when it
+#: can measure it. "max_duration": an uploaded video is at most the assignment's
+#: ``max_duration_seconds`` (a link, which cannot be measured, is confirmed by the grader).
+GATE_CHECKS = ("max_duration",)
+
+#: What a [[criteria]] table may hold; any other key is a typo the check names.
+CRITERION_KEYS = ("key", "title", "weight", "levels", "zero_level", "parts")
+
+#: Words that make a band label read like a pass or like a fail (lower case, matched as whole
+#: words or word sequences, Indonesian and English). A band that starts below the pass mark holds
+#: failing scores, so it must not read like a pass ("Cukup" from 55 under a pass mark of 60); a
+#: band that starts at or above the pass mark must not read like a fail. Fail words win when a
+#: label has both ("Kurang baik", "Tidak lulus", "Not good").
+PASS_WORDS = (
+    "cukup",
+    "baik",
+    "lulus",
+    "memuaskan",
+    "istimewa",
+    "kompeten",
+    "pass",
+    "passed",
+    "good",
+    "satisfactory",
+    "sufficient",
+    "excellent",
+    "fair",
+    "competent",
+)
+FAIL_WORDS = (
+    "kurang",
+    "tidak",
+    "belum",
+    "gagal",
+    "perlu perbaikan",
+    "fail",
+    "failed",
+    "insufficient",
+    "unsatisfactory",
+    "not",
+    "poor",
+)
 
 
 @dataclass

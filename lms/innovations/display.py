@@ -84,6 +84,8 @@ def profile_text(key: str, value: Any) -> str:
         return str(dict(field.choices).get(value, value))
     if field.kind == "urusan":
         return profile.urusan_label(str(value), _locale())
+    if field.kind == "theme":
+        return profile.theme_label(str(value))
     if field.kind == "date":
         day = parse_date(value)
         return format_day(day) if day else str(value)
