@@ -182,12 +182,16 @@ def update_profile(user: User, data: dict[str, Any], *, actor: User | None = Non
     person = _person({k: data[k] if k in data else getattr(user, k) for k in person_keys})
     check_unique(None, person["nip"], exclude=user)
     before = _snapshot(user)
+    office = user.office
     for field in (*PROFILE_FIELDS, "locale"):
         if field in person:
             setattr(user, field, person[field])
         elif field in data:
             value = data[field]
             setattr(user, field, value.strip() if isinstance(value, str) else value)
+    if user.office != office:
+        # The matched office stood for the old text; the coordinator matches the new one.
+        user.office_id = None
     db.session.flush()
     audit.record_change("user.profile", user, before, _snapshot(user), actor=actor or user)
     return user

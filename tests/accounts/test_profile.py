@@ -351,3 +351,19 @@ def test_a_person_becomes_non_asn_by_clearing_number_and_rank(client, make_user,
     assert client.post("/account/profile", data=form).status_code == 302
     db.session.refresh(user)
     assert (user.employment_status, user.nip, user.rank, user.sex) == ("non_asn", None, None, "L")
+
+
+def test_a_new_office_text_drops_the_office_it_was_matched_to(db, make_user):
+    from lms.accounts import operations
+    from lms.regions.models import Office, Region
+
+    region = Region(code="7398", name="Kabupaten Uji", kind="kabupaten")
+    office = Office(region=region, name="Dinas Kesehatan", acronym="Dinkes")
+    db.session.add_all([region, office])
+    db.session.flush()
+    person = make_user(office="Dinas Kesehatan")
+    person.office_id = office.id
+    operations.update_profile(person, {"office": "Dinas Kesehatan", "position": "Analis"})
+    assert person.office_id == office.id  # same text: still matched
+    operations.update_profile(person, {"office": "Dinas Pendidikan"})
+    assert person.office_id is None  # the coordinator's matching page shows the new text
