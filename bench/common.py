@@ -95,6 +95,7 @@ def bench_environment(tmp: Path, database_url: str | None = None) -> None:
     os.environ.update(
         LMS_DATABASE_URL=database_url or f"sqlite:///{tmp / 'bench.sqlite3'}",
         LMS_SECRET_KEY=secrets.token_hex(32),
+        LMS_PUBLIC_URL="https://lms.example.go.id",  # production mode needs one (lms.urls)
         LMS_INSTANCE_PATH=str(tmp),
         LMS_UPLOAD_DIR=str(tmp / "uploads"),
         LMS_RATELIMIT_STORAGE_URI="memory://",

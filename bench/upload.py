@@ -226,6 +226,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.update(
             LMS_DATABASE_URL=f"sqlite:///{tmp / 'bench.sqlite3'}",
             LMS_SECRET_KEY=secrets.token_hex(32),
+            LMS_PUBLIC_URL="https://lms.example.go.id",  # production mode needs one
             LMS_INSTANCE_PATH=str(tmp),
             LMS_UPLOAD_DIR=str(tmp / "uploads"),
             LMS_RATELIMIT_STORAGE_URI="memory://",

@@ -56,6 +56,20 @@ class Config:
         #: Who issues the certificates in their Open Badges documents.
         self.LMS_ISSUER_NAME = os.environ.get("LMS_ISSUER_NAME", "Kelas Inovasi")
         self.LMS_ISSUER_EMAIL = os.environ.get("LMS_ISSUER_EMAIL", "")
+        #: The address people reach the LMS at (https://lms.example.go.id, or with the path a
+        #: proxy serves it under): printed and shared links are built from it (lms.urls).
+        self.LMS_PUBLIC_URL = os.environ.get("LMS_PUBLIC_URL", "")
+        #: E-mail notifications, sent after commit when LMS_SMTP_HOST is set; TLS is
+        #: "starttls" (port 587), "ssl" (465) or "none" (25) (lms.notifications.mail).
+        self.LMS_SMTP_HOST = os.environ.get("LMS_SMTP_HOST", "")
+        self.LMS_SMTP_PORT = _env_int("LMS_SMTP_PORT", 0)
+        self.LMS_SMTP_USER = os.environ.get("LMS_SMTP_USER", "")
+        self.LMS_SMTP_PASSWORD = os.environ.get("LMS_SMTP_PASSWORD", "")
+        self.LMS_SMTP_FROM = os.environ.get("LMS_SMTP_FROM", "Kelas Inovasi <noreply@localhost>")
+        self.LMS_SMTP_TLS = os.environ.get("LMS_SMTP_TLS", "starttls")
+        self.LMS_SMTP_TIMEOUT = _env_int("LMS_SMTP_TIMEOUT", 10)
+        #: The clinic's stage file (default: the shipped lms/clinic/stages.toml).
+        self.LMS_CLINIC_STAGES_FILE = os.environ.get("LMS_CLINIC_STAGES_FILE", "")
         self.RATELIMIT_STORAGE_URI = os.environ.get("LMS_RATELIMIT_STORAGE_URI", "memory://")
         self.RATELIMIT_HEADERS_ENABLED = False
         # A Redis outage falls back to per-process limits instead of failing every login.

@@ -252,6 +252,20 @@ PAST_MARKS = {
 }
 
 
+def _demo_signer(cohort: Cohort) -> None:
+    """The official who signs the lists and certificates, and the agency that runs the class."""
+    if not cohort.signer_name:
+        cohort.signer_name = "Dr. Ir. Muhammad Syukri, M.Si."
+        cohort.signer_title = "Kepala Bappelitbangda"
+        cohort.signer_nip = "197005121996031004"
+    if not cohort.signer_rank:
+        cohort.signer_rank = "IV/c"
+    if not cohort.organized_by:
+        cohort.organized_by = (
+            "Badan Perencanaan Pembangunan, Penelitian dan Pengembangan Daerah Kabupaten Sinjai"
+        )
+
+
 def _demo_attendance(cohort: Cohort, organizer: User) -> None:
     """Three past meetings with marks, and a practice meeting moved to the current hour on
     every run so that check-in can be tried at once."""
@@ -262,10 +276,7 @@ def _demo_attendance(cohort: Cohort, organizer: User) -> None:
     from lms.db import utcnow
     from lms.timefmt import local, to_utc
 
-    if not cohort.signer_name:
-        cohort.signer_name = "Dr. Ir. Muhammad Syukri, M.Si."
-        cohort.signer_title = "Kepala Bappelitbangda"
-        cohort.signer_nip = "197005121996031004"
+    _demo_signer(cohort)
     trainer = db.session.scalar(db.select(User).filter_by(email="widyaiswara@example.org"))
     for title, day in PAST_MEETINGS:
         if db.session.scalar(db.select(Meeting.id).filter_by(cohort_id=cohort.id, title=title)):
@@ -407,10 +418,7 @@ def _demo_certificates(cohort: Cohort, organizer: User) -> None:
     if db.session.scalar(db.select(Certificate.id).filter_by(cohort_id=cohort.id).limit(1)):
         return
     cohort.state = "finished"
-    if not cohort.signer_name:
-        cohort.signer_name = "Dr. Ir. Muhammad Syukri, M.Si."
-        cohort.signer_title = "Kepala Bappelitbangda"
-        cohort.signer_nip = "197005121996031004"
+    _demo_signer(cohort)
     people = [
         db.session.scalar(db.select(User).filter_by(email=f"klinik{i}@example.org"))
         for i in range(1, len(CLINIC_PARTICIPANTS) + 1)

@@ -29,6 +29,8 @@ _seq = itertools.count(1)
 #: The instance folder every app of this test session uses (``create_app`` reads
 #: ``LMS_INSTANCE_PATH``), set before any test module is imported.
 _INSTANCE_KEY = pytest.StashKey[tuple[str, str | None]]()
+#: ``LMS_PUBLIC_URL`` as the developer's shell had it.
+_PUBLIC_URL_KEY = pytest.StashKey[str | None]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -42,9 +44,18 @@ def pytest_configure(config: pytest.Config) -> None:
     path = tempfile.mkdtemp(prefix="lms-test-instance-")
     config.stash[_INSTANCE_KEY] = (path, os.environ.get("LMS_INSTANCE_PATH"))
     os.environ["LMS_INSTANCE_PATH"] = path
+    # Production-mode apps of the suite (the e2e server, subprocesses) refuse to start
+    # without a public address; TestingConfig ignores it (tests set their own).
+    config.stash[_PUBLIC_URL_KEY] = os.environ.get("LMS_PUBLIC_URL")
+    os.environ["LMS_PUBLIC_URL"] = "http://localhost"
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    public_url = config.stash.get(_PUBLIC_URL_KEY, None)
+    if public_url is None:
+        os.environ.pop("LMS_PUBLIC_URL", None)
+    else:
+        os.environ["LMS_PUBLIC_URL"] = public_url
     path, previous = config.stash.get(_INSTANCE_KEY, (None, None))
     if path is None:
         return

@@ -11,6 +11,10 @@ Rules, as the organizer set them on the cohort's :class:`CertificatePlan`:
   version (``need = "submitted"``);
 - each required course: every lesson (not archived) completed.
 
+The qualification comes from the class's own scheme (:mod:`.qualification`), applied to the
+mean of the released final scores of the assignments that must be passed (one: its score);
+with no such assignment, or a certificate of attendance, none is printed.
+
 A certificate of attendance checks the attendance rule only. Someone who does not meet the
 rules gets a certificate only with a written reason (an override), recorded on it.
 
@@ -31,7 +35,9 @@ from lms.accounts.models import User
 from lms.grading import scoring
 from lms.grading.models import Grade
 
+from . import qualification as scheme_rules
 from .models import CertificatePlan
+from .qualification import Band
 
 
 @dataclass
@@ -50,10 +56,15 @@ class Candidate:
     rules: list[RuleResult]
     #: JP of the attended meetings that count.
     jp: int
-    #: The band of the released results of the required assignments ("" when none).
+    #: The scheme's label for the released results of the assignments that must be passed
+    #: ("" when none).
     qualification: str
     held: int = 0
     attended: int = 0
+    #: The score the qualification was given for (None: none could be computed).
+    qualification_score: float | None = None
+    #: How, in words: "rata-rata nilai akhir Proposal (85,5) dan Video (78,0): 81,8".
+    qualification_basis: str = ""
 
     @property
     def eligible(self) -> bool:
@@ -85,8 +96,8 @@ class Evidence:
     assignments: list[tuple[str, int, str]] = field(default_factory=list)
     #: (assignment id, user id) -> the newest released grade.
     grades: dict[tuple[int, int], Grade] = field(default_factory=dict)
-    #: Version id -> the rubric bands it was marked with.
-    bands: dict[int, list[Any]] = field(default_factory=dict)
+    #: The class's qualification scheme, highest first.
+    scheme: list[Band] = field(default_factory=lambda: scheme_rules.bands(None))
     #: (assignment id, user id) of every submitted version.
     submitted: set[tuple[int, int]] = field(default_factory=set)
     #: (course id, title) of the required courses that exist, in the plan's order.
@@ -122,10 +133,8 @@ def attendance_rule(plan: CertificatePlan, held: int, attended: int) -> RuleResu
 
 def _assignment_rule(
     need: str, assignment_id: int, title: str, user_id: int, evidence: Evidence
-) -> tuple[RuleResult, float | None, Grade | None]:
-    """The rule's result, and the passing total and grade that count for the qualification."""
+) -> RuleResult:
     key = (assignment_id, user_id)
-    total, counted = None, None
     if need == "submitted":
         ok = key in evidence.submitted
         detail = _("sudah dikumpulkan") if ok else _("belum dikumpulkan")
@@ -144,25 +153,70 @@ def _assignment_rule(
                 total=scoring.format_score(grade.total),
                 result=_("lulus") if ok else _("tidak lulus"),
             )
-            if grade.total is not None:
-                total, counted = grade.total, grade
-    return RuleResult(f"assignment:{assignment_id}", title, ok, detail), total, counted
+    return RuleResult(f"assignment:{assignment_id}", title, ok, detail)
 
 
-def _qualification(results: list[tuple[float, Grade]], bands: dict[int, list[Any]]) -> str:
-    """One assignment: its band. Several: the band of their mean total on the first one's
-    rubric bands (``bands``: version id -> bands). None: no qualification is printed."""
-    if not results:
-        return ""
-    if len(results) == 1:
-        return results[0][1].band or ""
-    first = bands.get(results[0][1].version_id, [])
-    return scoring.band_for(first, scoring.mean_total(t for t, _g in results)) or ""
+@dataclass(frozen=True)
+class Qualification:
+    label: str
+    score: float | None
+    basis: str
+
+
+NO_QUALIFICATION = Qualification("", None, "")
+
+
+def qualification_of(user_id: int, evidence: Evidence) -> Qualification:
+    """The scheme's label for the mean of the released final scores of the assignments
+    that must be passed, with how it was computed; none when no assignment must be passed,
+    or while one of them has no released score."""
+    graded = [(aid, title) for need, aid, title in evidence.assignments if need == "pass"]
+    if not graded:
+        return NO_QUALIFICATION
+    scores: list[tuple[str, float]] = []
+    missing: list[str] = []
+    for assignment_id, title in graded:
+        grade = evidence.grades.get((assignment_id, user_id))
+        if grade is None or grade.outcome != "grade" or grade.total is None:
+            missing.append(title)
+        else:
+            scores.append((title, float(grade.total)))
+    if missing:
+        return Qualification(
+            "",
+            None,
+            _("belum dapat dihitung: nilai %(titles)s belum dirilis", titles=", ".join(missing)),
+        )
+    score = scoring.mean_total(value for _title, value in scores)
+    if len(scores) == 1:
+        basis = _(
+            "nilai akhir %(title)s: %(score)s",
+            title=scores[0][0],
+            score=scoring.format_score(score),
+        )
+    else:
+        basis = _(
+            "rata-rata nilai akhir %(parts)s: %(score)s",
+            parts=", ".join(f"{t} ({scoring.format_score(v)})" for t, v in scores),
+            score=scoring.format_score(score),
+        )
+    band = scheme_rules.band_for(evidence.scheme, score)
+    if band is None:
+        lowest = min(evidence.scheme, key=lambda b: b.min)
+        basis = _(
+            "%(basis)s, di bawah batas terendah (%(label)s, %(min)s)",
+            basis=basis,
+            label=lowest.label,
+            min=scoring.format_score(lowest.min),
+        )
+        return Qualification("", score, basis)
+    return Qualification(band.label, score, basis)
 
 
 def judge(plan: CertificatePlan, rows: Iterable[Any], evidence: Evidence) -> Eligibility:
     """Every participant (``rows``: the attendance report's rows, ``.user`` and ``.tally``)
-    with each rule's result. A certificate of attendance checks attendance only."""
+    with each rule's result and qualification. A certificate of attendance checks attendance
+    only and has no qualification."""
     completion = plan.kind == "completion"
     assignments = evidence.assignments if completion else []
     courses = evidence.courses if completion else []
@@ -170,12 +224,8 @@ def judge(plan: CertificatePlan, rows: Iterable[Any], evidence: Evidence) -> Eli
     for row in rows:
         person = row.user
         rules = [attendance_rule(plan, row.tally.held, row.tally.attended)]
-        passed_totals: list[tuple[float, Grade]] = []
         for need, assignment_id, title in assignments:
-            rule, total, grade = _assignment_rule(need, assignment_id, title, person.id, evidence)
-            rules.append(rule)
-            if total is not None and grade is not None:
-                passed_totals.append((total, grade))
+            rules.append(_assignment_rule(need, assignment_id, title, person.id, evidence))
         for course_id, title in courses:
             total = evidence.lesson_totals.get(course_id, 0)
             finished = evidence.lessons_done.get((person.id, course_id), 0)
@@ -187,14 +237,17 @@ def judge(plan: CertificatePlan, rows: Iterable[Any], evidence: Evidence) -> Eli
                     _("%(done)d dari %(total)d materi selesai", done=finished, total=total),
                 )
             )
+        quality = qualification_of(person.id, evidence) if completion else NO_QUALIFICATION
         result.candidates.append(
             Candidate(
                 user=person,
                 rules=rules,
                 jp=row.tally.jp,
-                qualification=_qualification(passed_totals, evidence.bands),
+                qualification=quality.label,
                 held=row.tally.held,
                 attended=row.tally.attended,
+                qualification_score=quality.score,
+                qualification_basis=quality.basis,
             )
         )
     return result

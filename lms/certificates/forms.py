@@ -23,8 +23,10 @@ from wtforms import (
     BooleanField,
     DateField,
     Field,
+    FieldList,
     FloatField,
     Form,
+    FormField,
     HiddenField,
     RadioField,
     SelectField,
@@ -43,7 +45,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
-from . import eligibility
+from . import eligibility, qualification
 from .models import KINDS, LAYOUT_FIELDS, CertificatePlan
 from .numbering import CODE_LENGTH, is_well_formed, normalize_code, pattern_problem
 from .operations import IMAGE_ROLES
@@ -81,7 +83,7 @@ def layout_labels() -> dict[str, str]:
         "position": str(_l("Jabatan")),
         "office": str(_l("Unit kerja")),
         "jp": str(_l("Jumlah JP")),
-        "qualification": str(_l("Kualifikasi (predikat nilai tugas)")),
+        "qualification": str(_l("Kualifikasi (menurut skema kualifikasi di bawah)")),
     }
 
 
@@ -167,18 +169,59 @@ def default_texts(cohort: Any, kind: str) -> tuple[str, str]:
     ]
     dates = _dates(cohort.start_date, cohort.end_date) if cohort.start_date else ""
     venue = " ".join((cohort.venue or "").split())
+    agency = " ".join((getattr(cohort, "organized_by", "") or "").split())
+    parts.append(held_clause(agency, dates, venue))
+    return str(title), " ".join(p for p in parts if p) + "."
+
+
+def held_clause(agency: str, dates: str, venue: str) -> str:
+    """ "yang diselenggarakan oleh … pada … di …", with the parts that are known (the
+    certificate's wording, in the current language)."""
+    if agency:
+        if dates and venue:
+            return _(
+                "yang diselenggarakan oleh %(agency)s pada %(dates)s di %(venue)s",
+                agency=agency,
+                dates=dates,
+                venue=venue,
+            )
+        if dates:
+            return _(
+                "yang diselenggarakan oleh %(agency)s pada %(dates)s", agency=agency, dates=dates
+            )
+        if venue:
+            return _(
+                "yang diselenggarakan oleh %(agency)s di %(venue)s", agency=agency, venue=venue
+            )
+        return _("yang diselenggarakan oleh %(agency)s", agency=agency)
     if dates and venue:
-        parts.append(
-            str(_l("yang diselenggarakan pada %(dates)s di %(venue)s", dates=dates, venue=venue))
-        )
-    elif dates:
-        parts.append(str(_l("yang diselenggarakan pada %(dates)s", dates=dates)))
-    elif venue:
-        parts.append(str(_l("yang diselenggarakan di %(venue)s", venue=venue)))
-    return str(title), " ".join(parts) + "."
+        return _("yang diselenggarakan pada %(dates)s di %(venue)s", dates=dates, venue=venue)
+    if dates:
+        return _("yang diselenggarakan pada %(dates)s", dates=dates)
+    if venue:
+        return _("yang diselenggarakan di %(venue)s", venue=venue)
+    return ""
 
 
 # --- the settings -----------------------------------------------------------------------------
+
+#: Empty rows the settings page offers after the scheme's own (up to MAX_BANDS in all).
+SPARE_SCHEME_ROWS = 2
+
+
+class QualificationRowForm(Form):
+    """One label of the qualification scheme and the lowest score that gets it."""
+
+    label = StringField(
+        _l("Kualifikasi"),
+        filters=[lambda v: " ".join((v or "").split())],
+        render_kw={"autocomplete": "off"},
+    )
+    min = PercentField(
+        _l("Nilai minimal"),
+        validators=[Optional()],
+        render_kw={"inputmode": "decimal", "autocomplete": "off"},
+    )
 
 
 class CertificateSettingsForm(FlaskForm):
@@ -246,6 +289,15 @@ class CertificateSettingsForm(FlaskForm):
         choices=lambda: [SelectChoice(k, v) for k, v in layout_labels().items()],
         validate_choice=False,
     )
+    back_page = BooleanField(
+        _l("Cetak halaman belakang: daftar mata pelatihan kelas ini dan JP-nya"),
+        description=_l(
+            "Satu halaman lagi per sertifikat, untuk dicetak bolak-balik. Daftarnya diambil "
+            "dari mata pelatihan kelas saat sertifikat diterbitkan."
+        ),
+    )
+    #: The scheme's rows; :meth:`for_cohort` sets how many are shown.
+    qualifications = FieldList(FormField(QualificationRowForm), max_entries=qualification.MAX_BANDS)
     logo = FileField(
         _l("Logo instansi"),
         description=_l("PNG atau JPG, paling besar 2 MB; dicetak di atas judul."),
@@ -282,6 +334,12 @@ class CertificateSettingsForm(FlaskForm):
         courses (id, label)."""
         labels = need_labels()
         fields: dict[str, Any] = {}
+        shown = len((kwargs.get("data") or {}).get("qualifications") or [])
+        fields["qualifications"] = FieldList(
+            FormField(QualificationRowForm),
+            min_entries=min(qualification.MAX_BANDS, shown + SPARE_SCHEME_ROWS),
+            max_entries=qualification.MAX_BANDS,
+        )
         for row in assignments:
             description = (
                 _l("Dari mata pelatihan %(course)s.", course=row.course_title)
@@ -304,6 +362,10 @@ class CertificateSettingsForm(FlaskForm):
         form.need_rows = [(row, getattr(form, f"need_{row.id}")) for row in assignments]
         form.required_courses.choices = [SelectChoice(cid, label) for cid, label in courses]
         form.course_ids = {cid for cid, _label in courses}
+        for n, entry in enumerate(form.qualifications.entries, 1):
+            # Labels of their own: a screen reader says which row a field is in.
+            entry.form.label.label.text = _("Kualifikasi %(n)d", n=n)
+            entry.form.min.label.text = _("Nilai minimal kualifikasi %(n)d", n=n)
         return form
 
     @staticmethod
@@ -320,6 +382,11 @@ class CertificateSettingsForm(FlaskForm):
             "sign_place": plan.sign_place,
             "sign_date": plan.sign_date.date() if plan.sign_date else None,
             "layout": [name for name in LAYOUT_FIELDS if plan.shows(name)],
+            "back_page": bool(plan.back_page),
+            "qualifications": [
+                {"label": band.label, "min": band.min}
+                for band in qualification.bands(plan.qualification_scheme)
+            ],
             "lock": str(plan.lock_version or 0),
         }
         for requirement in plan.required_assignments or []:
@@ -344,8 +411,19 @@ class CertificateSettingsForm(FlaskForm):
         if any(name not in LAYOUT_FIELDS for name in field.data or []):
             raise ValidationError(_l("Pilih dari daftar data peserta."))
 
+    @property
+    def scheme_rows(self) -> list[tuple[str, float | None]]:
+        """(label, minimum) of every row as typed, empty rows included."""
+        return [(entry.form.label.data or "", entry.form.min.data) for entry in self.qualifications]
+
     def validate(self, extra_validators: Any = None) -> bool:
         ok = super().validate(extra_validators)
+        if not any(entry.form.min.errors for entry in self.qualifications):
+            for index, fields in qualification.problems(self.scheme_rows).items():
+                entry = self.qualifications.entries[index].form
+                for name, message in fields.items():
+                    entry[name].errors = [*entry[name].errors, message]
+                ok = False
         for row, select in self.need_rows:
             if select.data not in NEEDS:
                 select.errors.append(str(_l("Pilih salah satu syarat dari daftar.")))
@@ -406,6 +484,8 @@ class CertificateSettingsForm(FlaskForm):
             "sign_place": self.sign_place.data or "",
             "sign_date": sign_date_of(self.sign_date.data),
             "layout": self.layout_map,
+            "back_page": bool(self.back_page.data),
+            "qualification_scheme": qualification.stored(qualification.from_rows(self.scheme_rows)),
             "excused_counts_as_attended": bool(self.excused_counts.data),
         }
         chosen = self.chosen_images()

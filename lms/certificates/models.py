@@ -53,6 +53,12 @@ class CertificatePlan(Base):
     sign_date: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Which optional fields print: {"nip": true, ...}.
     layout: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    #: The qualification scheme: [{"label": "Sangat Memuaskan", "min": 90.0}, ...], highest
+    #: first; a score gets the first label whose minimum it reaches. NULL: the default
+    #: (lms.certificates.qualification.DEFAULT_SCHEME).
+    qualification_scheme: Mapped[list[dict[str, Any]] | None] = mapped_column(sa.JSON)
+    #: Print a back page listing the class's courses and their JP.
+    back_page: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     #: Storage keys (lms.storage) of the organizer's images.
     logo_key: Mapped[str | None] = mapped_column(sa.String(100))
     signature_key: Mapped[str | None] = mapped_column(sa.String(100))
@@ -76,6 +82,8 @@ class CertificatePlan(Base):
             body="",
             sign_place="",
             layout={},
+            qualification_scheme=None,
+            back_page=False,
         )
 
     def shows(self, name: str) -> bool:

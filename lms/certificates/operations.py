@@ -20,11 +20,11 @@ from lms.db import utcnow
 from lms.errors import Conflict, DomainError
 from lms.extensions import db
 
-from . import eligibility
+from . import eligibility, qualification
 from .eligibility import Candidate
 from .models import LAYOUT_FIELDS, Certificate, CertificatePlan
 from .numbering import format_number, new_code
-from .queries import evaluate
+from .queries import course_list, evaluate
 
 #: The organizer's images (stored through lms.storage).
 IMAGE_ROLES = ("logo", "signature")
@@ -71,6 +71,10 @@ def plan_snapshot(plan: CertificatePlan) -> dict[str, Any]:
         "sign_place": plan.sign_place,
         "sign_date": plan.sign_date.date().isoformat() if plan.sign_date else None,
         "layout": {name: plan.shows(name) for name in LAYOUT_FIELDS},
+        "qualification_scheme": qualification.stored(
+            qualification.bands(plan.qualification_scheme)
+        ),
+        "back_page": bool(plan.back_page),
         "logo_key": plan.logo_key,
         "signature_key": plan.signature_key,
     }
@@ -88,6 +92,8 @@ PLAN_FIELDS = (
     "sign_place",
     "sign_date",
     "layout",
+    "qualification_scheme",
+    "back_page",
     "logo_key",
     "signature_key",
 )
@@ -99,11 +105,25 @@ def update_plan(plan: CertificatePlan, values: Mapping[str, Any], *, actor: Any)
     for name, value in values.items():
         if name not in PLAN_FIELDS:
             raise ValueError(f"not a plan field: {name}")
+        if name == "qualification_scheme" and value is not None:
+            value = _checked_scheme(value)
         setattr(plan, name, value)
     db.session.flush()
     audit.record_change(
         "certificate.plan", plan, before, plan_snapshot(plan), actor=actor, cohort_id=plan.cohort_id
     )
+
+
+def _checked_scheme(rows: Any) -> list[dict[str, Any]]:
+    """A scheme as stored, highest first; CertificateError when its labels or minimums do
+    not make one (the settings form says so next to each row first)."""
+    typed = [(str(row.get("label") or ""), row.get("min")) for row in rows]
+    typed = [(label, None if m is None else float(m)) for label, m in typed]
+    found = qualification.problems(typed)
+    if found:
+        messages = [message for row in found.values() for message in row.values()]
+        raise CertificateError(" ".join(messages), field="qualifications")
+    return qualification.stored(qualification.from_rows(typed))
 
 
 def _store_image(upload: Any) -> str:
@@ -198,10 +218,17 @@ def _next_seq(cohort_id: int) -> int:
     return (highest or 0) + 1
 
 
-def snapshot_of(cohort: Cohort, plan: CertificatePlan, candidate: Candidate) -> dict[str, Any]:
-    """What the certificate says, frozen when issued."""
+def snapshot_of(
+    cohort: Cohort,
+    plan: CertificatePlan,
+    candidate: Candidate,
+    courses: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """What the certificate says, frozen when issued (``courses``: the back page's list,
+    :func:`lms.certificates.queries.course_list`)."""
     person = candidate.user
     sign_date = plan.sign_date.date().isoformat() if plan.sign_date else None
+    completion = plan.kind == "completion"
     return {
         "name": person.full_name,
         "nip": person.nip or "",
@@ -219,6 +246,16 @@ def snapshot_of(cohort: Cohort, plan: CertificatePlan, candidate: Candidate) -> 
         "signer_name": cohort.signer_name,
         "signer_title": cohort.signer_title,
         "signer_nip": cohort.signer_nip,
+        "signer_rank": rank_label(cohort.signer_rank),
+        "organized_by": cohort.organized_by or "",
+        "courses": list(courses if courses is not None else course_list(cohort)),
+        "qualification_score": getattr(candidate, "qualification_score", None)
+        if completion
+        else None,
+        "qualification_basis": getattr(candidate, "qualification_basis", "") if completion else "",
+        "qualification_scheme": qualification.stored(qualification.bands(plan.qualification_scheme))
+        if completion
+        else [],
         "sign_place": plan.sign_place,
         "sign_date": sign_date or (cohort.end_date.isoformat() if cohort.end_date else None),
         "title": plan.title,
@@ -279,6 +316,7 @@ def issue(
     seq = _next_seq(cohort.id)
     # {year} and {month} are the training's (its last day), whenever the certificate is issued.
     training_date = cohort.end_date or now.date()
+    courses = course_list(cohort)
     issued: list[Certificate] = []
     for candidate in chosen:
         uid = candidate.user.id
@@ -292,7 +330,7 @@ def issue(
             code=new_code(),
             qualification=candidate.qualification if plan.kind == "completion" else "",
             jp=candidate.jp,
-            snapshot=snapshot_of(cohort, plan, candidate),
+            snapshot=snapshot_of(cohort, plan, candidate, courses),
             override_reason=override,
             issued_dt=now,
             issued_by_id=getattr(actor, "id", None),

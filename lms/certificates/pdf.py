@@ -16,6 +16,15 @@ Decisions:
   fixed mask would save ~2.5 ms a page but print harder-to-scan codes now and then.
 - Fonts: the bundled DejaVu Sans (regular and bold, through :class:`lms.pdf.PagedPdf`), so
   names and titles with any Latin letter print; embedded once per document as one subset.
+- JP print as a number and in words, "6 (enam) jam pelajaran" / "6 (six) lesson hours"
+  (num2words, Indonesian and English).
+- The signer block reads, top to bottom: title (jabatan), the signature, name, rank
+  (pangkat/golongan), NIP.
+- With the plan's back page on, each certificate is two pages (for duplex printing): the
+  front, then the class's courses with their JP as frozen at issue. A certificate issued
+  before courses were frozen has no list, so no back page.
+- Printed addresses come from ``LMS_PUBLIC_URL`` (:func:`lms.urls.public_url`), never from
+  the host the request came in on.
 - Speed: a batch is one fpdf2 document (fonts, logo and signature stored once, the images
   scaled down to what their box needs at 300 dpi). The ZIP's individual PDFs are cut from
   that document with pypdf, page by page (~1.5 ms each), instead of making a thousand
@@ -37,13 +46,14 @@ from typing import IO, Any
 
 import segno
 from babel.dates import format_date
-from flask import url_for
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
+from num2words import num2words
 
 from lms import storage
 from lms.accounts.civil_service import format_nip
 from lms.pdf import FONT, PagedPdf
+from lms.urls import public_url
 
 from .models import Certificate, CertificatePlan
 
@@ -69,6 +79,8 @@ TEXT_WIDTH = 235.0
 MIDDLE_BOTTOM = 141.0
 QR_X, QR_Y, QR_SIZE = 24.0, 150.0, 32.0
 SIGN_X, SIGN_WIDTH = 222.0, 100.0  # the signature block's centre and width
+#: The signature block's last baseline (the inner frame is at 199 mm).
+SIGN_BOTTOM = 195.0
 #: Boxes the organizer's images are fitted into (mm), and the resolution kept of them.
 LOGO_BOX = (70.0, 22.0)
 SIGNATURE_BOX = (55.0, 20.0)
@@ -85,7 +97,7 @@ _DARK_RUN = re.compile(rb"[\x01-\xff]+")
 
 def verify_url(code: str) -> str:
     """The public verification page of ``code`` (the QR code leads there)."""
-    return url_for("lms.certificates.verify", code=code, _external=True)
+    return public_url("lms.certificates.verify", code=code)
 
 
 def grouped(code: str) -> str:
@@ -109,10 +121,24 @@ class _Words:
     held_on_at: str
     held_on: str
     held_at: str
-    jp: str
+    by_on_at: str
+    by_on: str
+    by_at: str
+    by: str
+    organized_by_line: str
+    #: "sebanyak %(hours)s jam pelajaran" for one hour and for several.
+    hours_one: str
+    hours_many: str
     qualification: str
-    jp_line: str
+    hours_line_one: str
+    hours_line_many: str
     qualification_line: str
+    courses_title: str
+    course_number: str
+    course_title: str
+    course_jp: str
+    courses_total: str
+    back_of: str
     nip: str
     rank: str
     position: str
@@ -132,16 +158,57 @@ def _words(locale: str) -> _Words:
             held_on_at=_("yang diselenggarakan pada %(dates)s di %(venue)s"),
             held_on=_("yang diselenggarakan pada %(dates)s"),
             held_at=_("yang diselenggarakan di %(venue)s"),
-            jp=_("sebanyak %(jp)d JP"),
+            by_on_at=_("yang diselenggarakan oleh %(agency)s pada %(dates)s di %(venue)s"),
+            by_on=_("yang diselenggarakan oleh %(agency)s pada %(dates)s"),
+            by_at=_("yang diselenggarakan oleh %(agency)s di %(venue)s"),
+            by=_("yang diselenggarakan oleh %(agency)s"),
+            organized_by_line=_("Diselenggarakan oleh %(agency)s."),
+            # ngettext formats at once: the placeholder is handed back for each page's words.
+            hours_one=ngettext(
+                "sebanyak %(hours)s jam pelajaran",
+                "sebanyak %(hours)s jam pelajaran",
+                1,
+                hours="%(hours)s",
+            ),
+            hours_many=ngettext(
+                "sebanyak %(hours)s jam pelajaran",
+                "sebanyak %(hours)s jam pelajaran",
+                2,
+                hours="%(hours)s",
+            ),
             qualification=_("dengan kualifikasi %(qualification)s"),
-            jp_line=_("Jumlah jam pelajaran: %(jp)d JP"),
+            hours_line_one=ngettext(
+                "Lama pelatihan: %(hours)s jam pelajaran",
+                "Lama pelatihan: %(hours)s jam pelajaran",
+                1,
+                hours="%(hours)s",
+            ),
+            hours_line_many=ngettext(
+                "Lama pelatihan: %(hours)s jam pelajaran",
+                "Lama pelatihan: %(hours)s jam pelajaran",
+                2,
+                hours="%(hours)s",
+            ),
             qualification_line=_("Kualifikasi: %(qualification)s"),
+            courses_title=_("Daftar mata pelatihan"),
+            course_number=_("No."),
+            course_title=_("Mata pelatihan"),
+            course_jp=_("JP"),
+            courses_total=_("Jumlah"),
+            back_of=_("Lampiran sertifikat nomor %(number)s atas nama %(name)s"),
             nip=_("NIP"),
             rank=_("Pangkat/golongan"),
             position=_("Jabatan"),
             office=_("Unit kerja"),
             scan=_("Pindai kode QR atau buka alamat di bawah untuk memeriksa keaslian sertifikat."),
         )
+
+
+@lru_cache(maxsize=256)
+def hours_in_words(jp: int, locale: str) -> str:
+    """ "6 (enam)" in Indonesian, "6 (six)" in English: JP as a certificate writes them."""
+    lang = "en" if str(locale).startswith("en") else "id"
+    return f"{jp} ({num2words(int(jp), lang=lang)})"
 
 
 @lru_cache(maxsize=512)
@@ -386,11 +453,69 @@ class _Page:
     place_date: str
     signer_title: str
     signer_name: str
+    signer_rank: str
     signer_nip: str
     scan: str
     code: str
     url: str
     revoked: bool
+    #: The back page, when it is printed: its heading line and (number, title, JP) rows.
+    back: _Back | None = None
+
+
+@dataclass
+class _Back:
+    title: str
+    of: str
+    headers: tuple[str, str, str]
+    rows: list[tuple[str, str, str]]
+    total: tuple[str, str]
+
+
+def _hours(words: _Words, jp: int, locale: str, *, line: bool = False) -> str:
+    one, many = (
+        (words.hours_line_one, words.hours_line_many)
+        if line
+        else (words.hours_one, words.hours_many)
+    )
+    return (one if jp == 1 else many) % {"hours": hours_in_words(jp, locale)}
+
+
+def _held(words: _Words, agency: str, dates: str, venue: str) -> str:
+    if agency:
+        if dates and venue:
+            return words.by_on_at % {"agency": agency, "dates": dates, "venue": venue}
+        if dates:
+            return words.by_on % {"agency": agency, "dates": dates}
+        if venue:
+            return words.by_at % {"agency": agency, "venue": venue}
+        return words.by % {"agency": agency}
+    if dates and venue:
+        return words.held_on_at % {"dates": dates, "venue": venue}
+    if dates:
+        return words.held_on % {"dates": dates}
+    if venue:
+        return words.held_at % {"venue": venue}
+    return ""
+
+
+def _back_of(certificate: Certificate, words: _Words, name: str) -> _Back | None:
+    """The back page's table from the snapshot's courses (None without a list)."""
+    courses = [c for c in (certificate.snapshot or {}).get("courses") or [] if c.get("title")]
+    if not courses:
+        return None
+    rows = [
+        (f"{n}.", _clean(course.get("title")), str(int(course.get("jp") or 0)))
+        for n, course in enumerate(courses, 1)
+    ]
+    total = sum(int(course.get("jp") or 0) for course in courses)
+    return _Back(
+        title=words.courses_title,
+        of=words.back_of % {"number": certificate.number, "name": name},
+        headers=(words.course_number, words.course_title, words.course_jp),
+        rows=rows,
+        total=(words.courses_total, str(total)),
+    )
 
 
 def _page_of(
@@ -416,25 +541,24 @@ def _page_of(
     if not title:
         title = words.title_attendance if attendance else words.title_completion
     extra = ""
+    agency = _clean(s.get("organized_by"))
     if not body:
         training = _clean(s.get("cohort_name"))
         dates = _dates_text(s.get("start_date"), s.get("end_date"), locale)
         venue = _clean(s.get("venue"))
         parts = [(words.attended if attendance else words.completed) % {"training": training}]
-        if dates and venue:
-            parts.append(words.held_on_at % {"dates": dates, "venue": venue})
-        elif dates:
-            parts.append(words.held_on % {"dates": dates})
-        elif venue:
-            parts.append(words.held_at % {"venue": venue})
+        parts.append(_held(words, agency, dates, venue))
         if jp:
-            parts.append(words.jp % {"jp": jp})
+            parts.append(_hours(words, jp, locale))
         if qualification:
             parts.append(words.qualification % {"qualification": qualification})
-        body = " ".join(parts) + "."
+        body = " ".join(p for p in parts if p) + "."
     else:
+        # The organizer's own text stands; who organised it and the facts follow it.
+        if agency:
+            body = f"{body} {words.organized_by_line % {'agency': agency}}"
         extra = " · ".join(
-            [words.jp_line % {"jp": jp}] * bool(jp)
+            [_hours(words, jp, locale, line=True)] * bool(jp)
             + [words.qualification_line % {"qualification": qualification}] * bool(qualification)
         )
     place = _clean(s.get("sign_place"))
@@ -451,11 +575,13 @@ def _page_of(
         place_date=", ".join(p for p in (place, when) if p),
         signer_title=_clean(s.get("signer_title")),
         signer_name=_clean(s.get("signer_name")),
+        signer_rank=_clean(s.get("signer_rank")),
         signer_nip=f"{words.nip} {nip}" if nip else "",
         scan=words.scan,
         code=grouped(certificate.code),
         url=url,
         revoked=certificate.state == "revoked",
+        back=_back_of(certificate, words, _clean(s.get("name"))) if plan.back_page else None,
     )
 
 
@@ -559,7 +685,7 @@ def _draw(
         pdf.put(text, y, size=url_size, x=x, align="L", color=GREY)
         y += url_size * PT * 1.3
 
-    # The signature block.
+    # The signature block: title, signature, name, rank, NIP.
     y = 149.0
     pdf.put(page.place_date, y, size=10.5, x=SIGN_X)
     for text in pdf.wrap(page.signer_title, "", 10.5, SIGN_WIDTH)[:3]:
@@ -568,7 +694,9 @@ def _draw(
     top = y + 1.5
     if sign is not None:
         pdf.picture(sign, SIGNATURE_BOX, SIGN_X, top)
-    y = max(top + SIGNATURE_BOX[1] + 4, 184.0)
+    below = [text for text in (page.signer_rank, page.signer_nip) if text]
+    # The last line stays inside the inner frame, even under a three-line title.
+    y = min(max(top + SIGNATURE_BOX[1] + 4, 184.0), SIGN_BOTTOM - 5 * len(below))
     name_size = 11.0
     while name_size > 7 and pdf.width(page.signer_name, "B", name_size) > SIGN_WIDTH:
         name_size -= 0.5
@@ -578,13 +706,93 @@ def _draw(
         pdf.set_draw_color(*INK)
         pdf.set_line_width(0.25)
         pdf.line(SIGN_X - half, y + 1, SIGN_X + half, y + 1)
-    pdf.put(page.signer_nip, y + 5, size=10, x=SIGN_X)
+    for text in below:
+        y += 5
+        size = 10.0
+        while size > 7 and pdf.width(text, "", size) > SIGN_WIDTH:
+            size -= 0.5
+        pdf.put(text, y, size=size, x=SIGN_X)
 
     if page.revoked:
+        pdf.stamp_revoked()
+    if page.back is not None:
+        _draw_back(pdf, page.back, page.revoked)
+
+
+#: The back page's table: its width and the number and JP columns (mm).
+TABLE_W, NUMBER_W, JP_W = 210.0, 14.0, 22.0
+BACK_BOTTOM = 190.0
+
+
+def _back_rows(
+    pdf: CertificatePdf, back: _Back, scale: float
+) -> tuple[float, list[tuple[list[str], str, str]]]:
+    size = 11 * scale
+    width = TABLE_W - NUMBER_W - JP_W - 6
+    rows = [(pdf.wrap(title, "", size, width), n, jp) for n, title, jp in back.rows]
+    line = size * PT * 1.35
+    height = sum(len(lines) * line + 2.4 * scale for lines, _n, _jp in rows)
+    return height + 3 * line, rows
+
+
+def _draw_back(pdf: CertificatePdf, back: _Back, revoked: bool) -> None:
+    """The class's courses and their JP, as frozen at issue, with their total."""
+    pdf.add_page(orientation="L")
+    pdf.frame()
+    y = 32.0
+    pdf.put(back.title, y, style="B", size=20, color=NAVY)
+    for text in pdf.wrap(back.of, "", 10, TEXT_WIDTH)[:2]:
+        y += 6
+        pdf.put(text, y, size=10, color=GREY)
+    y += 10
+    scale = 1.0
+    height, rows = _back_rows(pdf, back, scale)
+    while scale > 0.5 and y + height > BACK_BOTTOM:
+        scale -= 0.05
+        height, rows = _back_rows(pdf, back, scale)
+    size = 11 * scale
+    line = size * PT * 1.35
+    left = CENTER - TABLE_W / 2
+    title_x, jp_x = left + NUMBER_W, left + TABLE_W
+
+    def rule(at: float, width: float) -> None:
+        pdf.set_draw_color(*NAVY)
+        pdf.set_line_width(width)
+        pdf.line(left, at, left + TABLE_W, at)
+
+    number, title, jp = back.headers
+    y += line
+    pdf.put(number, y, style="B", size=size, x=left, align="L", color=NAVY)
+    pdf.put(title, y, style="B", size=size, x=title_x, align="L", color=NAVY)
+    pdf.put(jp, y, style="B", size=size, x=jp_x, align="R", color=NAVY)
+    y += 2.2 * scale
+    rule(y, 0.4)
+    for lines, n, hours in rows:
+        y += 1.2 * scale
+        for i, text in enumerate(lines):
+            y += line
+            if i == 0:
+                pdf.put(n, y, size=size, x=left, align="L")
+                pdf.put(hours, y, size=size, x=jp_x, align="R")
+            pdf.put(text, y, size=size, x=title_x, align="L")
+        y += 1.2 * scale
+    y += 1.0
+    rule(y, 0.4)
+    y += line + 0.8
+    label, total = back.total
+    pdf.put(label, y, style="B", size=size, x=title_x, align="L")
+    pdf.put(total, y, style="B", size=size, x=jp_x, align="R")
+    if revoked:
         pdf.stamp_revoked()
 
 
 # --- documents --------------------------------------------------------------------------------
+
+
+def pages_of(certificate: Certificate, plan: CertificatePlan) -> int:
+    """How many pages ``certificate`` takes in a document: 2 with a back page."""
+    has_courses = any(c.get("title") for c in (certificate.snapshot or {}).get("courses") or [])
+    return 2 if plan.back_page and has_courses else 1
 
 
 def _qr(url: str) -> Any:
@@ -612,10 +820,10 @@ def render(
     *,
     url_for_code: UrlForCode = verify_url,
 ) -> bytes:
-    """One PDF with a landscape A4 page per certificate, in the order given (one certificate:
-    its own PDF; many: the merged PDF for printing). ``url_for_code`` gives the verification
-    address a QR code leads to (default: this app's verification page, which needs a request
-    context or ``SERVER_NAME``)."""
+    """One PDF with a landscape A4 page per certificate (two with a back page: see
+    :func:`pages_of`), in the order given (one certificate: its own PDF; many: the merged PDF
+    for printing). ``url_for_code`` gives the verification address a QR code leads to
+    (default: this app's verification page at ``LMS_PUBLIC_URL``)."""
     if not certificates:
         raise ValueError("no certificates to render")
     logo = _load_image(plan.logo_key, LOGO_BOX)
@@ -633,14 +841,23 @@ def render(
     return bytes(pdf.output())
 
 
-def split(merged: bytes, titles: Sequence[str] | None = None) -> Iterator[bytes]:
-    """One PDF per page of ``merged`` (each keeps the fonts and images it uses)."""
+def split(
+    merged: bytes, titles: Sequence[str] | None = None, pages: Sequence[int] | None = None
+) -> Iterator[bytes]:
+    """One PDF per certificate of ``merged``, ``pages[n]`` pages each (default: one page
+    each); each keeps the fonts and images it uses."""
     from pypdf import PdfReader, PdfWriter
 
     reader = PdfReader(io.BytesIO(merged))
-    for n, page in enumerate(reader.pages):
+    counts = list(pages) if pages is not None else [1] * len(reader.pages)
+    first = 0
+    for n, count in enumerate(counts):
+        if first + count > len(reader.pages):
+            raise ValueError("the merged PDF has fewer pages than its certificates need")
         writer = PdfWriter()
-        writer.add_page(page)
+        for page in reader.pages[first : first + count]:
+            writer.add_page(page)
+        first += count
         if titles is not None:
             writer.add_metadata({"/Title": titles[n], "/Creator": "Kelas Inovasi"})
         out = io.BytesIO()
@@ -690,11 +907,12 @@ def write_zip(
     # The PDFs are compressed already: storing them is as small, and much faster.
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive:
         count = 0
-        for name, data in zip(names, split(merged, titles), strict=False):
+        pages = [pages_of(c, plan) for c in certificates]
+        for name, data in zip(names, split(merged, titles, pages), strict=False):
             archive.writestr(name, data)
             count += 1
     if count != len(certificates):
-        raise ValueError("the merged PDF does not have one page per certificate")
+        raise ValueError("the merged PDF does not have the pages of every certificate")
 
 
 def zip_of(

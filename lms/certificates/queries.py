@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from lms.attendance.queries import cohort_report
-from lms.catalog.models import AssignmentSpec, CohortCourse, Course, Lesson, LessonProgress, Rubric
+from lms.catalog.models import AssignmentSpec, CohortCourse, Course, Lesson, LessonProgress
+from lms.catalog.queries import cohort_course_list
 from lms.cohorts.models import Cohort
 from lms.extensions import db
-from lms.grading.models import Grade, Review
+from lms.grading.models import Grade
 from lms.grading.queries.submission import rubric_for
 from lms.submissions.models import CohortAssignment, Submission, SubmissionVersion
 
+from . import qualification
 from .eligibility import Candidate, Eligibility, Evidence, judge
 from .models import Certificate, CertificatePlan
 from .numbering import is_well_formed
@@ -54,21 +54,6 @@ def _released_grades(assignment_ids: list[int]) -> dict[tuple[int, int], Grade]:
         if key not in found or found[key][0] < number:
             found[key] = (number, grade)
     return {key: grade for key, (_number, grade) in found.items()}
-
-
-def _bands_by_version(grades: Iterable[Grade]) -> dict[int, list[Any]]:
-    """The rubric bands each graded version was marked with (one query)."""
-    ids = [g.version_id for g in grades]
-    if not ids:
-        return {}
-    return {
-        version_id: list(bands or [])
-        for version_id, bands in db.session.execute(
-            db.select(Review.version_id, Rubric.bands)
-            .join(Rubric, Rubric.id == Review.rubric_id)
-            .where(Review.version_id.in_(ids))
-        )
-    }
 
 
 def _submitted(assignment_ids: list[int]) -> set[tuple[int, int]]:
@@ -140,7 +125,7 @@ def evaluate(cohort: Cohort, plan: CertificatePlan, *, now: datetime | None = No
         ]
         ids = list(assignments)
         evidence.grades = _released_grades(ids)
-        evidence.bands = _bands_by_version(evidence.grades.values())
+        evidence.scheme = qualification.bands(plan.qualification_scheme)
         evidence.submitted = _submitted(ids)
         course_ids = list(plan.required_courses or [])
         courses = {
@@ -179,6 +164,15 @@ def eligibility_rows(cohort: Cohort, plan: CertificatePlan) -> list[EligibilityR
         ).all()
     )
     return [EligibilityRow(c, numbers.get(c.user.id, "")) for c in result.candidates]
+
+
+def course_list(cohort: Cohort) -> list[dict[str, object]]:
+    """The class's courses in order with their JP, in the cohort's language, as a
+    certificate's back page lists them (frozen into the snapshot at issue)."""
+    return [
+        {"title": course.localized("title", cohort.locale), "jp": int(course.jp or 0)}
+        for course in cohort_course_list(cohort)
+    ]
 
 
 # --- the cohort's certificates --------------------------------------------------------------

@@ -20,7 +20,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from lms.accounts.forms import NIPField, ProfileFieldsMixin, email_field
+from lms.accounts.civil_service import normalize_rank
+from lms.accounts.forms import NIPField, ProfileFieldsMixin, email_field, rank_choices
 from lms.imports import ImportSizeCheck, import_file_field
 from lms.regions.forms import region_select
 
@@ -68,6 +69,15 @@ class CohortForm(FlaskForm):
     )
     description = TextAreaField(_l("Deskripsi"), validators=[Length(max=5000)])
     venue = StringField(_l("Tempat"), validators=[Length(max=200)])
+    organized_by = StringField(
+        _l("Penyelenggara"),
+        description=_l(
+            "Nama lengkap instansi, dicetak di sertifikat: “Diselenggarakan oleh …”, misalnya "
+            "Badan Perencanaan Pembangunan, Penelitian dan Pengembangan Daerah Kabupaten Sinjai."
+        ),
+        validators=[Length(max=300, message=_l("Nama penyelenggara paling panjang 300 karakter."))],
+        filters=[lambda v: " ".join((v or "").split())],
+    )
     start_date = DateField(
         _l("Tanggal mulai"), validators=[InputRequired(_l("Isi tanggal mulai."))]
     )
@@ -92,14 +102,34 @@ class CohortForm(FlaskForm):
     excused_counts_as_attended = BooleanField(
         _l("Izin dan Sakit dihitung hadir dalam persentase kehadiran")
     )
+    # The optional columns of the daftar hadir and the attendance XLSX (lms.attendance.columns).
+    list_position = BooleanField(_l("Jabatan"))
+    list_rank = BooleanField(_l("Pangkat/Gol."))
+    list_sex = BooleanField(
+        _l("L/P (laki-laki/perempuan)"),
+        description=_l(
+            "Dari jenis kelamin di profil peserta; bila kosong, dari angka ke-15 NIP atau NI PPPK."
+        ),
+    )
     signer_name = StringField(
         _l("Nama pejabat penanda tangan"),
         description=_l("Untuk daftar hadir dan sertifikat, dengan gelar."),
         validators=[Length(max=200)],
     )
     signer_title = StringField(_l("Jabatan pejabat penanda tangan"), validators=[Length(max=200)])
+    signer_rank = SelectField(
+        _l("Pangkat/golongan pejabat penanda tangan"),
+        choices=rank_choices,
+        default="",
+        validate_choice=False,  # checked against the rank list below, with our own message
+        filters=[lambda v: v or ""],
+    )
     signer_nip = NIPField(_l("NIP pejabat penanda tangan"), validators=[Optional()])
     region_id = region_select()
+
+    def validate_signer_rank(self, field):
+        if field.data and normalize_rank(field.data) != field.data:
+            raise ValidationError(_l("Pilih pangkat/golongan dari daftar."))
 
     def validate_end_date(self, field):
         if self.start_date.data and field.data and field.data < self.start_date.data:
@@ -118,7 +148,8 @@ class RoleForm(FlaskForm):
 class ImportForm(ImportSizeCheck, FlaskForm):
     file = import_file_field(
         _l(
-            "Kolom: nama, email, NIP, pangkat, jabatan, unit kerja, telepon, peran. "
+            "Kolom: nama, email, status, NIP, pangkat, L/P, jabatan, unit kerja, telepon, "
+            "peran. "
             "Pemisah koma atau titik koma."
         )
     )

@@ -48,10 +48,19 @@ class Cohort(TimestampMixin, Base):
     excused_counts_as_attended: Mapped[bool] = mapped_column(
         default=False, server_default=sa.false()
     )
+    #: Optional columns of the daftar hadir PDF and the attendance XLSX (lms.attendance.columns):
+    #: Jabatan, Pangkat/Gol. and L/P.
+    list_position: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    list_rank: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    list_sex: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     #: The official who signs the attendance list and the certificates.
     signer_name: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     signer_title: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     signer_nip: Mapped[str] = mapped_column(sa.String(18), default="", server_default="")
+    #: The signer's rank (pangkat/golongan) code, e.g. "IV/c" (lms.accounts.civil_service).
+    signer_rank: Mapped[str] = mapped_column(sa.String(20), default="", server_default="")
+    #: The agency that runs the training, in full; certificates print "Diselenggarakan oleh …".
+    organized_by: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
     #: The region whose innovation work the class belongs to (lms.regions), if any.
     region_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("lms_region.id", ondelete="SET NULL"), index=True

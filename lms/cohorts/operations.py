@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from lms import audit
 from lms.accounts import operations as accounts
 from lms.accounts.models import User
+from lms.cohorts import permissions
 from lms.cohorts.models import Cohort, Membership
 from lms.errors import DomainError
 from lms.extensions import db
@@ -27,9 +28,14 @@ COHORT_FIELDS = (
     "state",
     "locale",
     "excused_counts_as_attended",
+    "list_position",
+    "list_rank",
+    "list_sex",
     "signer_name",
     "signer_title",
     "signer_nip",
+    "signer_rank",
+    "organized_by",
     "region_id",
 )
 
@@ -108,15 +114,19 @@ def add_member(
     role: str,
     actor: User | None,
     full_name: str = "",
+    employment_status: str | None = None,
     nip: str | None = None,
     rank: str | None = None,
+    sex: str | None = None,
     position: str = "",
     office: str = "",
     phone: str = "",
 ) -> AddResult:
     """Link an existing account (same email or NIP) or create one, then give it ``role``.
 
-    An existing account keeps its profile: the organizer's data only fills empty fields.
+    An existing account keeps its profile: the organizer's data only fills empty fields. Its
+    status changes only with a number it did not have (the number's status comes with it),
+    and a rank is filled only when it fits the account's status.
     """
     user = find_existing_user(email, nip)
     password = None
@@ -126,8 +136,10 @@ def add_member(
             email=email,
             full_name=full_name,
             password=password,
+            employment_status=employment_status,
             nip=nip,
             rank=rank,
+            sex=sex,
             position=position,
             office=office,
             phone=phone,
@@ -143,14 +155,16 @@ def add_member(
                 ),
                 field="nip",
             )
-        fill = {
+        data = {
+            "employment_status": employment_status,
             "nip": nip,
             "rank": rank,
+            "sex": sex,
             "position": position,
             "office": office,
             "phone": phone,
         }
-        empty = {k: v for k, v in fill.items() if v and not getattr(user, k)}
+        empty = permissions.profile_fill(user, data)
         if empty:
             accounts.update_profile(user, empty, actor=actor)
     membership = membership_of(cohort, user)
@@ -213,8 +227,10 @@ def import_members(cohort: Cohort, rows: list[Any], *, actor: User | None) -> li
                 role=row.role,
                 actor=actor,
                 full_name=row.name,
+                employment_status=row.status,
                 nip=row.nip,
                 rank=row.rank,
+                sex=row.sex,
                 position=row.position,
                 office=row.office,
                 phone=row.phone,

@@ -161,7 +161,12 @@ def test_a_required_pass_needs_a_released_passing_grade(graded, client, app, db)
     assert "Proposal Uji: Lulus" in html  # the rule, in the summary
     ani = _row(html, w.people["Ani"])
     assert re.search(r"Proposal Uji: nilai 100(,0)?, lulus", ani) and "Memenuhi syarat" in ani
-    assert "<td>Baik</td>" in ani  # the qualification: the grade's band
+    # The qualification: the class's scheme (not the rubric's band "Baik"), and how.
+    assert '<td data-qualification="Sangat Memuaskan"><strong>Sangat Memuaskan</strong>' in ani
+    assert "nilai akhir Proposal Uji: 100,0" in ani
+    assert '<td data-qualification="">–<br><span class="meta">belum dapat dihitung' in _row(
+        html, w.people["Citra"]
+    )
     assert "tidak lulus" in _row(html, w.people["Budi"])
     assert "belum ada nilai yang dirilis" in _row(html, w.people["Citra"])
     assert "belum ada nilai yang dirilis" in _row(html, w.people["Dedi"])

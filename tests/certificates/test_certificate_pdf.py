@@ -91,7 +91,7 @@ def test_the_page_carries_the_participant_the_class_and_the_signer(ctx, issued):
         "Dinas Ani",
         f"telah mengikuti {ctx.cohort.name}",
         "5–7 September 2023",
-        "sebanyak 15 JP",
+        "sebanyak 15 (lima belas) jam pelajaran",
         "dengan kualifikasi Sangat Memuaskan",
         "Dr. Ir. Kepala Badan, M.Si.",
         "Kepala Bappelitbangda",
@@ -120,7 +120,7 @@ def test_fields_hidden_by_the_layout_are_left_out(ctx, issued, db):
     assert "19800101" not in text
     assert "Pangkat" not in text and "III/b" not in text
     # (not a bare "JP": the random verification code printed under the QR may contain it)
-    assert not re.search(r"\d+ JP", text)
+    assert not re.search(r"\d+ JP", text) and "jam pelajaran" not in text
     assert "Sangat Memuaskan" not in text and "kualifikasi" not in text
     # What the layout still shows:
     assert "Analis Kebijakan" in text and "Dinas Ani" in text
@@ -191,7 +191,7 @@ def test_the_plan_title_and_body_replace_the_default_texts(ctx, db):
     assert "Atas partisipasinya yang aktif dalam Kelas Inovasi Tematik." in text
     assert "telah mengikuti" not in text
     # JP and qualification follow the layout, not the body.
-    assert "Jumlah jam pelajaran: 15 JP · Kualifikasi: Memuaskan" in text
+    assert "Lama pelatihan: 15 (lima belas) jam pelajaran · Kualifikasi: Memuaskan" in text
 
 
 def test_the_texts_are_those_frozen_at_issue(ctx, issued, db):

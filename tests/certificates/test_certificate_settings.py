@@ -48,6 +48,19 @@ def _lock(html: str) -> str:
     return re.search(r'name="lock" type="hidden" value="(\d+)"', html).group(1)
 
 
+#: The default qualification scheme as the page shows it (two empty rows after it).
+DEFAULT_SCHEME_ROWS = {
+    **{
+        f"qualifications-{i}-{key}": value
+        for i, (label, minimum) in enumerate(
+            [("Sangat Memuaskan", "90"), ("Memuaskan", "80"), ("Baik", "70"), ("Cukup", "60")]
+        )
+        for key, value in (("label", label), ("min", minimum))
+    },
+    **{f"qualifications-{i}-{key}": "" for i in range(4, 8) for key in ("label", "min")},
+}
+
+
 def _form(client, w, **values):
     """A full, valid settings form as the page shows it, with ``values`` changed."""
     html = client.get(_url(w)).get_data(as_text=True)
@@ -64,6 +77,7 @@ def _form(client, w, **values):
         "layout": ["nip", "rank", "position", "office", "jp", "qualification"],
         f"need_{w.proposal.id}": "",
         f"need_{w.notes.id}": "",
+        **DEFAULT_SCHEME_ROWS,
         "action": "save",
     }
     data.update(values)

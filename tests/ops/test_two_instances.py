@@ -220,6 +220,7 @@ def test_two_gunicorn_instances_share_lockouts_sessions_and_data(
     env.update(
         LMS_SECRET_KEY=uuid.uuid4().hex,  # the same on both: one signed session works on each
         LMS_DATABASE_URL=database_url,
+        LMS_PUBLIC_URL="http://127.0.0.1",  # production mode refuses to start without one
         LMS_RATELIMIT_STORAGE_URI=REDIS_URL,
         LMS_LOGIN_FAILURES=f"{FAILURES} per 15 minutes",
         LMS_INSTANCE_PATH=str(tmp_path / "instance"),

@@ -16,6 +16,7 @@ from lms.cohorts.access import cohort_role
 from lms.cohorts.models import MEMBER_ROLES, Cohort
 from lms.security import login_required, public
 from lms.unit_of_work import unit_of_work
+from lms.urls import public_url
 
 #: ``secrets.token_urlsafe(24)`` gives 32 characters; anything else is not a token.
 _FEED_TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
@@ -77,7 +78,7 @@ def account_calendar():
     token = current_user.calendar_token
     feed_url = webcal_url = None
     if token:
-        feed_url = url_for("lms.attendance.personal_calendar", token=token, _external=True)
+        feed_url = public_url("lms.attendance.personal_calendar", token=token)
         # webcal:// opens "subscribe" in Apple Calendar (and Outlook) instead of a download.
         webcal_url = "webcal://" + feed_url.split("://", 1)[1]
     return render_template(

@@ -16,7 +16,7 @@ from flask_babel import format_percent, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lms.certificates import bp, operations, pdf, permissions, queries
+from lms.certificates import bp, operations, pdf, permissions, qualification, queries
 from lms.certificates.forms import IssueForm, ReasonForm, need_labels, override_name
 from lms.certificates.models import CertificatePlan
 from lms.certificates.queries import EligibilityRow
@@ -78,6 +78,8 @@ def _eligibility_page(
         minimum=format_percent(plan.min_attendance / 100, format="#,##0.#%"),
         kind_labels=kind_labels(),
         need_labels=need_labels(),
+        graded_titles=[label for label, need in _other_rules(plan, rows) if need == "pass"],
+        scheme_text=qualification.describe(qualification.bands(plan.qualification_scheme)),
     )
 
 

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms import storage
+from lms.accounts.civil_service import rank_label
 from lms.certificates import bp, numbering, operations, queries
 from lms.certificates.forms import CertificateSettingsForm
 from lms.certificates.models import CertificatePlan
@@ -91,6 +92,7 @@ def _settings_page(
         saved_example=_example_number(cohort, shown.number_pattern),
         images={role: _image_url(cohort, shown, role) for role in operations.IMAGE_ROLES},
         kind_labels=kind_labels(),
+        signer_rank=rank_label(cohort.signer_rank),
     )
 
 

@@ -50,6 +50,7 @@ from lms.certificates.views._common import kind_label
 from lms.cohorts.models import Cohort
 from lms.extensions import limiter
 from lms.security import public
+from lms.urls import public_url
 
 OB_CONTEXT = "https://w3id.org/openbadges/v2"
 JSON_LD = "application/ld+json"
@@ -196,7 +197,7 @@ def recipient_identity(email: str, salt: str) -> str:
 
 
 def assertion_document(certificate: Certificate) -> dict[str, Any]:
-    own_id = url_for("lms.certificates.assertion", code=certificate.code, _external=True)
+    own_id = public_url("lms.certificates.assertion", code=certificate.code)
     if certificate.revoked:
         return {
             "@context": OB_CONTEXT,
@@ -216,11 +217,10 @@ def assertion_document(certificate: Certificate) -> dict[str, Any]:
             "salt": salt,
             "identity": recipient_identity(certificate.user.email.strip().lower(), salt),
         },
-        "badge": url_for(
+        "badge": public_url(
             "lms.certificates.badge_class",
             cohort_id=certificate.cohort_id,
             kind=certificate.kind,
-            _external=True,
         ),
         "verification": {"type": "hosted"},
         "issuedOn": certificate.issued_dt.isoformat(timespec="seconds"),
@@ -290,16 +290,12 @@ def badge_class_document(cohort: Cohort, kind: str) -> dict[str, Any]:
     return {
         "@context": OB_CONTEXT,
         "type": "BadgeClass",
-        "id": url_for(
-            "lms.certificates.badge_class", cohort_id=cohort.id, kind=kind, _external=True
-        ),
+        "id": public_url("lms.certificates.badge_class", cohort_id=cohort.id, kind=kind),
         "name": name,
         "description": description,
-        "image": url_for(
-            "lms.certificates.badge_image", cohort_id=cohort.id, kind=kind, _external=True
-        ),
+        "image": public_url("lms.certificates.badge_image", cohort_id=cohort.id, kind=kind),
         "criteria": {"narrative": narrative},
-        "issuer": url_for("lms.certificates.issuer", _external=True),
+        "issuer": public_url("lms.certificates.issuer"),
     }
 
 
@@ -352,9 +348,9 @@ def issuer():
     document: dict[str, Any] = {
         "@context": OB_CONTEXT,
         "type": "Issuer",
-        "id": url_for("lms.certificates.issuer", _external=True),
+        "id": public_url("lms.certificates.issuer"),
         "name": _issuer_name(),
-        "url": url_for("lms.core.index", _external=True),
+        "url": public_url("lms.core.index"),
     }
     email = current_app.config.get("LMS_ISSUER_EMAIL")
     if email:
