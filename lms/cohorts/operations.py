@@ -54,8 +54,24 @@ def _check_code(code: str, exclude: Cohort | None = None) -> None:
         raise CohortError(_l("Kode kelas ini sudah dipakai kelas lain."), field="code")
 
 
+def _check_region(before: int | None, after: int | None, actor: User | None) -> None:
+    if before == after:
+        return
+    if not (
+        permissions.can_link_region(actor, before) and permissions.can_link_region(actor, after)
+    ):
+        raise CohortError(
+            _l(
+                "Hanya admin atau koordinator daerah itu yang dapat menghubungkan kelas ke "
+                "daerah atau melepasnya."
+            ),
+            field="region_id",
+        )
+
+
 def create_cohort(data: dict[str, Any], *, actor: User | None) -> Cohort:
     _check_code(data["code"])
+    _check_region(None, data.get("region_id"), actor)
     if data["end_date"] < data["start_date"]:
         raise CohortError(
             _l("Tanggal selesai tidak boleh sebelum tanggal mulai."), field="end_date"
@@ -70,6 +86,8 @@ def create_cohort(data: dict[str, Any], *, actor: User | None) -> Cohort:
 def update_cohort(cohort: Cohort, data: dict[str, Any], *, actor: User | None) -> Cohort:
     if "code" in data:
         _check_code(data["code"], exclude=cohort)
+    if "region_id" in data:
+        _check_region(cohort.region_id, data["region_id"], actor)
     before = _snapshot(cohort)
     for f in COHORT_FIELDS:
         if f in data:

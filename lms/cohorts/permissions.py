@@ -85,3 +85,20 @@ def why_not_fill(user: Any, data: dict[str, Any]) -> str | None:
 
     status = now("employment_status")
     return rank_problem(status, now("rank")) or sex_problem(status, now("nip"), now("sex"))
+
+
+def can_link_region(user: Any, region_id: int | None) -> bool:
+    """Tying a class to a region (or untying it) shares its people's offices and work with the
+    region's staff: admins, and coordinators of that region, decide it. Commands (no user) may."""
+    if region_id is None or user is None or getattr(user, "is_admin", False):
+        return True
+    from lms.regions.models import RegionMembership
+
+    return (
+        db.session.scalar(
+            db.select(RegionMembership.id).filter_by(
+                region_id=region_id, user_id=user.id, role="coordinator"
+            )
+        )
+        is not None
+    )

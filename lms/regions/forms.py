@@ -96,9 +96,21 @@ def _timezone_choices() -> list[SelectChoice]:
 
 
 def region_choices() -> list[SelectChoice]:
-    regions = db.session.execute(
-        db.select(Region.id, Region.name, Region.code).order_by(Region.name)
-    )
+    """Every region for admins; for others the regions they coordinate (the class's own
+    region stays in the list through the form's current value)."""
+    from flask import g
+    from flask_login import current_user
+
+    from lms.regions.models import RegionMembership
+
+    stmt = db.select(Region.id, Region.name, Region.code).order_by(Region.name)
+    if not getattr(current_user, "is_admin", False):
+        mine = db.select(RegionMembership.region_id).filter_by(
+            user_id=getattr(current_user, "id", None), role="coordinator"
+        )
+        current = getattr(g.get("cohort"), "region_id", None)
+        stmt = stmt.where(Region.id.in_(mine) | (Region.id == current))
+    regions = db.session.execute(stmt)
     return [SelectChoice("", _l("— tidak terkait daerah —"))] + [
         SelectChoice(str(id_), f"{name} ({code})") for id_, name, code in regions
     ]
