@@ -128,7 +128,8 @@ class Rubric(Base):
     pass_mark: Mapped[float | None]
     #: [{"label": "Sangat Baik", "min": 85}, ...] highest first.
     bands: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
-    #: Pass/fail conditions checked before scoring: [{"key", "title"}].
+    #: Pass/fail conditions checked before scoring: [{"key", "title"}], and "check" on one the
+    #: work decides when it can be measured ("max_duration": an uploaded video's length).
     gates: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
     content_hash: Mapped[str] = mapped_column(sa.String(64))
     #: Set by grading when the first review uses this version.
@@ -163,6 +164,11 @@ class RubricCriterion(Base):
     weight: Mapped[float]
     #: [{"points": 1, "title": "Kurang", "descriptor": "..."}, ...] ascending points.
     levels: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON)
+    #: The grader may also give 0 points, below the levels (the pack's ``zero_level``).
+    zero_level: Mapped[bool] = mapped_column(default=False)
+    #: The proposal fields it judges (profile keys); all of them empty in the version being
+    #: marked: 0 points, decided by the page (lms.grading.scoring.decide).
+    parts: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
 
     rubric: Mapped[Rubric] = relationship(back_populates="criteria")
 

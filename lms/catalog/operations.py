@@ -129,7 +129,15 @@ def _fill_rubric(rubric: Rubric, data: Any) -> None:
         rubric.criteria = []
         db.session.flush()  # the old rows go before new ones reuse their keys
     rubric.criteria = [
-        RubricCriterion(key=c.key, position=i, title=c.title, weight=c.weight, levels=c.levels)
+        RubricCriterion(
+            key=c.key,
+            position=i,
+            title=c.title,
+            weight=c.weight,
+            levels=c.levels,
+            zero_level=c.zero_level,
+            parts=list(c.parts),
+        )
         for i, c in enumerate(data.criteria, 1)
     ]
 

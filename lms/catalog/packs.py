@@ -16,6 +16,7 @@ from lms.profile import PROFILE_KEYS
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_]*$")
+WORD_RE = re.compile(r"[^\W_]+")
 IMAGE_RE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 ENTRY_POINT_GROUP = "lms.courses"
 
@@ -90,6 +91,10 @@ class CriterionData:
     title: str
     weight: float
     levels: list[dict[str, Any]]
+    #: The grader may also give 0 points: the part this criterion judges is missing.
+    zero_level: bool = False
+    #: The proposal parts (field keys of PROPOSAL_PARTS) this criterion judges.
+    parts: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -165,6 +170,71 @@ def _read_toml(path: Path, problems: list[Problem]) -> tuple[dict[str, Any] | No
         line = int(match.group(1)) if match else 1
         problems.append(Problem(path, line, f"invalid TOML: {exc}"))
         return None, text
+
+
+def _key_line(text: str, key: str, start: int) -> int:
+    """The line, from ``start`` on, where ``key = …`` is written (``start`` when none is)."""
+    pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
+    for number, line in enumerate(text.splitlines()[start - 1 :], start):
+        if pattern.match(line):
+            return number
+    return start
+
+
+def band_reads_like(label: str) -> str | None:
+    """'pass' or 'fail' when a band label reads like one (FAIL_WORDS win), else None."""
+    words = " " + " ".join(WORD_RE.findall(label.lower())) + " "
+    if any(f" {w} " in words for w in FAIL_WORDS):
+        return "fail"
+    if any(f" {w} " in words for w in PASS_WORDS):
+        return "pass"
+    return None
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+def band_contradiction(label: str, low: float, pass_mark: float | None) -> str | None:
+    """How a band contradicts the pass mark: 'pass' when it starts below it (so holds failing
+    scores) but reads like a pass, 'fail' when it starts at or above it but reads like a fail;
+    None when it does not (or there is no pass mark). Pack checks and the rubric copy's edit
+    form both ask this."""
+    if pass_mark is None:
+        return None
+    reading = band_reads_like(label)
+    if reading == "pass" and low < pass_mark:
+        return "pass"
+    if reading == "fail" and low >= pass_mark:
+        return "fail"
+    return None
+
+
+def _band_problems(
+    rubric_file: Path, rtext: str, bands: list[dict[str, Any]], pass_mark: float
+) -> list[Problem]:
+    """Bands whose names contradict the pass mark (:func:`band_contradiction`)."""
+    problems = []
+    for band in bands:
+        label, low = band["label"], band["min"]
+        reading = band_contradiction(label, low, pass_mark)
+        if reading == "pass":
+            advice = f"start it at {_number(pass_mark)} or rename it"
+            where = "below"
+        elif reading == "fail":
+            advice = "start it below the pass mark or rename it"
+            where = "at or above"
+        else:
+            continue
+        problems.append(
+            Problem(
+                rubric_file,
+                _line_of(rtext, "label", f'"{label}"'),
+                f"band {label!r} starts at {_number(low)}, {where} the pass mark "
+                f"{_number(pass_mark)}, but reads like a {reading}; {advice}",
+            )
+        )
+    return problems
 
 
 def _str_list(data: dict[str, Any], key: str) -> list[str] | None:
@@ -336,9 +406,28 @@ def _load_rubrics(
             problems.append(
                 Problem(rubric_file, _line_of(rtext, "[[bands]]"), "bands must go from highest min")
             )
-        gates = [
-            {"key": g.get("key", ""), "title": g.get("title", "")} for g in data.get("gates", [])
-        ]
+        elif (
+            isinstance(pass_mark, int | float)
+            and len(mins) == len(bands)
+            and all(isinstance(b.get("label"), str) for b in bands)
+        ):
+            problems += _band_problems(rubric_file, rtext, bands, pass_mark)
+        gates = []
+        for g in data.get("gates", []):
+            gate = {"key": g.get("key", ""), "title": g.get("title", "")}
+            check = g.get("check")
+            if check is not None and check not in GATE_CHECKS:
+                problems.append(
+                    Problem(
+                        rubric_file,
+                        _line_of(rtext, "check", f'"{check}"'),
+                        f"gate {gate['key']!r}: check must be one of {', '.join(GATE_CHECKS)}, "
+                        f"not {check!r}",
+                    )
+                )
+            elif check is not None:
+                gate["check"] = check
+            gates.append(gate)
         criteria = []
         raw_criteria = data.get("criteria", [])
         if not raw_criteria:
@@ -351,6 +440,55 @@ def _load_rubrics(
                 problems.append(Problem(rubric_file, cline, f"invalid or repeated key {ckey!r}"))
                 continue
             seen.add(ckey)
+            for unknown in (k for k in criterion if k not in CRITERION_KEYS):
+                problems.append(
+                    Problem(
+                        rubric_file,
+                        _key_line(rtext, unknown, cline),
+                        f"criterion {ckey!r}: unknown key {unknown!r}; a criterion holds "
+                        + ", ".join(CRITERION_KEYS),
+                    )
+                )
+            zero_level = criterion.get("zero_level", False)
+            if not isinstance(zero_level, bool):
+                problems.append(
+                    Problem(
+                        rubric_file,
+                        _key_line(rtext, "zero_level", cline),
+                        f"criterion {ckey!r}: zero_level must be true or false",
+                    )
+                )
+                zero_level = False
+            parts = criterion.get("parts", [])
+            if not isinstance(parts, list) or not all(isinstance(p, str) for p in parts):
+                problems.append(
+                    Problem(
+                        rubric_file,
+                        _key_line(rtext, "parts", cline),
+                        f"criterion {ckey!r}: parts must be a list of proposal field keys",
+                    )
+                )
+                parts = []
+            named: set[str] = set()
+            for part in parts:
+                if part not in PROPOSAL_PARTS:
+                    problems.append(
+                        Problem(
+                            rubric_file,
+                            _key_line(rtext, "parts", cline),
+                            f"criterion {ckey!r}: unknown part {part!r}; parts are proposal "
+                            "fields such as 'metode_pembaharuan' (see courses/README.md)",
+                        )
+                    )
+                elif part in named:
+                    problems.append(
+                        Problem(
+                            rubric_file,
+                            _key_line(rtext, "parts", cline),
+                            f"criterion {ckey!r}: part {part!r} is named twice",
+                        )
+                    )
+                named.add(part)
             weight = criterion.get("weight")
             if not isinstance(weight, int | float) or isinstance(weight, bool) or weight <= 0:
                 problems.append(
@@ -376,6 +514,16 @@ def _load_rubrics(
                     )
                 )
                 continue
+            if zero_level and points[0] <= 0:
+                problems.append(
+                    Problem(
+                        rubric_file,
+                        _key_line(rtext, "zero_level", cline),
+                        f"criterion {ckey!r}: zero_level already gives 0 points, so its levels "
+                        f"must start above 0, got {points}",
+                    )
+                )
+                continue
             criteria.append(
                 CriterionData(
                     key=ckey,
@@ -389,6 +537,8 @@ def _load_rubrics(
                         }
                         for level in levels
                     ],
+                    zero_level=zero_level,
+                    parts=list(parts),
                 )
             )
         if len(problems) == before:

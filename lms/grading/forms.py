@@ -84,9 +84,11 @@ class LevelField(RadioField):
 class MarkingForm(FlaskForm):
     """A marking of one version with ``rubric``: ``level-<key>`` and ``comment-<key>`` per
     criterion, ``gate-<key>`` per gate, the outcome, the overall comment. Build the class with
-    :meth:`for_rubric`."""
+    :meth:`for_rubric`; what the work decided (``decided``) is shown fixed and replaces what is
+    sent."""
 
     rubric: Rubric
+    decided: scoring.Decided = scoring.Decided()
 
     outcome = RadioField(
         _l("Hasil"),
@@ -109,13 +111,17 @@ class MarkingForm(FlaskForm):
     action = StringField()
 
     @classmethod
-    def for_rubric(cls, rubric: Rubric) -> type[MarkingForm]:
-        fields: dict[str, Any] = {"rubric": rubric}
+    def for_rubric(
+        cls, rubric: Rubric, decided: scoring.Decided | None = None
+    ) -> type[MarkingForm]:
+        decided = decided or scoring.Decided()
+        fields: dict[str, Any] = {"rubric": rubric, "decided": decided}
         for criterion in rubric.criteria:
             key = criterion.key
-            fields[f"level-{key}"] = LevelField(
-                criterion.title, points=scoring.level_points(criterion.levels)
-            )
+            points = scoring.allowed_points(criterion)
+            if key in decided.points and decided.points[key] not in points:
+                points = [decided.points[key], *points]
+            fields[f"level-{key}"] = LevelField(criterion.title, points=points)
             fields[f"comment-{key}"] = TextAreaField(
                 _l("Komentar untuk %(c)s", c=criterion.title), validators=[_comment_length()]
             )
@@ -125,7 +131,9 @@ class MarkingForm(FlaskForm):
 
     @classmethod
     def values(cls, data: MarkingInput) -> dict[str, Any]:
-        """Field values showing ``data`` (a form starting from a saved marking)."""
+        """Field values showing ``data`` (a form starting from a saved marking) and what the
+        work decided."""
+        data = cls.decided.apply(data)
         values: dict[str, Any] = {
             "outcome": data.outcome,
             "overall_comment": data.overall_comment,
@@ -142,7 +150,7 @@ class MarkingForm(FlaskForm):
         return self.action.data == "done"
 
     def marking_input(self) -> MarkingInput:
-        """What the grader typed."""
+        """What the grader typed, with what the work decided in its place."""
         data = MarkingInput(
             overall_comment=self.overall_comment.data or "", outcome=self.outcome.data or ""
         )
@@ -152,7 +160,7 @@ class MarkingForm(FlaskForm):
         data.gates = {
             g["key"]: bool(self[f"gate-{g['key']}"].data) for g in self.rubric.gates or []
         }
-        return data
+        return self.decided.apply(data)
 
     def score(self) -> scoring.Score:
         """The total the server computes for what the form shows."""
@@ -407,7 +415,7 @@ class GradingSettingsForm(FlaskForm):
         render_kw={"inputmode": "decimal", "autocomplete": "off"},
     )
     lead_trainer = SelectField(
-        _l("Widyaiswara utama"),
+        _l("Widyaiswara penanggung jawab"),
         description=_l("Merekonsiliasi nilai yang ditandai dan merilis nilai, selain panitia."),
         choices=[],
         coerce=_person_id,

@@ -31,6 +31,7 @@ from lms.grading.queries.submission import (
     review_of,
     rubric_for,
     submission_of,
+    work_of,
 )
 from lms.grading.scoring import MarkingInput
 from lms.submissions.models import CohortAssignment, Submission, SubmissionVersion
@@ -136,12 +137,23 @@ def _too_long() -> str:
     return _("Komentar terlalu panjang (paling banyak %(n)d karakter).", n=MAX_COMMENT)
 
 
-def validate_input(rubric: Rubric, data: MarkingInput, *, done: bool) -> dict[str, list[str]]:
-    """Problems by form field name (``level-<key>``, ``comment-<key>``, ``overall_comment``)."""
+def validate_input(
+    rubric: Rubric,
+    data: MarkingInput,
+    *,
+    done: bool,
+    decided: scoring.Decided | None = None,
+) -> dict[str, list[str]]:
+    """Problems by form field name (``level-<key>``, ``comment-<key>``, ``overall_comment``);
+    ``decided``: what the work decided, allowed whatever the levels say."""
     errors: dict[str, list[str]] = {}
+    fixed = decided.points if decided is not None else {}
     for criterion in rubric.criteria:
         chosen = data.points.get(criterion.key)
-        if chosen is not None and chosen not in scoring.level_points(criterion.levels):
+        allowed = scoring.allowed_points(criterion)
+        if criterion.key in fixed:
+            allowed = [fixed[criterion.key], *allowed]
+        if chosen is not None and chosen not in allowed:
             errors.setdefault(f"level-{criterion.key}", []).append(
                 _("Pilih salah satu tingkat yang ada.")
             )
@@ -220,8 +232,14 @@ def save_review(
     rubric = review.rubric if review else rubric_for(assignment)
     if rubric is None:
         raise GradingError(_("Tugas ini belum memiliki rubrik."))
+    # What the work decides (an over-long video, an empty part) wins over what was sent.
+    decided = scoring.decide(rubric, work_of(assignment, version))
+    data = decided.apply(data)
     errors = validate_input(
-        rubric, data, done=done or (review is not None and review.state == "done")
+        rubric,
+        data,
+        done=done or (review is not None and review.state == "done"),
+        decided=decided,
     )
     if errors:
         raise MarkingInvalid(errors=errors)
@@ -344,7 +362,9 @@ def reconcile(
     rubric = review.rubric if review else (markings[0].rubric if markings else None)
     if rubric is None:
         raise GradingError(_("Belum ada penilaian untuk direkonsiliasi."))
-    errors = validate_input(rubric, data, done=True)
+    decided = scoring.decide(rubric, work_of(submission.assignment, version))
+    data = decided.apply(data)
+    errors = validate_input(rubric, data, done=True, decided=decided)
     if not note.strip():
         errors.setdefault("note", []).append(_("Tuliskan catatan rekonsiliasi."))
     elif len(note) > MAX_COMMENT:
@@ -688,6 +708,8 @@ def copy_rubric(plan: GradingPlan, actor: Any) -> Rubric:
                 title=c.title,
                 weight=c.weight,
                 levels=[dict(level) for level in c.levels],
+                zero_level=c.zero_level,
+                parts=list(c.parts or []),
             )
             for c in source.criteria
         ],
@@ -765,7 +787,15 @@ def update_rubric(
         "title": content["title"],
         "pass_mark": content["pass_mark"],
         "bands": content["bands"],
-        "criteria": [{"key": c.key, **content["criteria"][c.key]} for c in rubric.criteria],
+        "criteria": [
+            {
+                "key": c.key,
+                **content["criteria"][c.key],
+                "zero_level": bool(c.zero_level),
+                "parts": list(c.parts or []),
+            }
+            for c in rubric.criteria
+        ],
     }
     if after == before:
         return False

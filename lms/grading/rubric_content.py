@@ -7,8 +7,10 @@ pages ignore it) and criteria rows of its own. The assignment's grading plan poi
 
 What an organizer may change in a copy: the title, the pass mark, the score bands (add, remove,
 rename, move), and per criterion its title and weight and per level its points, title and
-descriptor. The number of criteria and levels and the gates stay as in the pack: adding or
-removing criteria is not offered (reviews and the pack's descriptions refer to them by key).
+descriptor. The number of criteria and levels, the gates, and each criterion's ``zero_level``
+and ``parts`` stay as in the pack: adding or removing criteria is not offered (reviews and the
+pack's descriptions refer to them by key). Bands must agree with the pass mark, by the rule
+pack checks use (:func:`lms.catalog.packs.band_contradiction`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from lms.catalog.models import Rubric
+from lms.catalog.packs import band_contradiction
 
 #: Longest texts kept (the column sizes of Rubric, RubricCriterion and Review.band).
 MAX_TITLE = 200
@@ -49,6 +52,8 @@ def content_of(rubric: Rubric) -> dict[str, Any]:
                 "title": c.title,
                 "weight": c.weight,
                 "levels": [dict(level) for level in c.levels],
+                "zero_level": bool(c.zero_level),
+                "parts": list(c.parts or []),
             }
             for c in rubric.criteria
         ],
@@ -169,6 +174,37 @@ class _Checker:
         return value
 
 
+def _check_band(
+    check: _Checker, name: str, label: str, low: float, pass_mark: float | None
+) -> None:
+    """A band whose name contradicts the pass mark (the rule of pack checks, one function)."""
+    reading = band_contradiction(label, low, pass_mark)
+    if reading == "pass":
+        check.add(
+            name,
+            _(
+                "Predikat “%(label)s” dimulai dari %(low)s, di bawah nilai lulus %(mark)s, "
+                "padahal namanya terbaca lulus. Mulai predikat ini dari %(mark)s, atau ganti "
+                "namanya.",
+                label=label,
+                low=number_text(low),
+                mark=number_text(pass_mark),
+            ),
+        )
+    elif reading == "fail":
+        check.add(
+            name,
+            _(
+                "Predikat “%(label)s” dimulai dari %(low)s, sama dengan atau di atas nilai lulus "
+                "%(mark)s, padahal namanya terbaca tidak lulus. Mulai predikat ini di bawah "
+                "%(mark)s, atau ganti namanya.",
+                label=label,
+                low=number_text(low),
+                mark=number_text(pass_mark),
+            ),
+        )
+
+
 def read_content(
     rubric: Rubric, values: Mapping[str, Any]
 ) -> tuple[dict[str, Any], dict[str, list[str]]]:
@@ -213,6 +249,8 @@ def read_content(
                 check.add(min_name, _("Dua predikat tidak boleh memiliki nilai minimal yang sama."))
             mins.setdefault(low, i)
         bands.append({"label": label, "min": _plain(low)})
+        if label and low is not None and min_name not in check.errors:
+            _check_band(check, label_name, label, low, pass_mark)
     bands.sort(key=lambda b: -(b["min"] or 0))
 
     criteria: dict[str, dict[str, Any]] = {}
@@ -242,6 +280,14 @@ def read_content(
                 low=0,
                 missing=_("Isi skor tingkat ini."),
             )
+            if points is not None and i == 0 and criterion.zero_level and points <= 0:
+                check.add(
+                    f"{prefix}-points",
+                    _(
+                        "Kriteria ini sudah memberi 0 poin bila bagian yang dinilainya tidak "
+                        "ada; skor tingkat pertama harus lebih dari 0."
+                    ),
+                )
             if points is not None and previous is not None and points <= previous:
                 check.add(
                     f"{prefix}-points",

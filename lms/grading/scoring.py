@@ -7,6 +7,12 @@
 - A total passes when it reaches the pass mark (if the rubric has one) and every gate is met.
 - Two markers agree on the mean of their rounded totals, rounded the same way, unless they
   differ on the outcome, on passing, or by more than the tolerance (:func:`flag_reasons`).
+- Some marks the work decides before any marker (:func:`decide`): a video longer than the
+  assignment allows fails its duration gate; a criterion whose proposal parts are all empty
+  scores 0. The page shows them fixed, the browser script counts them as the page shows them,
+  and the server applies them again to whatever is sent.
+- A marker may give 0 points only on a criterion whose pack says ``zero_level``
+  (:func:`allowed_points`).
 
 Also what a grader enters (:class:`MarkingInput`), the values these rules are applied to.
 """
@@ -14,9 +20,16 @@ Also what a grader enters (:class:`MarkingInput`), the values these rules are ap
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from lms.profile import label_of
+from lms.submissions.video import format_duration, whole_seconds
 
 
 @dataclass
@@ -44,10 +57,21 @@ def level_points(levels: Iterable[Mapping[str, Any]]) -> list[float]:
     return [float(level["points"]) for level in levels]
 
 
+def allowed_points(criterion: Any) -> list[float]:
+    """The points a marker may choose: the levels', with 0 first where the pack says
+    ``zero_level`` (the part the criterion judges is missing)."""
+    points = level_points(criterion.levels)
+    if getattr(criterion, "zero_level", False) and 0.0 not in points:
+        return [0.0, *points]
+    return points
+
+
 def level_title(levels: Iterable[Mapping[str, Any]], points: float | None) -> str:
     for level in levels:
         if points is not None and float(level["points"]) == float(points):
             return str(level.get("title", ""))
+    if points is not None and float(points) == 0:
+        return _("Bagian yang dinilai tidak ada")
     return ""
 
 
@@ -109,6 +133,105 @@ def compute(rubric: Any, points: Mapping[str, float | None], gates: Mapping[str,
         missing=missing,
         gates_failed=failed,
     )
+
+
+# --- what the work decides ---------------------------------------------------------------------
+
+#: A gate's ``check`` the work decides: an uploaded video is at most the assignment's length.
+MAX_DURATION = "max_duration"
+
+_LETTER_OR_DIGIT = re.compile(r"[^\W_]")
+
+
+@dataclass(frozen=True)
+class Work:
+    """What the version being marked holds that decides marks by itself."""
+
+    #: The assignment's kind ("proposal", "video", ...).
+    kind: str = ""
+    #: Its fields; a proposal's in the current profile keys (``lms.profile.from_legacy``).
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    #: Measured seconds of its uploaded video (None: a link, or a file never measured).
+    duration: float | None = None
+    #: The assignment's longest video in seconds (None: not a video assignment).
+    max_seconds: int | None = None
+
+
+@dataclass
+class Decided:
+    """Marks the work decided: gates by key, points by criterion key, and why, by form field
+    name (``gate-<key>``, ``level-<key>``); ``hints``: how a marker decides a gate the work
+    could not (a video link), by field name."""
+
+    gates: dict[str, bool] = field(default_factory=dict)
+    points: dict[str, float] = field(default_factory=dict)
+    reasons: dict[str, str] = field(default_factory=dict)
+    hints: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> list[str]:
+        """Keys of the gates the work failed."""
+        return [key for key, met in self.gates.items() if not met]
+
+    def apply(self, data: MarkingInput) -> MarkingInput:
+        """``data`` with what the work decided in place of what was sent."""
+        return replace(
+            data, points={**data.points, **self.points}, gates={**data.gates, **self.gates}
+        )
+
+
+def is_empty(value: Any) -> bool:
+    """A part that says nothing: no letter or digit in it ("", "-" and "..." are empty)."""
+    if value is None:
+        return True
+    if isinstance(value, list | tuple | set):
+        return all(is_empty(v) for v in value)
+    return not _LETTER_OR_DIGIT.search(str(value))
+
+
+def decide(rubric: Any, work: Work) -> Decided:
+    """What ``work`` decides on ``rubric`` before any marker (see the module's rules)."""
+    decided = Decided()
+    for gate in rubric.gates or []:
+        if gate.get("check") != MAX_DURATION or work.max_seconds is None:
+            continue
+        name, limit = f"gate-{gate['key']}", format_duration(work.max_seconds)
+        if work.duration is None:
+            decided.hints[name] = _(
+                "Durasi video ini tidak dapat diukur otomatis (misalnya video berupa tautan). "
+                "Putar videonya, lalu centang syarat ini bila panjangnya paling lama %(limit)s.",
+                limit=limit,
+            )
+            continue
+        met = whole_seconds(work.duration) <= work.max_seconds
+        decided.gates[gate["key"]] = met
+        duration = format_duration(work.duration)
+        if met:
+            decided.reasons[name] = _(
+                "Durasi %(duration)s, dalam batas %(limit)s: syarat terpenuhi.",
+                duration=duration,
+                limit=limit,
+            )
+        else:
+            decided.reasons[name] = _(
+                "Durasi %(duration)s, melebihi batas %(limit)s: tidak lulus.",
+                duration=duration,
+                limit=limit,
+            )
+    if work.kind == "proposal":
+        for criterion in rubric.criteria:
+            parts = list(getattr(criterion, "parts", None) or [])
+            if not parts or not all(is_empty(work.fields.get(p)) for p in parts):
+                continue
+            decided.points[criterion.key] = 0.0
+            labels = "; ".join(str(label_of(p, dict(work.fields))) for p in parts)
+            decided.reasons[f"level-{criterion.key}"] = ngettext(
+                "Bagian %(parts)s kosong: 0 poin.",
+                "Bagian %(parts)s kosong semuanya: 0 poin.",
+                len(parts),
+                parts=labels,
+            )
+    return decided
 
 
 def flag_reasons(a: Any, b: Any, tolerance: float) -> list[str]:

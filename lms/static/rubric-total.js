@@ -1,5 +1,6 @@
 // Live rubric total: the same formula and rounding as lms/grading/scoring.py, so the number
-// shown while marking is the number the server stores.
+// shown while marking is the number the server stores. What the work decided (a gate or level
+// rendered checked or unchecked and disabled, data-decided) counts exactly as shown.
 (function () {
   "use strict";
   var box = document.querySelector("[data-rubric]");
@@ -39,8 +40,11 @@
     });
     var gatesFailed = box.querySelectorAll("input[data-gate]:not(:checked)").length;
     if (missing || weights === 0) {
+      // A gate the work failed (an over-long video) fails it before any level is chosen.
+      var decidedFail = box.querySelectorAll("input[data-gate][data-decided]:not(:checked)").length;
       out.setAttribute("data-total", "");
-      out.textContent = box.getAttribute("data-text-missing");
+      out.textContent = box.getAttribute("data-text-missing") +
+        (decidedFail ? " · " + box.getAttribute("data-text-fail") : "");
       return;
     }
     var total = roundTotal(100 * weighted / weights);
@@ -49,7 +53,7 @@
     if (band) parts.push(band);
     var passed = !gatesFailed && (passMark === null || total >= passMark);
     parts.push(box.getAttribute(passed ? "data-text-pass" : "data-text-fail"));
-    out.setAttribute("data-total", String(total));
+    out.setAttribute("data-total", total.toFixed(1)); // as the server writes it: "90.0"
     out.textContent = parts.join(" · ");
   }
 

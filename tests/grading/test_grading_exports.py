@@ -24,7 +24,7 @@ def book_world(app, db, grading_world):
     w = grading_world
     ani, budi, citra, _dedi = w.participants
     t1, t2, _t3 = w.trainers
-    ani.nip = NIP
+    ani.nip, ani.employment_status = NIP, "pns"
     ani.office = "+62 Dinas A"
     budi.full_name = '=HYPERLINK("http://contoh.example","klik")'
     with app.test_request_context():

@@ -122,11 +122,11 @@ def test_bands_are_kept_highest_first_and_an_empty_row_removes_one(ctx, db):
             "band-1-label": "Kurang",
             "band-1-min": "0",
             "band-2-label": "Cukup",
-            "band-2-min": "55,5",  # a decimal comma is fine
+            "band-2-min": "60,5",  # a decimal comma is fine
         },
         ctx.organizer,
     )
-    assert copy.bands == [{"label": "Cukup", "min": 55.5}, {"label": "Kurang", "min": 0}]
+    assert copy.bands == [{"label": "Cukup", "min": 60.5}, {"label": "Kurang", "min": 0}]
 
 
 def test_bad_edits_are_all_reported_by_field_and_nothing_changes(ctx, db):
@@ -367,14 +367,14 @@ def test_copy_edit_and_reset_through_the_pages(grading_world, login_as, db):
         urls["edit"],
         urls["edit"],
         lock=lock,
-        pass_mark="75",
+        pass_mark="70",
         **{"level-kebaruan-1-descriptor": "Unsur baru yang jelas dan teruji."},
     )
     assert response.status_code == 302
     html = client.get(urls["settings"]).get_data(as_text=True)
     assert "Rubrik kelas sudah disimpan." in html
     assert "Salinan kelas ini" in html and "Unsur baru yang jelas dan teruji." in html
-    assert "75 dari 100" in html
+    assert "70 dari 100" in html
 
     response = _post(client, urls["reset"], urls["settings"])
     assert response.status_code == 302
@@ -488,10 +488,96 @@ def test_an_edit_from_a_stale_page_is_refused_and_keeps_the_input(grading_world,
     html = client.get(urls["edit"]).get_data(as_text=True)
     lock = re.search(r'name="lock" value="([0-9a-f]{64})"', html).group(1)
     assert _post(client, urls["edit"], urls["edit"], lock=lock, pass_mark="70").status_code == 302
-    response = _post(client, urls["edit"], urls["edit"], lock=lock, pass_mark="80")
+    response = _post(client, urls["edit"], urls["edit"], lock=lock, pass_mark="65")
     assert response.status_code == 409
     html = response.get_data(as_text=True)
     assert "baru saja diubah orang lain" in html
-    assert 'id="pass_mark" name="pass_mark" value="80"' in html
+    assert 'id="pass_mark" name="pass_mark" value="65"' in html
     plan = db.session.scalar(db.select(GradingPlan).filter_by(assignment_id=w.assignment.id))
     assert _content(db, plan.rubric_id)["pass_mark"] == 70
+
+
+# --- bands and pass mark agree ------------------------------------------------------------------
+
+
+def test_a_band_named_like_a_pass_below_the_pass_mark_is_refused_next_to_it(
+    grading_world, login_as, db
+):
+    w = grading_world
+    urls = _urls(w)
+    client = login_as(w.organizer)
+    _post(client, urls["copy"], urls["settings"])
+    plan = db.session.scalar(db.select(GradingPlan).filter_by(assignment_id=w.assignment.id))
+    before = _content(db, plan.rubric_id)
+    response = _post(
+        client,
+        urls["edit"],
+        urls["edit"],
+        **{"band-2-label": "Cukup", "band-2-min": "55"},  # pass mark 60
+    )
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    message = (
+        "Predikat “Cukup” dimulai dari 55, di bawah nilai lulus 60, padahal namanya terbaca "
+        "lulus. Mulai predikat ini dari 60, atau ganti namanya."
+    )
+    assert f'<p class="error" id="band-2-label-error">{message}</p>' in html
+    assert re.search(r'id="band-2-label"[^>]*aria-describedby="[^"]*band-2-label-error"', html)
+    assert _content(db, plan.rubric_id) == before
+
+
+def test_raising_the_pass_mark_above_a_pass_band_is_refused_next_to_the_band(ctx, db):
+    copy = _copy(ctx)
+    with pytest.raises(RubricInvalid) as caught:
+        grading.update_rubric(copy, {"pass_mark": "75"}, ctx.organizer)  # "Baik" starts at 70
+    assert caught.value.errors == {
+        "band-0-label": [
+            "Predikat “Baik” dimulai dari 70, di bawah nilai lulus 75, padahal namanya terbaca "
+            "lulus. Mulai predikat ini dari 75, atau ganti namanya."
+        ]
+    }
+    assert copy.pass_mark == 60
+
+
+def test_a_band_named_like_a_fail_at_the_pass_mark_is_refused(ctx, db):
+    copy = _copy(ctx)
+    with pytest.raises(RubricInvalid) as caught:
+        grading.update_rubric(copy, {"band-1-label": "Belum lulus", "band-1-min": "60"}, None)
+    assert caught.value.errors["band-1-label"] == [
+        "Predikat “Belum lulus” dimulai dari 60, sama dengan atau di atas nilai lulus 60, padahal "
+        "namanya terbaca tidak lulus. Mulai predikat ini di bawah 60, atau ganti namanya."
+    ]
+    # Without a pass mark band names decide nothing.
+    assert grading.update_rubric(
+        copy, {"pass_mark": "", "band-1-label": "Belum lulus", "band-1-min": "60"}, None
+    )
+
+
+def test_a_copy_keeps_zero_level_and_parts_and_its_first_level_stays_above_0(
+    app, db, make_cohort, make_user, make_course
+):
+    from lms.submissions import operations as subs
+    from tests.grading.test_grading_decided import PARTS_RUBRIC
+
+    organizer = make_user()
+    cohort = make_cohort(organizers=[organizer])
+    make_course(cohorts=[cohort], rubrics={"uji": PARTS_RUBRIC})
+    with app.test_request_context():
+        (assignment,) = subs.ensure_cohort_assignments(cohort)
+        copy = grading.copy_rubric(grading.plan_for(assignment), organizer)
+        kebaruan, kelengkapan = copy.criteria
+        assert (kelengkapan.zero_level, kelengkapan.parts) == (
+            True,
+            ["dasar_hukum", "isu_strategis"],
+        )
+        assert (kebaruan.zero_level, kebaruan.parts) == (False, ["metode_pembaharuan"])
+        with pytest.raises(RubricInvalid) as caught:
+            grading.update_rubric(copy, {"level-kelengkapan-0-points": "0"}, organizer)
+        assert caught.value.errors == {
+            "level-kelengkapan-0-points": [
+                "Kriteria ini sudah memberi 0 poin bila bagian yang dinilainya tidak ada; skor "
+                "tingkat pertama harus lebih dari 0."
+            ]
+        }
+        # Another criterion may start at 0.
+        assert grading.update_rubric(copy, {"level-kebaruan-0-points": "0"}, organizer)

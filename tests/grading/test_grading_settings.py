@@ -48,6 +48,9 @@ def test_the_page_shows_the_settings_and_the_rubric_in_use(grading_world, login_
     html = response.get_data(as_text=True)
     assert '<label for="tolerance">' in html and 'value="10"' in html
     assert '<label for="lead_trainer">' in html and "Widyaiswara Satu" in html
+    # The role is "penanggung jawab"; "Utama" is a career grade (Widyaiswara Ahli Utama).
+    assert '<label for="lead_trainer">Widyaiswara penanggung jawab</label>' in html
+    assert "Widyaiswara utama" not in html
     assert "Peserta Ani" not in html  # only trainers may lead
     # The rubric, read-only: criteria, weights, levels with descriptors, pass mark, bands, gate.
     for text in (

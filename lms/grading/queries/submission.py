@@ -10,8 +10,10 @@ from lms.cohorts.models import Cohort
 from lms.extensions import db
 from lms.grading import scoring
 from lms.grading.models import Grade, GradingPlan, Review
-from lms.grading.scoring import MarkingInput
-from lms.submissions.models import CohortAssignment, Submission, SubmissionVersion
+from lms.grading.scoring import MarkingInput, Work
+from lms.profile import from_legacy
+from lms.submissions.models import CohortAssignment, Submission, SubmissionFile, SubmissionVersion
+from lms.submissions.video import max_seconds_of
 
 
 def submission_in(cohort: Cohort, submission_id: int) -> tuple[Submission, CohortAssignment] | None:
@@ -48,6 +50,37 @@ def previous_version(version: SubmissionVersion) -> SubmissionVersion | None:
         db.select(SubmissionVersion).filter_by(
             submission_id=version.submission_id, number=version.number - 1
         )
+    )
+
+
+def work_of(assignment: CohortAssignment, version: SubmissionVersion) -> Work:
+    """What ``version`` holds that decides marks by itself (:func:`lms.grading.scoring.decide`):
+    its fields (an old proposal's mapped to the current keys) and, for a video assignment, the
+    limit and its uploaded video's measured length (one query)."""
+    spec = assignment.spec
+    fields = dict(version.fields or {})
+    if spec.kind == "proposal":
+        fields = from_legacy(fields)
+    if spec.kind != "video":
+        return Work(kind=spec.kind, fields=fields)
+    keys = [f["key"] for f in version.files or [] if f.get("role") == "video" and f.get("key")]
+    duration = None
+    if keys:
+        duration = db.session.scalar(
+            db.select(SubmissionFile.duration)
+            .where(
+                SubmissionFile.submission_id == version.submission_id,
+                SubmissionFile.key.in_(keys),
+                SubmissionFile.role == "video",
+            )
+            .order_by(SubmissionFile.id.desc())
+            .limit(1)
+        )
+    return Work(
+        kind=spec.kind,
+        fields=fields,
+        duration=duration,
+        max_seconds=max_seconds_of(spec.settings),
     )
 
 
@@ -155,7 +188,7 @@ def input_from(review: Review | None, rubric: Rubric) -> MarkingInput:
         score = by_key.get(criterion.key)
         if score is None:
             continue
-        if score.points is not None and score.points in scoring.level_points(criterion.levels):
+        if score.points is not None and score.points in scoring.allowed_points(criterion):
             data.points[criterion.key] = score.points
         data.comments[criterion.key] = score.comment
     data.gates = {g["key"]: bool(review.gates.get(g["key"])) for g in rubric.gates or []}

@@ -18,6 +18,7 @@ from lms.grading.models import GradingPlan
 from lms.grading.queries import cohort as cohort_queries
 from lms.grading.queries import submission as submission_queries
 from lms.grading.status import outcome_labels, reason_text, status_labels
+from lms.profile import label_of
 from lms.submissions.anonymity import hides_identity, participant_code
 from lms.submissions.models import CohortAssignment, Submission, SubmissionVersion
 
@@ -82,6 +83,7 @@ def review_helpers() -> dict[str, Any]:
         "marker_label": marker_label,
         "level_title": scoring.level_title,
         "highest_points": scoring.highest_points,
+        "part_label": label_of,
     }
 
 

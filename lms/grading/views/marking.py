@@ -14,10 +14,11 @@ from flask import abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from lms.catalog.models import Rubric
 from lms.cohorts.access import cohort_role
 from lms.errors import Conflict, DomainError
 from lms.forms import show_problem
-from lms.grading import bp, operations, permissions
+from lms.grading import bp, operations, permissions, scoring
 from lms.grading.forms import MarkingForm, ReconcileForm, ReleaseForm
 from lms.grading.queries import cohort as cohort_queries
 from lms.grading.queries import results
@@ -66,6 +67,11 @@ def _content(loaded: Loaded) -> dict[str, Any]:
     }
 
 
+def _decided(rubric: Rubric, loaded: Loaded) -> scoring.Decided:
+    """What the version decides on the rubric by itself (a video's length, empty parts)."""
+    return scoring.decide(rubric, queries.work_of(loaded.assignment, loaded.version))
+
+
 def _mark_page(
     problem: DomainError | None = None,
     cohort_id: int | None = None,
@@ -80,7 +86,7 @@ def _mark_page(
     grade = queries.grade_of(loaded.version)
     start_from = None
     if marker and rubric is not None and form is None:
-        form_class = MarkingForm.for_rubric(rubric)
+        form_class = MarkingForm.for_rubric(rubric, _decided(rubric, loaded))
         if _keeps_input(problem):
             form = form_class()
         else:
@@ -140,7 +146,7 @@ def save_marking(cohort_id: int, submission_id: int):
         return redirect(_mark_url(cohort_id, submission_id))
     review = queries.review_of(loaded.version, current_user)
     rubric = queries.marking_rubric(loaded.assignment, review, loaded.plan) or abort(404)
-    form = MarkingForm.for_rubric(rubric)()
+    form = MarkingForm.for_rubric(rubric, _decided(rubric, loaded))()
     if not form.validate_on_submit():
         page = _mark_page(
             cohort_id=cohort_id, submission_id=submission_id, form=form, loaded=loaded
@@ -179,7 +185,7 @@ def _reconcile_page(
     markings = queries.markings_of(loaded.version, done=True)
     existing = queries.reconciliation_of(loaded.version)
     if form is None:
-        form_class = ReconcileForm.for_rubric(rubric)
+        form_class = ReconcileForm.for_rubric(rubric, _decided(rubric, loaded))
         if _keeps_input(problem):
             form = form_class()
         else:
@@ -214,7 +220,7 @@ def reconcile(cohort_id: int, submission_id: int):
     rubric = queries.reconciliation_rubric(loaded.version)
     if not permissions.awaits_reconciliation(grade) or rubric is None:
         abort(404)
-    form = ReconcileForm.for_rubric(rubric)()
+    form = ReconcileForm.for_rubric(rubric, _decided(rubric, loaded))()
     if not form.validate_on_submit():
         posted = form.is_submitted()
         page = _reconcile_page(
