@@ -99,4 +99,6 @@ def configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
+        if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+            return  # e.g. a migration's PRAGMA foreign_keys, which a transaction ignores
         conn.exec_driver_sql("BEGIN IMMEDIATE" if _is_write_request() else "BEGIN")

@@ -165,10 +165,10 @@ class RubricCriterion(Base):
     #: [{"points": 1, "title": "Kurang", "descriptor": "..."}, ...] ascending points.
     levels: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON)
     #: The grader may also give 0 points, below the levels (the pack's ``zero_level``).
-    zero_level: Mapped[bool] = mapped_column(default=False)
+    zero_level: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     #: The proposal fields it judges (profile keys); all of them empty in the version being
     #: marked: 0 points, decided by the page (lms.grading.scoring.decide).
-    parts: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    parts: Mapped[list[str]] = mapped_column(sa.JSON, default=list, server_default="[]")
 
     rubric: Mapped[Rubric] = relationship(back_populates="criteria")
 
