@@ -7,6 +7,7 @@ from datetime import date
 
 from lms.accounts import operations as accounts
 from lms.accounts.models import User
+from lms.clinic import demo as clinic_demo
 from lms.cohorts import operations as cohorts
 from lms.cohorts.models import Cohort
 from lms.extensions import db
@@ -169,6 +170,7 @@ def _demo_emails() -> set[str]:
     emails.update(f"peserta{i}@example.org" for i in range(1, len(PARTICIPANTS) + 1))
     emails.update(f"klinik{i}@example.org" for i in range(1, len(CLINIC_PARTICIPANTS) + 1))
     emails.update(regions_demo.EMAILS)
+    emails.update(clinic_demo.EMAILS)
     return emails
 
 
@@ -356,7 +358,8 @@ def _demo_submissions(cohort: Cohort) -> None:
 
 
 #: Participants of the finished video clinic (KIV-2024-I) besides peserta.lain:
-#: (name, NIP, rank, position, office, statuses on its two days).
+#: (name, status, number, rank, position, office, sex, statuses on its two days). A community
+#: member takes part too: non-ASN, no number and no rank.
 CLINIC_PARTICIPANTS = [
     (
         "Nurul Hikmah, S.Kom.",
@@ -603,10 +606,11 @@ def load_demo() -> str:
         "KIV-2024-I",
         name="Klinik Video Inovasi 2024",
         description="Pendampingan pembuatan video inovasi untuk penilaian indeks inovasi daerah.",
-        venue="Ruang Rapat Bappeda",
+        # The regency's own clinic: a WITA venue in South Sulawesi, like the thematic class.
+        venue="Ruang Rapat Bappelitbangda, Sinjai, Sulawesi Selatan",
         start_date=date(2024, 5, 14),
         end_date=date(2024, 5, 15),
-        timezone="Asia/Jakarta",
+        timezone="Asia/Makassar",
         jp_total=12,
         state="open",
     )
@@ -655,6 +659,8 @@ def load_demo() -> str:
     _demo_certificates(other, panitia)
     region = regions_demo.load([main, other])
     innovations_demo.load(region)
+    iid_demo.load(region)
+    clinic_demo.load(region)
     db.session.commit()
     return "\n".join(
         [

@@ -1,4 +1,5 @@
-"""Attendance exports: the XLSX workbook, the printed daftar hadir, the ICS feeds of meetings.
+"""Attendance exports: the XLSX workbook, the printed daftar hadir, the ICS feeds of meetings
+(``new_calendar`` and ``calendar_event`` also write the clinic's appointment feeds).
 
 The workbook and the PDF switch to ``cohort.locale`` themselves (``force_locale``), whatever
 the language of the person who asked. The PDF lays the table out by hand (own word wrap,

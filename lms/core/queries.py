@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager
 
 from lms.certificates.models import Certificate
+from lms.clinic import queries as clinic_queries
 from lms.cohorts.models import Cohort, Membership
 from lms.extensions import db
 
@@ -48,6 +49,8 @@ class Dashboard:
     #: Classes an admin sees without being a member.
     other_cohorts: list[Cohort] = field(default_factory=list)
     certificates: list[Certificate] = field(default_factory=list)
+    #: Clinic action items past their due date on the person's cases (lms.clinic).
+    overdue_items: list[Any] = field(default_factory=list)
 
 
 def dashboard_for(user: Any) -> Dashboard:
@@ -61,4 +64,5 @@ def dashboard_for(user: Any) -> Dashboard:
     # already loaded with the memberships (``c.cohort`` in the page costs no query).
     if any(m.role == "participant" for m in board.memberships):
         board.certificates = list(db.session.scalars(by_certificate, me))
+    board.overdue_items = clinic_queries.overdue_for(user)
     return board

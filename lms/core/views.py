@@ -44,6 +44,7 @@ def dashboard():
         memberships=board.memberships,
         other_cohorts=board.other_cohorts,
         certificates=board.certificates,
+        overdue_items=board.overdue_items,
         region_roles=region_queries.roles_of(current_user),
     )
 

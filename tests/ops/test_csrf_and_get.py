@@ -56,6 +56,8 @@ WRITES_ON_GET = {
     "course, so their ids stay put",
     "lms.certificates.settings": "creates the same missing assignment rows, so that each can "
     "be required for the certificate",
+    "lms.clinic.detail": "opening a clinic case marks its thread (and its notifications) read "
+    "for that person",
 }
 #: Writing on GET stays the exception.
 MAX_WRITES_ON_GET = 6
@@ -278,6 +280,8 @@ def test_writes_on_get_are_idempotent(
         ("lms.catalog.reached_end", PARTICIPANT, lesson_end, nothing, nothing),
         ("lms.attendance.checkin_token", PARTICIPANT, f"/checkin/{token}", nothing, nothing),
         ("lms.attendance.pending", PARTICIPANT, "/checkin/pending", nothing, pending_scan),
+        # The participant's clinic case (the access matrix's world) has unread history.
+        ("lms.clinic.detail", PARTICIPANT, f"/clinic/{world.consultation_id}", nothing, nothing),
     ]
     assert {s[0] for s in scenarios} == writes_on_get_endpoints(app)
 

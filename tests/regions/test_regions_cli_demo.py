@@ -68,6 +68,7 @@ def test_the_demo_region_its_people_and_classes_and_a_second_run_changes_nothing
         ("opd.dinkes@example.org", "office_operator", "Dinkes"),
         ("opd.dukcapil@example.org", "office_operator", "Disdukcapil"),
         ("pimpinan@example.org", "leader", None),
+        ("pendamping@example.org", "mentor", None),  # the demo clinic's (lms/clinic/demo.py)
     }
     for email in ("bappeda@example.org", "opd.dinkes@example.org", "pimpinan@example.org"):
         assert db.session.scalar(db.select(User).filter_by(email=email)).check_password(
