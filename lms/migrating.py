@@ -13,6 +13,8 @@ that time finds its database as it left it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
@@ -155,3 +157,22 @@ def restore_legacy_version(conn: sa.Connection) -> None:
     else:
         MigrationContext.configure(conn).stamp(scripts, tuple(heads))
     conn.execute(sa.text(f"DROP TABLE {VERSION_TABLE}"))
+
+
+@contextmanager
+def foreign_keys_off_on_sqlite(op: Any) -> Iterator[None]:
+    """For a migration's body: SQLite changes a table's constraints by rebuilding it, and with
+    foreign keys on, dropping the old table would run the ON DELETE actions of every table
+    referring to it. The PRAGMA only works outside a transaction; the keys are checked before
+    they are switched back on."""
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    if sqlite:
+        with op.get_context().autocommit_block():
+            op.execute("PRAGMA foreign_keys=OFF")
+    yield
+    if sqlite:
+        with op.get_context().autocommit_block():
+            broken = op.get_bind().exec_driver_sql("PRAGMA foreign_key_check").all()
+            if broken:
+                raise RuntimeError(f"foreign keys broken by the migration: {broken[:5]}")
+            op.execute("PRAGMA foreign_keys=ON")

@@ -20,6 +20,8 @@ import json
 import sqlalchemy as sa
 from alembic import op
 
+from lms.migrating import foreign_keys_off_on_sqlite
+
 revision = "a7c3e9d21b54"
 down_revision = "c5d2e8a41f07"
 branch_labels = None
@@ -44,19 +46,6 @@ CHECKS = {
     ),
     "sex_known": "sex IS NULL OR sex IN ('L', 'P')",
 }
-
-
-def _sqlite_foreign_keys(on: bool) -> None:
-    """SQLite rebuilds a table to change its checks: with foreign keys on, dropping the old
-    table would run the ON DELETE actions of every table referring to it. The PRAGMA only
-    works outside a transaction."""
-    if op.get_bind().dialect.name != "sqlite":
-        return
-    with op.get_context().autocommit_block():
-        if on:
-            broken = op.get_bind().exec_driver_sql("PRAGMA foreign_key_check").all()
-            assert not broken, f"foreign keys broken by the rebuild: {broken[:5]}"
-        op.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
 
 
 def _people() -> None:
@@ -118,53 +107,51 @@ def _drafts() -> None:
 
 
 def upgrade():
-    _sqlite_foreign_keys(False)
-    _people()
-    _drafts()
-    with op.batch_alter_table("lms_cohort") as batch:
-        for name in ("list_position", "list_rank", "list_sex"):
+    with foreign_keys_off_on_sqlite(op):
+        _people()
+        _drafts()
+        with op.batch_alter_table("lms_cohort") as batch:
+            for name in ("list_position", "list_rank", "list_sex"):
+                batch.add_column(
+                    sa.Column(name, sa.Boolean(), server_default=sa.false(), nullable=False)
+                )
             batch.add_column(
-                sa.Column(name, sa.Boolean(), server_default=sa.false(), nullable=False)
+                sa.Column("signer_rank", sa.String(20), server_default="", nullable=False)
             )
-        batch.add_column(
-            sa.Column("signer_rank", sa.String(20), server_default="", nullable=False)
-        )
-        batch.add_column(
-            sa.Column("organized_by", sa.String(300), server_default="", nullable=False)
-        )
-    with op.batch_alter_table("lms_certificate_plan") as batch:
-        batch.add_column(sa.Column("qualification_scheme", sa.JSON(), nullable=True))
-        batch.add_column(
-            sa.Column("back_page", sa.Boolean(), server_default=sa.false(), nullable=False)
-        )
-    with op.batch_alter_table("lms_rubric_criterion") as batch:
-        batch.add_column(
-            sa.Column("zero_level", sa.Boolean(), server_default=sa.false(), nullable=False)
-        )
-        batch.add_column(sa.Column("parts", sa.JSON(), server_default="[]", nullable=False))
-    _sqlite_foreign_keys(True)
+            batch.add_column(
+                sa.Column("organized_by", sa.String(300), server_default="", nullable=False)
+            )
+        with op.batch_alter_table("lms_certificate_plan") as batch:
+            batch.add_column(sa.Column("qualification_scheme", sa.JSON(), nullable=True))
+            batch.add_column(
+                sa.Column("back_page", sa.Boolean(), server_default=sa.false(), nullable=False)
+            )
+        with op.batch_alter_table("lms_rubric_criterion") as batch:
+            batch.add_column(
+                sa.Column("zero_level", sa.Boolean(), server_default=sa.false(), nullable=False)
+            )
+            batch.add_column(sa.Column("parts", sa.JSON(), server_default="[]", nullable=False))
 
 
 def downgrade():
-    _sqlite_foreign_keys(False)
-    with op.batch_alter_table("lms_rubric_criterion") as batch:
-        batch.drop_column("parts")
-        batch.drop_column("zero_level")
-    with op.batch_alter_table("lms_certificate_plan") as batch:
-        batch.drop_column("back_page")
-        batch.drop_column("qualification_scheme")
-    with op.batch_alter_table("lms_cohort") as batch:
-        for name in ("organized_by", "signer_rank", "list_sex", "list_rank", "list_position"):
-            batch.drop_column(name)
-    # Drafts stay in the new parts (old code shows the keys it knows; nothing is lost).
-    with op.batch_alter_table("lms_user_account") as batch:
-        for name in reversed(list(CHECKS)):
-            batch.drop_constraint(batch.f(f"ck_lms_user_account_{name}"), type_="check")
-        batch.drop_constraint(batch.f("ck_lms_user_account_rank_known"), type_="check")
-    # PPPK golongan have no place in the old rank list.
-    op.execute(f"UPDATE lms_user_account SET rank = NULL WHERE rank IN ({PPPK})")
-    with op.batch_alter_table("lms_user_account") as batch:
-        batch.create_check_constraint("rank_known", f"rank IS NULL OR rank IN ({OLD_RANKS})")
-        batch.drop_column("sex")
-        batch.drop_column("employment_status")
-    _sqlite_foreign_keys(True)
+    with foreign_keys_off_on_sqlite(op):
+        with op.batch_alter_table("lms_rubric_criterion") as batch:
+            batch.drop_column("parts")
+            batch.drop_column("zero_level")
+        with op.batch_alter_table("lms_certificate_plan") as batch:
+            batch.drop_column("back_page")
+            batch.drop_column("qualification_scheme")
+        with op.batch_alter_table("lms_cohort") as batch:
+            for name in ("organized_by", "signer_rank", "list_sex", "list_rank", "list_position"):
+                batch.drop_column(name)
+        # Drafts stay in the new parts (old code shows the keys it knows; nothing is lost).
+        with op.batch_alter_table("lms_user_account") as batch:
+            for name in reversed(list(CHECKS)):
+                batch.drop_constraint(batch.f(f"ck_lms_user_account_{name}"), type_="check")
+            batch.drop_constraint(batch.f("ck_lms_user_account_rank_known"), type_="check")
+        # PPPK golongan have no place in the old rank list.
+        op.execute(f"UPDATE lms_user_account SET rank = NULL WHERE rank IN ({PPPK})")
+        with op.batch_alter_table("lms_user_account") as batch:
+            batch.create_check_constraint("rank_known", f"rank IS NULL OR rank IN ({OLD_RANKS})")
+            batch.drop_column("sex")
+            batch.drop_column("employment_status")
