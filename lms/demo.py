@@ -11,6 +11,7 @@ from lms.clinic import demo as clinic_demo
 from lms.cohorts import operations as cohorts
 from lms.cohorts.models import Cohort
 from lms.extensions import db
+from lms.iid import demo as iid_demo
 from lms.innovations import demo as innovations_demo
 from lms.regions import demo as regions_demo
 

@@ -1,1 +1,5 @@
-"""The regional innovation index (IID): yearly rules as data, and pure scoring."""
+"""The regional innovation index (IID): yearly rules as data, evidence, scores and exports."""
+
+from flask import Blueprint
+
+bp = Blueprint("iid", __name__)

@@ -1,4 +1,5 @@
-"""``flask lms iid ...``: check the yearly rule files, list the loaded years, score a region."""
+"""``flask lms iid ...``: check the yearly rule files, list the loaded years, score a region
+(from the database, or levels given in a JSON file)."""
 
 from __future__ import annotations
 
@@ -57,10 +58,50 @@ def rules_command() -> None:
 
 
 @iid_cli.command("score")
+@click.argument("region_code")
+@click.argument("year", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--claimed", is_flag=True, help="Claimed levels instead of verified ones.")
+def score_command(region_code: str, year: int, as_json: bool, claimed: bool) -> None:
+    """Score REGION (its code) for YEAR from the evidence in the database: verified levels
+    unless --claimed. The numbers are the score page's (lms.iid.queries.region_score)."""
+    from lms.extensions import db
+    from lms.iid.queries import region_score
+    from lms.iid.rules import UnknownYear
+    from lms.regions.models import Region
+
+    region = db.session.scalar(db.select(Region).filter_by(code=region_code))
+    if region is None:
+        raise click.ClickException(f"no region with code {region_code!r}")
+    try:
+        result = region_score(region, year, "claimed" if claimed else "verified")
+    except UnknownYear as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
+        return
+    which = "claimed" if claimed else "verified"
+    click.echo(f"{region.name} ({region.code}), IID {year}, {which} levels")
+    click.echo(
+        f"index {result.index} ({result.predicate.name}); SPD {result.spd}, "
+        f"SID {_short(result.sid)}, total {_short(result.total)} of {result.max_total}"
+    )
+    click.echo(f"n = {result.n} innovations, divisor MAX(..., n) = {result.divisor}")
+    for item in result.innovations:
+        click.echo(f"  {item.id}\t{item.score}\t{item.name}")
+
+
+def _short(value) -> str:
+    from decimal import ROUND_HALF_UP, Decimal
+
+    return str(Decimal(value).quantize(Decimal("0.01"), ROUND_HALF_UP))
+
+
+@iid_cli.command("score-file")
 @click.argument("input_file", type=click.File("r", encoding="utf-8"), default="-")
 @click.option("--which", type=click.Choice(["verified", "claimed"]), default="verified")
-def score_command(input_file, which: str) -> None:
-    """Score a region from JSON (INPUT_FILE or stdin); print the score as JSON.
+def score_file_command(input_file, which: str) -> None:
+    """Score levels given as JSON (INPUT_FILE or stdin), without the database; print JSON.
 
     {"year": 2023, "region": {"SPD-01": 2}, "innovations": [{"id": 1, "name": "...",
     "urusan": "Kesehatan", "levels": {"SID-35": [3, 2]}}]} -- a pair is [claimed, verified].

@@ -285,22 +285,50 @@ def what_if(
     return score(rules, Inputs(region=region, innovations=changed))
 
 
-def gaps(rules: RuleSet, inputs: Inputs, which: str = "verified") -> list[Gap]:
-    """Every missing or improvable indicator, most index points gained first.
+def gaps(
+    rules: RuleSet,
+    inputs: Inputs,
+    which: str = "verified",
+    by: str = "next",
+    *,
+    result: RegionScore | None = None,
+) -> list[Gap]:
+    """Every missing or improvable indicator, most index points gained first: raising it one
+    level (``by="next"``) or to the top level (``by="top"``). ``result``: the score of the
+    same inputs and ``which``, when already computed.
 
     The index is linear in each indicator's score, so the gain is the score difference
     divided by total_max (and by the divisor for a per-innovation indicator).
     """
-    result = score(rules, inputs, which)
+    if by not in ("next", "top"):
+        raise ValueError(f"by must be 'next' or 'top', not {by!r}")
+    if result is None:
+        result = score(rules, inputs, which)
     owners = {row.code: ind for ind in rules.indicators for row in ind.rows}
     rows = {row.code: row for ind in rules.indicators for row in ind.rows}
     found: list[tuple[tuple, Gap]] = []
+    # The gains depend on the row, its level and the share only: once per combination, not
+    # once per innovation (300 innovations x 20 rows share 80 of them).
+    gains: dict[tuple[str, int, Decimal], tuple[Decimal, Decimal, Decimal, Decimal]] = {}
+
+    def gain_of(row: Row, level: int, current: Decimal, share: Decimal):
+        key = (row.code, level, share)
+        if key not in gains:
+            exact = [(row.score_at(lv) - current) * share for lv in (level + 1, row.max_level)]
+            gains[key] = (
+                exact[0],
+                exact[1],
+                exact[0].quantize(_CENT, ROUND_HALF_UP),
+                exact[1].quantize(_CENT, ROUND_HALF_UP),
+            )
+        return gains[key]
 
     def add(order: int, innovation: InnovationScore | None, item: IndicatorScore, share: Decimal):
-        row, owner = rows[item.code], owners[item.code]
+        row = rows[item.code]
         if item.level >= row.max_level:
             return
-        gain = [(row.score_at(lv) - item.score) * share for lv in (item.level + 1, row.max_level)]
+        owner = owners[item.code]
+        next_exact, top_exact, next_shown, top_shown = gain_of(row, item.level, item.score, share)
         gap = Gap(
             innovation_id=innovation.id if innovation else None,
             innovation_name=innovation.name if innovation else "",
@@ -311,11 +339,12 @@ def gaps(rules: RuleSet, inputs: Inputs, which: str = "verified") -> list[Gap]:
             level=item.level,
             next_level=item.level + 1,
             top_level=row.max_level,
-            gain_next=gain[0].quantize(_CENT, ROUND_HALF_UP),
-            gain_top=gain[1].quantize(_CENT, ROUND_HALF_UP),
+            gain_next=next_shown,
+            gain_top=top_shown,
         )
         # Ranked on the exact gains; the gap shows them rounded as the index is.
-        found.append(((-gain[0], -gain[1], not owner.mandatory, order), gap))
+        first, second = (next_exact, top_exact) if by == "next" else (top_exact, next_exact)
+        found.append(((-first, -second, not owner.mandatory, order), gap))
 
     with localcontext(_CONTEXT):
         per_point = Decimal(100) / rules.total_max
@@ -323,9 +352,10 @@ def gaps(rules: RuleSet, inputs: Inputs, which: str = "verified") -> list[Gap]:
         for item in result.region_indicators:
             add(order, None, item, per_point)
             order += 1
+        per_innovation = per_point / result.divisor
         for innovation in result.innovations:
             for item in innovation.indicators:
-                add(order, innovation, item, per_point / result.divisor)
+                add(order, innovation, item, per_innovation)
                 order += 1
     found.sort(key=lambda kg: kg[0])
     return [gap for _, gap in found]

@@ -263,7 +263,7 @@ def test_as_dict_gives_the_documented_json(r2023):
     assert json.loads(json.dumps(data)) == data
 
 
-def test_the_score_command_prints_the_same_json(app, tmp_path):
+def test_the_score_file_command_prints_the_same_json(app, tmp_path):
     path = tmp_path / "daerah.json"
     path.write_text(
         json.dumps(
@@ -276,11 +276,24 @@ def test_the_score_command_prints_the_same_json(app, tmp_path):
         encoding="utf-8",
     )
     runner = app.test_cli_runner()
-    claimed = runner.invoke(args=["lms", "iid", "score", str(path), "--which", "claimed"])
-    verified = runner.invoke(args=["lms", "iid", "score", str(path)])
+    claimed = runner.invoke(args=["lms", "iid", "score-file", str(path), "--which", "claimed"])
+    verified = runner.invoke(args=["lms", "iid", "score-file", str(path)])
     assert json.loads(claimed.output)["total"] == 3 + 1.2
     assert json.loads(verified.output)["total"] == 2 + 0.4
     path.write_text(json.dumps({"year": 2019}), encoding="utf-8")
-    failed = runner.invoke(args=["lms", "iid", "score", str(path)])
+    failed = runner.invoke(args=["lms", "iid", "score-file", str(path)])
     assert failed.exit_code == 1
     assert "no IID rules for 2019" in failed.output
+
+
+def test_gaps_ranked_by_the_top_level_and_reusing_a_score(r2023):
+    levels = {"SID-35": 2, "SID-16": 1}  # video 8 -> 12 (+4), regulation 3 -> 9 (+6)
+    inputs = Inputs({}, [innovation(r2023, 1, 3, levels)])
+    by_top = [g.code for g in gaps(r2023, inputs, by="top") if g.innovation_id == 1]
+    by_next = [g.code for g in gaps(r2023, inputs) if g.innovation_id == 1]
+    assert by_top[:2] == ["SID-16", "SID-35"]  # +6 to the top, against the video's +4
+    assert by_next[:2] == ["SID-35", "SID-16"]  # one level: +4 against +3
+    result = score(r2023, inputs)
+    assert gaps(r2023, inputs, by="top", result=result) == gaps(r2023, inputs, by="top")
+    with pytest.raises(ValueError, match="by must be"):
+        gaps(r2023, inputs, by="most")
