@@ -23,15 +23,22 @@ class DemoRefused(RuntimeError):
     pass
 
 
+#: The date the demo people's ranks are true at: the first day of their class.
+RANKS_AS_OF = {"KIT-2023-I": date(2023, 9, 5), "KIV-2024-I": date(2024, 5, 14)}
+
+#: Participants of KIT-2023-I: (name with titles, birth date, appointment, sex digit, rank,
+#: position, office). A PNS's appointment is YYYYMM (the NIP's digits 9–14); a PPPK's is the
+#: year YYYY of the NI PPPK. Ranks follow education and years of service: an S1/D4 starts at
+#: III/a and a D3 at II/c, then about one step every four years; PPPK golongan follow the
+#: education (D3 VII, S1 IX).
 PARTICIPANTS = [
-    # (name with titles, birth date, appointment, sex, rank, position, office)
     (
         "Andi Muh. Rahmat, S.Sos.",
         "19860926",
         "201505",
         1,
-        "III/b",
-        "Analis Kebijakan",
+        "III/c",
+        "Analis Kebijakan Ahli Muda",
         "Dinas Kesehatan",
     ),
     (
@@ -39,8 +46,8 @@ PARTICIPANTS = [
         "19900314",
         "201503",
         2,
-        "III/a",
-        "Epidemiolog Kesehatan",
+        "III/b",
+        "Epidemiolog Kesehatan Ahli Pertama",
         "Puskesmas Balangnipa",
     ),
     (
@@ -54,11 +61,11 @@ PARTICIPANTS = [
     ),
     (
         "Muhammad Ilham, S.Kom.",
-        "19920807",
-        "201903",
+        "19980807",
+        "202203",
         1,
         "III/a",
-        "Pranata Komputer",
+        "Pranata Komputer Ahli Pertama",
         "Dinas Kominfo",
     ),
     (
@@ -77,7 +84,7 @@ PARTICIPANTS = [
         1,
         "III/c",
         "Kepala Subbagian Keuangan",
-        "Kecamatan Sinjai Utara",
+        "Kecamatan Lamaru Utara",
     ),
     ("dr. Fitriani Basri", "19910630", "201802", 2, "III/b", "Dokter Ahli Pertama", "RSUD"),
     (
@@ -85,8 +92,8 @@ PARTICIPANTS = [
         "19870404",
         "201203",
         1,
-        "III/b",
-        "Penata Kependudukan",
+        "III/c",
+        "Administrator Database Kependudukan Ahli Muda",
         "Dinas Dukcapil",
     ),
     (
@@ -104,7 +111,7 @@ PARTICIPANTS = [
         "19890725",
         "201403",
         2,
-        "III/a",
+        "III/c",
         "Pengelola Layanan",
         "Mal Pelayanan Publik",
     ),
@@ -113,51 +120,67 @@ PARTICIPANTS = [
         "19800303",
         "200701",
         1,
-        "III/c",
-        "Penyuluh Peternakan",
+        "III/d",
+        "Penyuluh Peternakan Ahli Muda",
         "Dinas Peternakan",
     ),
     (
         "Irma Suryani, S.Farm., Apt.",
         "19940216",
-        "202001",
+        "2023",
         2,
-        "III/a",
-        "Apoteker",
+        "IX",
+        "Apoteker Ahli Pertama",
         "Instalasi Farmasi",
     ),
-    ("Muh. Yusuf, S.H.", "19851111", "201105", 1, "III/b", "Analis Hukum", "Bagian Hukum Setda"),
+    (
+        "Muh. Yusuf, S.H.",
+        "19851111",
+        "201105",
+        1,
+        "III/c",
+        "Analis Hukum Ahli Muda",
+        "Bagian Hukum Setda",
+    ),
     ("Nurhayati, S.E., M.M.", "19790827", "200312", 2, "IV/a", "Sekretaris", "Bappelitbangda"),
-    ("Kamaruddin, S.Pd.", "19770605", "200201", 1, "III/d", "Guru Ahli Muda", "SD Negeri 12"),
+    ("Kamaruddin, S.Pd.", "19770605", "200201", 1, "IV/a", "Guru Ahli Madya", "SD Negeri 12"),
     (
         "Sri Wahyuni, S.Kep., Ns.",
         "19920402",
         "201703",
         2,
-        "III/a",
+        "III/b",
         "Perawat Ahli Pertama",
         "Puskesmas Bikeru",
     ),
-    ("Andi Tenri Sanna, S.STP.", "19950909", "201810", 2, "III/a", "Lurah", "Kelurahan Biringere"),
+    ("Andi Tenri Sanna, S.STP.", "19950909", "201810", 2, "III/b", "Lurah", "Kelurahan Biringere"),
     (
         "Rusdi Hamid, S.Kel.",
         "19881219",
         "201402",
         1,
         "III/b",
-        "Penyuluh Perikanan",
+        "Penyuluh Perikanan Ahli Pertama",
         "Dinas Perikanan",
     ),
     (
         "Nurfadillah, S.AB.",
         "19960101",
-        "202103",
+        "2022",
         2,
-        "II/c",
-        "Pengadministrasi Umum",
-        "Kecamatan Sinjai Timur",
+        "IX",
+        "Analis Kebijakan Ahli Pertama",
+        "Kecamatan Lamaru Timur",
     ),
 ]
+
+
+def asn_number(birth: str, appointed: str, sex: int, sequence: int) -> tuple[str, str]:
+    """(status, number) of a demo person: a NIP for an appointment month YYYYMM, a NI PPPK
+    for an appointment year YYYY (digits 13–14 "21" as in published NI PPPK, not a month)."""
+    if len(appointed) == 6:
+        return "pns", f"{birth}{appointed}{sex}{sequence:03d}"
+    return "pppk", f"{birth}{appointed}21{sex}{sequence:03d}"
 
 
 def _demo_emails() -> set[str]:
@@ -265,7 +288,7 @@ def _demo_signer(cohort: Cohort) -> None:
         cohort.signer_rank = "IV/c"
     if not cohort.organized_by:
         cohort.organized_by = (
-            "Badan Perencanaan Pembangunan, Penelitian dan Pengembangan Daerah Kabupaten Sinjai"
+            "Badan Perencanaan Pembangunan, Penelitian dan Pengembangan Daerah Kabupaten Lamaru"
         )
 
 
@@ -364,42 +387,52 @@ def _demo_submissions(cohort: Cohort) -> None:
 CLINIC_PARTICIPANTS = [
     (
         "Nurul Hikmah, S.Kom.",
+        "pns",
         "199103142019032009",
         "III/a",
         "Pranata Komputer Ahli Pertama",
         "Dinas Komunikasi dan Informatika",
+        None,
         ("present", "present"),
     ),
     (
         "Ahmad Fauzi, S.E.",
+        "pns",
         "198811022014031002",
         "III/b",
         "Analis Keuangan",
         "Badan Keuangan Daerah",
+        None,
         ("present", "late"),
     ),
     (
         "Sitti Aminah, A.Md.Keb.",
+        "pns",
         "199006212015032004",
         "II/d",
         "Bidan Terampil",
         "Puskesmas Bulupoddo",
+        None,
         ("present", "present"),
     ),
     (
         "Rudi Hartono, S.Pd.",
-        "198502102010011011",
-        "III/c",
-        "Guru Ahli Muda",
-        "SMP Negeri 2 Sinjai Utara",
+        "pppk",
+        "198502102021211011",
+        "IX",
+        "Guru Ahli Pertama",
+        "SMP Negeri 2 Lamaru Utara",
+        None,
         ("present", "absent"),
     ),
     (
         "Dewi Lestari, S.Sos.",
-        "199207252020122005",
-        "III/a",
-        "Analis Kebijakan Ahli Pertama",
-        "Kecamatan Sinjai Utara",
+        "non_asn",
+        None,
+        None,
+        "Ketua Komunitas Relawan TIK",
+        "Relawan TIK Kabupaten Lamaru",
+        "P",
         ("present", "present"),
     ),
 ]
@@ -444,12 +477,12 @@ def _demo_certificates(cohort: Cohort, organizer: User) -> None:
                 actor=organizer,
             )
         for person, row in zip(people, CLINIC_PARTICIPANTS, strict=True):
-            set_mark(meeting, person, row[5][index], actor=organizer)
+            set_mark(meeting, person, row[-1][index], actor=organizer)
         set_mark(meeting, lain, "present", actor=organizer)
     plan = certificates.plan_for(cohort)
     plan.kind, plan.min_attendance = "attendance", 80
     plan.number_pattern = "{seq:03d}/SERT/{cohort_code}/{year}"
-    plan.sign_place = "Sinjai"
+    plan.sign_place = "Lamaru"
     eligible = [c.user.id for c in evaluate(cohort, plan).eligible]
     issued = certificates.issue(cohort, eligible, actor=organizer)
     mistaken = next(c for c in issued if c.user_id == people[0].id)
@@ -576,6 +609,7 @@ def load_demo() -> str:
     panitia = _user(
         "panitia@example.org",
         "Hasanuddin, S.Sos., M.Si.",
+        employment_status="pns",
         nip="197802152005011003",
         rank="III/d",
         position="Kepala Bidang Litbang",
@@ -584,6 +618,7 @@ def load_demo() -> str:
     widyaiswara = _user(
         "widyaiswara@example.org",
         "Dr. Andi Nurjannah, M.Si.",
+        employment_status="pns",
         nip="197011232000032002",
         rank="IV/b",
         position="Widyaiswara Ahli Madya",
@@ -596,7 +631,7 @@ def load_demo() -> str:
             "Kelas inovasi tematik bagi ASN perangkat daerah: kebijakan inovasi daerah, "
             "penulisan proposal inovasi dan pembuatan video inovasi sederhana."
         ),
-        venue="Aula Bappelitbangda, Sinjai, Sulawesi Selatan",
+        venue="Aula Bappelitbangda, Lamaru, Sulawesi Selatan",
         start_date=date(2023, 9, 5),
         end_date=date(2023, 9, 7),
         timezone="Asia/Makassar",
@@ -608,7 +643,7 @@ def load_demo() -> str:
         name="Klinik Video Inovasi 2024",
         description="Pendampingan pembuatan video inovasi untuk penilaian indeks inovasi daerah.",
         # The regency's own clinic: a WITA venue in South Sulawesi, like the thematic class.
-        venue="Ruang Rapat Bappelitbangda, Sinjai, Sulawesi Selatan",
+        venue="Ruang Rapat Bappelitbangda, Lamaru, Sulawesi Selatan",
         start_date=date(2024, 5, 14),
         end_date=date(2024, 5, 15),
         timezone="Asia/Makassar",
@@ -620,8 +655,9 @@ def load_demo() -> str:
     widyaiswara2 = _user(
         "widyaiswara2@example.org",
         "Ir. I Made Suarjana, M.T.",
-        nip="196805121994031005",
-        rank="IV/a",
+        employment_status="pns",
+        nip="198405122010031005",
+        rank="III/d",
         position="Widyaiswara Ahli Muda",
         office="BPSDM Provinsi Sulawesi Selatan",
     )
@@ -629,10 +665,12 @@ def load_demo() -> str:
     cohorts.add_member(other, email=panitia.email, role="organizer", actor=admin)
     cohorts.add_member(other, email=widyaiswara.email, role="trainer", actor=admin)
     for i, (name, birth, appointed, sex, rank, position, office) in enumerate(PARTICIPANTS, 1):
+        status, number = asn_number(birth, appointed, sex, i)
         user = _user(
             f"peserta{i}@example.org",
             name,
-            nip=f"{birth}{appointed}{sex}{i:03d}",
+            employment_status=status,
+            nip=number,
             rank=rank,
             position=position,
             office=office,
@@ -642,15 +680,24 @@ def load_demo() -> str:
     lain = _user(
         "peserta.lain@example.org",
         "Yohanes Kristianto, S.T.",
+        employment_status="pns",
         nip="198705172011011004",
-        rank="III/b",
-        position="Penata Ruang",
+        rank="III/c",
+        position="Penata Ruang Ahli Muda",
         office="Dinas PUPR",
     )
     cohorts.add_member(other, email=lain.email, role="participant", actor=panitia)
-    for i, (name, nip, rank, position, office, _marks) in enumerate(CLINIC_PARTICIPANTS, 1):
+    for i, row in enumerate(CLINIC_PARTICIPANTS, 1):
+        name, status, number, rank, position, office, sex, _marks = row
         user = _user(
-            f"klinik{i}@example.org", name, nip=nip, rank=rank, position=position, office=office
+            f"klinik{i}@example.org",
+            name,
+            employment_status=status,
+            nip=number,
+            rank=rank,
+            position=position,
+            office=office,
+            sex=sex,
         )
         cohorts.add_member(other, email=user.email, role="participant", actor=panitia)
     _demo_courses(main, other, panitia)

@@ -90,4 +90,4 @@ def test_the_demo_coordinator_sees_the_region_on_the_dashboard(
     html = client.get("/dashboard").get_data(as_text=True)
     assert "Kabupaten Lamaru" in html and "Koordinator" in html
     match = client.get("/regions/7399/offices/match").get_data(as_text=True)
-    assert "Kecamatan Sinjai Utara" in match  # a text left for the coordinator
+    assert "SMP Negeri 2 Lamaru Utara" in match  # a text left for the coordinator
