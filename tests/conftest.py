@@ -2,29 +2,24 @@
 
 from __future__ import annotations
 
-import itertools
 import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
-from datetime import date
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy.orm import Session, scoped_session
 
 from lms import TestingConfig, create_app
-from lms.accounts import operations as accounts
 from lms.accounts.models import User
-from lms.cohorts import operations as cohorts
 from lms.cohorts.models import Cohort
 from lms.extensions import db as _db
 from lms.extensions import limiter
+from tests import factories
+from tests.database import lms_session_on, outer_transaction
 from tests.helpers import PASSWORD, csrf_token  # noqa: F401  (re-exported)
-
-_seq = itertools.count(1)
 
 #: The instance folder every app of this test session uses (``create_app`` reads
 #: ``LMS_INSTANCE_PATH``), set before any test module is imported.
@@ -109,34 +104,16 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         _db.engine.dispose()
 
 
-class _RollbackScopedSession(scoped_session):
-    """One session for the whole test; the end of a request rolls back what it did not
-    commit (as a fresh session would) instead of closing, so test objects stay usable."""
-
-    def remove(self) -> None:
-        self.registry().rollback()
-
-
 @pytest.fixture
 def db(app: Flask) -> Iterator[Any]:
-    """The database inside an outer transaction that is rolled back after the test."""
-    with app.app_context():
-        connection = _db.engine.connect()
-    transaction = connection.begin()
-    session = Session(
-        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=True
-    )
-    # The handle's override: every app's LMS work goes into this session until it is deleted.
-    _db.session = _RollbackScopedSession(lambda: session, scopefunc=lambda: 0)
-    limiter.reset()
-    try:
-        yield _db
-    finally:
-        del _db.session
-        session.close()
-        if transaction.is_active:
-            transaction.rollback()
-        connection.close()
+    """The database inside an outer transaction that is rolled back after the test.
+
+    (A module sharing one world across its tests overrides this with a SAVEPOINT per test:
+    ``tests/database.py``, ``tests/test_access_matrix.py``.)
+    """
+    with outer_transaction(app) as connection, lms_session_on(connection) as handle:
+        limiter.reset()
+        yield handle
 
 
 @pytest.fixture
@@ -151,91 +128,29 @@ def app_ctx(app: Flask, db: Any) -> Iterator[None]:
         yield
 
 
+# The factories live in tests/factories.py as plain functions (a module-scoped world calls
+# them directly); these fixtures hand them to one test, inside its transaction.
+
+
 @pytest.fixture
 def make_user(db: Any, monkeypatch: pytest.MonkeyPatch) -> Callable[..., User]:
-    # Real hashing costs ~0.1 s a user; tests of hashing itself create users directly.
-    from werkzeug.security import generate_password_hash
-
-    monkeypatch.setattr(
-        "lms.accounts.models.generate_password_hash",
-        lambda password: generate_password_hash(password, method="pbkdf2:sha256:1"),
-    )
-
-    def make(**kwargs: Any) -> User:
-        n = next(_seq)
-        data: dict[str, Any] = {
-            "email": f"orang{n}@example.org",
-            "full_name": f"Orang Uji {n}, S.Sos.",
-            "password": PASSWORD,
-        }
-        data.update(kwargs)
-        user = accounts.create_user(**data)
-        db.session.commit()
-        return user
-
-    return make
+    # For the whole test: accounts the app creates meanwhile are hashed cheaply too.
+    monkeypatch.setattr(factories.PASSWORD_HASH_TARGET, factories.cheap_password_hash)
+    return factories.make_user
 
 
 @pytest.fixture
 def make_cohort(db: Any, make_user: Callable[..., User]) -> Callable[..., Cohort]:
     """``make_cohort(participants=[u1], trainers=[...], organizers=[...])``."""
-
-    def make(
-        *,
-        participants: list[User] = (),  # type: ignore[assignment]
-        trainers: list[User] = (),  # type: ignore[assignment]
-        organizers: list[User] = (),  # type: ignore[assignment]
-        **kwargs: Any,
-    ) -> Cohort:
-        n = next(_seq)
-        data: dict[str, Any] = {
-            "code": f"KIT-UJI-{n}",
-            "name": f"Kelas Inovasi Uji {n}",
-            "start_date": date(2023, 9, 5),
-            "end_date": date(2023, 9, 7),
-            "timezone": "Asia/Makassar",
-            "jp_total": 24,
-            "state": "open",
-        }
-        data.update(kwargs)
-        cohort = cohorts.create_cohort(data, actor=None)
-        for role, people in (
-            ("participant", participants),
-            ("trainer", trainers),
-            ("organizer", organizers),
-        ):
-            for person in people:
-                cohorts.add_member(cohort, email=person.email, role=role, actor=None)
-        db.session.commit()
-        return cohort
-
-    return make
+    return factories.make_cohort
 
 
 @pytest.fixture
 def make_course(db: Any, tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Any]:
     """A synced course pack, followed by the given cohorts: ``make_course(cohorts=[c])``."""
-    from lms.catalog.models import Course
-    from lms.catalog.operations import set_cohort_courses, sync_pack
-    from lms.catalog.packs import load_pack
-    from tests.helpers import write_pack
 
-    def make(*, cohorts: list[Cohort] = (), slug: str | None = None, **pack: Any) -> Course:  # type: ignore[assignment]
-        slug = slug or f"kursus-uji-{next(_seq)}"
-        path = write_pack(tmp_path_factory.mktemp("packs"), slug, **pack)
-        loaded, problems = load_pack(path)
-        assert loaded is not None, problems
-        sync_pack(loaded)
-        course = db.session.scalar(db.select(Course).filter_by(slug=slug))
-        for cohort in cohorts:
-            from lms.catalog.models import CohortCourse
-
-            current = list(
-                db.session.scalars(db.select(CohortCourse.course_id).filter_by(cohort_id=cohort.id))
-            )
-            set_cohort_courses(cohort, [*current, course.id], actor=None)
-        db.session.commit()
-        return course
+    def make(**kwargs: Any) -> Any:
+        return factories.make_course(tmp_path_factory.mktemp("packs"), **kwargs)
 
     return make
 
@@ -243,26 +158,7 @@ def make_course(db: Any, tmp_path_factory: pytest.TempPathFactory) -> Callable[.
 @pytest.fixture
 def make_meeting(db: Any) -> Callable[..., Any]:
     """A meeting of ``cohort`` starting ``starts_in`` from now (default: started 5 min ago)."""
-    from datetime import timedelta
-
-    from lms.attendance.operations import create_meeting
-    from lms.db import utcnow
-
-    def make(cohort: Cohort, *, starts_in: timedelta = timedelta(minutes=-5), **data: Any):
-        start = utcnow().replace(microsecond=0) + starts_in
-        values: dict[str, Any] = {
-            "title": f"Pertemuan {next(_seq)}",
-            "venue": "Aula",
-            "start_dt": start,
-            "end_dt": start + timedelta(hours=2),
-            "jp": 3,
-        }
-        values.update(data)
-        meeting = create_meeting(cohort, values)
-        db.session.commit()
-        return meeting
-
-    return make
+    return factories.make_meeting
 
 
 @pytest.fixture

@@ -26,22 +26,25 @@ region:<roles>         → /login   403 unless they hold one of <roles> in  allo
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from flask import Flask
+from flask import Flask, url_for
 from flask.testing import FlaskClient
+from sqlalchemy.engine import Connection
 from werkzeug.routing import Rule
-from werkzeug.security import generate_password_hash
 
 from lms import config as lms_config
 from lms import create_app, security
 from lms.cohorts.models import ROLES, Membership
+from lms.extensions import limiter
 from lms.regions.models import REGION_ROLES
+from tests import factories
+from tests.database import lms_session_on, outer_transaction, savepoint
 
 # --- the people and the values that fill URL parameters ----------------------------------
 
@@ -112,6 +115,14 @@ class World:
     innovation_slug: str = ""
     innovation_file_id: int = 0
     innovator_id: int = 0
+    #: The participant's clinic case in region R (office O1), mentored by the region's mentor,
+    #: with a file, an appointment, an action item, a follow-up and a notification.
+    consultation_id: int = 0
+    case_file_id: int = 0
+    appointment_id: int = 0
+    action_id: int = 0
+    follow_up_id: int = 0
+    notification_id: int = 0
 
 
 #: URL parameter name -> its value in ``World``. A new module whose routes take another
@@ -153,6 +164,7 @@ PARAM_VALUES: dict[str, Callable[[World], Any]] = {
     "region_indicator_code": lambda w: "SPD-01",  # a region-level indicator
     "document_id": lambda w: 1,  # no evidence document in the world: 404 for those let in
     "class_document_id": lambda w: 1,  # no class document in the world: 404 likewise
+    "token_id": lambda w: 1,  # no API token in the world: 404 for everyone logged in (lms.api)
 }
 
 # --- outcomes ----------------------------------------------------------------------------
@@ -289,9 +301,7 @@ def _innovation_records(app, db, region, office) -> dict[str, Any]:
         )
     )
     with app.test_request_context():
-        stored = save_upload(
-            io.BytesIO(b"%PDF-1.4\n%%EOF\n"), max_bytes=1_000, allowed={"pdf"}
-        )
+        stored = save_upload(io.BytesIO(b"%PDF-1.4\n%%EOF\n"), max_bytes=1_000, allowed={"pdf"})
     item = InnovationFile(
         innovation=innovation, key=stored.key, name="sop.pdf", size=stored.size, kind="pdf"
     )
@@ -306,6 +316,77 @@ def _innovation_records(app, db, region, office) -> dict[str, Any]:
     }
 
 
+def _clinic_records(app, db, region, office, users) -> dict[str, Any]:
+    """The participant (a civil servant of office O1) opened a case with a file; the
+    coordinator accepted it with the region's mentor, who scheduled an appointment and an
+    action item; the case reached Deliver (a follow-up), and the participant was notified."""
+    import io
+    from datetime import timedelta
+
+    from lms.clinic import operations as clinic
+    from lms.clinic.access import CaseAccess
+    from lms.clinic.models import FollowUp
+    from lms.clinic.stages import current_stages
+    from lms.db import utcnow
+    from lms.notifications.models import Notification
+    from lms.storage import save_upload
+
+    requester = users[PARTICIPANT]
+    requester.office_id = office.id
+    with app.test_request_context():
+        stages = current_stages(app.config)
+        stored = save_upload(io.BytesIO(b"%PDF-1.4\n%%EOF\n"), max_bytes=1_000, allowed={"pdf"})
+        case = clinic.open_case(
+            region,
+            requester,
+            clinic.Opening(
+                title="Antrean panjang",
+                problem="Warga menunggu lama.",
+                office=office,
+                category="new_idea",
+                files=[clinic.Upload(stored, "data.pdf")],
+            ),
+            stages,
+        )
+        clinic.accept(case, [users[MENTOR]], actor=users[COORDINATOR])
+        start = utcnow() + timedelta(days=1)
+        appointment = clinic.schedule(
+            case,
+            clinic.AppointmentInput(
+                "Sesi 1", start, start + timedelta(hours=1), "in_person", "Aula"
+            ),
+            actor=users[MENTOR],
+        )
+        action = clinic.add_action(case, "Kirim data", requester, start.date(), actor=users[MENTOR])
+        while case.stage != stages.deliver:
+            clinic.move_on(
+                case,
+                stages,
+                CaseAccess(coordinator=True),
+                clinic.MoveInput(override_reason="Uji akses"),
+                actor=users[COORDINATOR],
+            )
+        db.session.commit()
+    follow_up = db.session.scalar(db.select(FollowUp).filter_by(consultation_id=case.id, months=3))
+    notification = db.session.scalar(
+        db.select(Notification).filter_by(user_id=requester.id).order_by(Notification.id)
+    )
+    return {
+        "consultation_id": case.id,
+        "case_file_id": _first_case_file(db, case.id),
+        "appointment_id": appointment.id,
+        "action_id": action.id,
+        "follow_up_id": follow_up.id,
+        "notification_id": notification.id,
+    }
+
+
+def _first_case_file(db, consultation_id: int) -> int:
+    from lms.clinic.models import CaseFile
+
+    return db.session.scalar(db.select(CaseFile.id).filter_by(consultation_id=consultation_id))
+
+
 def _participant_submission(app, cohort, person, db):
     """A submitted proposal (version 1) with one attached PDF."""
     import io
@@ -313,13 +394,12 @@ def _participant_submission(app, cohort, person, db):
     from lms.storage import save_upload
     from lms.submissions import operations as ops
     from lms.submissions.fields import PP38_CRITERIA
+    from tests.helpers import valid_proposal
 
     with app.test_request_context():
         (assignment,) = ops.ensure_cohort_assignments(cohort)
         submission = ops.submission_for(assignment, person)
-        ops.save_draft(
-            submission, {"nama_inovasi": "Si Cepat", "rancang_bangun": " ".join(["kata"] * 300)}
-        )
+        ops.save_draft(submission, valid_proposal())
         stored = save_upload(
             io.BytesIO(b"%PDF-1.4\n1 0 obj <<>> endobj\n%%EOF\n"),
             max_bytes=1_000_000,
@@ -331,14 +411,51 @@ def _participant_submission(app, cohort, person, db):
     return submission, attachment
 
 
+@pytest.fixture(scope="module")
+def world_connection(app: Flask) -> Iterator[Connection]:
+    """One connection and transaction for the whole module, rolled back at its end: the world
+    is built in it once, and each test case runs in a SAVEPOINT of it (``db`` below).
+
+    Logins go through the session, so nobody types the passwords: accounts are hashed cheaply
+    meanwhile (a real scrypt hash per user would make the matrix take minutes).
+    """
+    with factories.cheap_password_hashing(), outer_transaction(app) as connection:
+        yield connection
+
+
+@pytest.fixture(scope="module")
+def world(
+    app: Flask, world_connection: Connection, tmp_path_factory: pytest.TempPathFactory
+) -> World:
+    """The world, built once per module (it costs about a second; the matrix has thousands of
+    cases). Its objects are detached afterwards: ``users`` keeps their loaded columns."""
+    with lms_session_on(world_connection) as db:
+        world = build_world(
+            app,
+            db,
+            make_user=factories.make_user,
+            make_cohort=factories.make_cohort,
+            make_course=partial(factories.make_course, tmp_path_factory.mktemp("packs")),
+            make_meeting=factories.make_meeting,
+        )
+        for user in world.users.values():
+            db.session.refresh(user)
+    return world
+
+
 @pytest.fixture
-def world(app, monkeypatch, make_user, make_cohort, make_course, make_meeting, db) -> World:
-    # Logins go through the session, so nobody types these passwords: hash them cheaply
-    # (a real scrypt hash per user would make the matrix take minutes).
-    monkeypatch.setattr(
-        "lms.accounts.models.generate_password_hash",
-        partial(generate_password_hash, method="pbkdf2:sha256:1"),
-    )
+def db(world_connection: Connection, world: World) -> Iterator[Any]:
+    """Overrides conftest's ``db``: each test case in a SAVEPOINT of the module's transaction
+    (the world already in it), in a session of its own, rolled back after the case, so nothing
+    a case writes (POST routes do write) reaches the next one. ``client`` (a fresh cookie jar)
+    and ``login_as`` build on it as usual."""
+    with savepoint(world_connection), lms_session_on(world_connection) as handle:
+        limiter.reset()
+        yield handle
+
+
+def build_world(app, db, *, make_user, make_cohort, make_course, make_meeting) -> World:
+    """Everything the URLs point at; the factories are those of ``tests/factories.py``."""
     users = {actor: make_user() for actor in ACTORS if actor not in (ANONYMOUS, ADMIN)}
     users[ADMIN] = make_user(is_admin=True)
     cohort_a = make_cohort(
@@ -426,6 +543,7 @@ def world(app, monkeypatch, make_user, make_cohort, make_course, make_meeting, d
         office_o2_id=office_2.id,
         leader_region_membership_id=leader_membership_id,
         **_innovation_records(app, db, region, office_1),
+        **_clinic_records(app, db, region, office_1, users),
     )
 
 
@@ -550,6 +668,48 @@ def test_access(
     assert outcome_matches(expected, response, url), describe(
         endpoint, method, actor, expected, response
     )
+
+
+def _world_as_built(db: Any, world: World) -> tuple[bool, str, int]:
+    """(the participant still in cohort A, their certificate's state, audit rows)."""
+    from lms.audit import AuditEvent
+    from lms.certificates.models import Certificate
+
+    return (
+        db.session.get(Membership, world.participant_membership_id) is not None,
+        db.session.get(Certificate, world.certificate_id).state,
+        db.session.scalar(db.select(db.func.count()).select_from(AuditEvent)),
+    )
+
+
+@pytest.mark.parametrize("run", [1, 2])
+def test_a_case_s_writes_are_gone_in_the_next_case(
+    app: Flask, client: FlaskClient, login_as: Callable, world: World, db: Any, run: int
+) -> None:
+    """The world is shared by the module: twice (so whichever runs second, in any order, starts
+    after the other's writes), the organizer removes cohort A's participant and revokes their
+    certificate through the app, and each time finds the world as it was built."""
+    member, state, audit_rows = _world_as_built(db, world)
+    assert (member, state) == (True, "issued")
+    login_as(world.users[ORGANIZER])
+    token = csrf_token(client, "/dashboard")
+    with app.test_request_context():
+        remove = url_for(
+            "lms.cohorts.remove_member",
+            cohort_id=world.cohort_a_id,
+            membership_id=world.participant_membership_id,
+        )
+        revoke = url_for(
+            "lms.certificates.revoke",
+            cohort_id=world.cohort_a_id,
+            certificate_id=world.certificate_id,
+        )
+    assert client.post(remove, data={"csrf_token": token}).status_code == 302
+    assert client.post(revoke, data={"csrf_token": token, "reason": "Uji"}).status_code == 302
+    # Written and committed (as far as a case can commit): the next case must not see it.
+    assert _world_as_built(db, world) == (False, "revoked", audit_rows + 2)
+    login_as(world.users[PARTICIPANT])
+    assert client.get(f"/cohorts/{world.cohort_a_id}").status_code == 403
 
 
 @pytest.mark.parametrize("actor", [ANONYMOUS, ADMIN])

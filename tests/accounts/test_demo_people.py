@@ -12,7 +12,10 @@ from lms.accounts import civil_service as cs
 from lms.accounts.models import User
 from lms.cohorts.models import Cohort, Membership
 from lms.demo import RANKS_AS_OF, load_demo
+from lms.extensions import limiter
 from lms.regions import demo as regions_demo
+from tests import factories
+from tests.database import lms_session_on, outer_transaction, savepoint
 
 #: The first rank of a PNS appointed with this education, and a PPPK's golongan.
 PNS_START = {"D3": "II/c", "S1": "III/a"}
@@ -26,16 +29,27 @@ GRADES = {
 }
 
 
-@pytest.fixture
-def demo(app, db, monkeypatch):
-    from werkzeug.security import generate_password_hash
+@pytest.fixture(scope="module")
+def demo_connection(app):
+    """The demo data, loaded once for the module (it takes seconds) in a transaction rolled
+    back at its end; each test runs in a SAVEPOINT of it (``db`` below)."""
+    with factories.cheap_password_hashing(), outer_transaction(app) as connection:
+        with lms_session_on(connection), app.test_request_context():
+            load_demo()
+        yield connection
 
-    monkeypatch.setattr(
-        "lms.accounts.models.generate_password_hash",
-        lambda pw: generate_password_hash(pw, method="pbkdf2:sha256:1"),
-    )
+
+@pytest.fixture
+def db(demo_connection):
+    """Overrides conftest's ``db``: the test in a SAVEPOINT rolled back after it."""
+    with savepoint(demo_connection), lms_session_on(demo_connection) as handle:
+        limiter.reset()
+        yield handle
+
+
+@pytest.fixture
+def demo(app, db):
     with app.test_request_context():
-        load_demo()
         yield
 
 

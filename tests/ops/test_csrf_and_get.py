@@ -42,8 +42,10 @@ from tests.test_access_matrix import (
     route_cases,
 )
 
-#: The access matrix's world (two cohorts, a submission, a meeting, an excuse, a certificate).
-world = access_matrix.world
+#: The access matrix's world (two cohorts, a submission, a meeting, an excuse, a certificate):
+#: built once for this module, each test in a SAVEPOINT of its transaction rolled back after
+#: it (the matrix's ``db``; fixtures).
+world_connection, world, db = access_matrix.world_connection, access_matrix.world, access_matrix.db
 
 #: The endpoints allowed to write on GET (``@writes_on_get``), and why.
 WRITES_ON_GET = {

@@ -24,7 +24,9 @@ from lms.extensions import db as _db
 from tests import test_access_matrix as matrix
 from tests.helpers import csrf_token
 
-world = matrix.world  # the access matrix's people and objects (a fixture)
+# The access matrix's people and objects (fixtures): built once for this module, each test in
+# a SAVEPOINT of its transaction rolled back after it (the matrix's ``db``).
+world_connection, world, db = matrix.world_connection, matrix.world, matrix.db
 
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 REFERRER_POLICIES = {
