@@ -92,6 +92,9 @@ class Config:
         self.LMS_JOB_HEARTBEAT_SECONDS = float(os.environ.get("LMS_JOB_HEARTBEAT_SECONDS") or 10)
         self.LMS_JOB_STALE_SECONDS = float(os.environ.get("LMS_JOB_STALE_SECONDS") or 120)
         self.LMS_JOB_ATTEMPTS = _env_int("LMS_JOB_ATTEMPTS", 3)
+        #: A check-in queued on a phone while offline is accepted if it reaches the server
+        #: within this many hours of the time it claims (lms.attendance.operations).
+        self.LMS_CHECKIN_SYNC_HOURS = float(os.environ.get("LMS_CHECKIN_SYNC_HOURS") or 12)
         self.BABEL_DEFAULT_LOCALE = "id"
         self.BABEL_DEFAULT_TIMEZONE = "UTC"
         self.WTF_CSRF_TIME_LIMIT = None  # the session lifetime bounds the token

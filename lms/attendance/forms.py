@@ -103,6 +103,7 @@ class CheckInForm(FlaskForm):
         _l("Kode presensi"),
         description=_l("6 karakter yang tampil di layar panitia."),
         validators=[InputRequired(_l("Isi kode presensi.")), Length(max=20)],
+        render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"},
     )
 
 
@@ -162,6 +163,9 @@ class MarkingGridForm(FlaskForm):
     ``seen-note-<id>``. Build it with :meth:`for_roster`."""
 
     people: list[User]
+    #: "present": the "Tandai semua Hadir" button (the page again with every unmarked row
+    #: chosen Hadir, nothing saved); empty for the save button.
+    fill = StringField()
 
     @classmethod
     def for_roster(

@@ -112,7 +112,13 @@ class AttendanceRecord(Base):
     updated_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     #: Optimistic lock: two organizers correcting the same row never overwrite silently.
     version: Mapped[int] = mapped_column(default=1)
-
+    #: The participant's own check-in was queued on their phone (offline) and reached the
+    #: server after its code had left the screen: ``checked_in_dt`` is the time the phone
+    #: claimed (and the code proved). Shown to organizers beside the status.
+    synced_late: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: The id (a UUID the phone made) of the queued check-in that wrote this row; NULL for
+    #: every other source. (Replays are answered from lms.api's SyncedCheckIn.)
+    client_id: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     meeting: Mapped[Meeting] = relationship()
     user: Mapped[User] = relationship(foreign_keys=[user_id])
 

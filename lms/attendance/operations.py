@@ -5,24 +5,27 @@ Each function flushes; the unit of work commits once."""
 from __future__ import annotations
 
 import functools
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 
 from lms import audit
 from lms.accounts.models import User
-from lms.attendance import permissions, queries
-from lms.attendance.models import STATUSES, AttendanceRecord, ExcuseRequest, Meeting
+from lms.attendance import codes, permissions, queries
+from lms.attendance.models import ATTENDED, STATUSES, AttendanceRecord, ExcuseRequest, Meeting
 from lms.cohorts.models import Cohort, Membership
 from lms.db import utcnow
 from lms.errors import Conflict, DomainError
 from lms.extensions import db
-from lms.timefmt import to_utc
+from lms.timefmt import local_datetime, to_utc
 
 MEETING_FIELDS = (
     "title",
@@ -154,6 +157,48 @@ class CheckIn:
     record: AttendanceRecord
     #: False when the participant had already checked in (or been marked).
     created: bool
+    #: The same queued check-in (its ``client_id``) had been received before.
+    replay: bool = False
+
+    @property
+    def message(self) -> str:
+        """What the participant reads: what was recorded (a replay: the first answer again), or
+        what was there already."""
+        record, meeting = self.record, self.record.meeting
+        tz = meeting.cohort.timezone
+        if not self.created and not self.replay:
+            if record.checked_in_dt is not None:
+                return _(
+                    "Anda sudah presensi untuk %(meeting)s pada %(time)s.",
+                    meeting=meeting.title,
+                    time=local_datetime(record.checked_in_dt, tz),
+                )
+            return _(
+                "Kehadiran Anda untuk %(meeting)s sudah dicatat panitia.", meeting=meeting.title
+            )
+        if record.status == "late":
+            return _(
+                "Presensi tercatat: Terlambat, %(time)s, untuk %(meeting)s.",
+                time=local_datetime(record.checked_in_dt, tz),
+                meeting=meeting.title,
+            )
+        return _(
+            "Presensi tercatat: Hadir, %(time)s, untuk %(meeting)s.",
+            time=local_datetime(record.checked_in_dt, tz),
+            meeting=meeting.title,
+        )
+
+
+class CheckInRefused(AttendanceError):
+    """A queued check-in was refused; ``reason`` says which rule (lms.api turns it into its
+    problem code): ``client_id``, ``ahead``, ``code``, ``too_late``, ``participant`` (403),
+    ``window``, ``client_id_reused`` (409: the id of an earlier check-in with other content)
+    or ``marked`` (409: an organizer marked the person Izin, Sakit or Alpa already)."""
+
+    def __init__(self, message: object, *, reason: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.status = status
 
 
 # The check-in's statements are built once per process with bound parameters: a request then
@@ -167,6 +212,8 @@ _CHECKIN_COLUMNS = (
     "note",
     "updated_dt",
     "version",
+    "synced_late",
+    "client_id",
 )
 
 
@@ -201,26 +248,24 @@ def _checkin_statements(dialect: str) -> tuple[Any, Any]:
     return found, add
 
 
-def check_in(meeting: Meeting, user: User, *, when: datetime | None = None) -> CheckIn:
-    """Record a participant's own check-in at ``when`` (now). Idempotent.
-
-    On SQLite the request holds the write lock from its first query to its commit, while a
-    whole room checks in at once; so this runs two statements: one read (membership and any
-    existing row together) and one INSERT ... ON CONFLICT DO NOTHING, then the audit row. Load
-    ``meeting`` with its cohort (``joinedload(Meeting.cohort)``) to save one more."""
-    when = when or utcnow()
-    found_statement, insert_statement = _checkin_statements(db.session.get_bind().dialect.name)
+def _membership_and_record(meeting: Meeting, user: User) -> tuple[bool, AttendanceRecord | None]:
+    """(whether ``user`` is a participant of the meeting's cohort, their row if any): one
+    query."""
+    found_statement, _add = _checkin_statements(db.session.get_bind().dialect.name)
     params = {"meeting_id": meeting.id, "cohort_id": meeting.cohort_id, "user_id": user.id}
     found = db.session.execute(found_statement, params).first()
-    existing = found[1] if found is not None else None
-    if existing is not None and existing.source == "checkin":
-        return CheckIn(existing, False)
-    reason = permissions.why_not_check_in(meeting, user, when, participant=found is not None)
-    if reason:
-        raise AttendanceError(reason)
-    if existing is not None:
-        # An organizer marked this person already; their own check-in does not overwrite it.
-        return CheckIn(existing, False)
+    return found is not None, (found[1] if found is not None else None)
+
+
+def _insert_check_in(
+    meeting: Meeting,
+    user: User,
+    when: datetime,
+    *,
+    synced_late: bool = False,
+    client_id: str | None = None,
+) -> CheckIn:
+    _found, insert_statement = _checkin_statements(db.session.get_bind().dialect.name)
     status = "present" if when <= meeting.late_dt else "late"
     values = {
         "meeting_id": meeting.id,
@@ -231,6 +276,8 @@ def check_in(meeting: Meeting, user: User, *, when: datetime | None = None) -> C
         "note": "",
         "updated_dt": utcnow(),
         "version": 1,
+        "synced_late": synced_late,
+        "client_id": client_id,
     }
     record = db.session.scalars(insert_statement, values).first()
     if record is None:
@@ -239,14 +286,153 @@ def check_in(meeting: Meeting, user: User, *, when: datetime | None = None) -> C
             db.select(AttendanceRecord).filter_by(meeting_id=meeting.id, user_id=user.id)
         )
         return CheckIn(record, False)
-    audit.record(
-        "attendance.checkin",
-        record,
-        actor=user,
-        after={"user_id": user.id, "meeting_id": meeting.id, "status": status},
-        cohort_id=meeting.cohort_id,
-    )
+    after: dict[str, Any] = {"user_id": user.id, "meeting_id": meeting.id, "status": status}
+    if client_id is not None:
+        after.update(claimed=when.isoformat(), client_id=client_id, synced_late=synced_late)
+    audit.record("attendance.checkin", record, actor=user, after=after, cohort_id=meeting.cohort_id)
     return CheckIn(record, True)
+
+
+def check_in(meeting: Meeting, user: User, *, when: datetime | None = None) -> CheckIn:
+    """Record a participant's own check-in at ``when`` (now). Idempotent.
+
+    On SQLite the request holds the write lock from its first query to its commit, while a
+    whole room checks in at once; so this runs two statements: one read (membership and any
+    existing row together) and one INSERT ... ON CONFLICT DO NOTHING, then the audit row. Load
+    ``meeting`` with its cohort (``joinedload(Meeting.cohort)``) to save one more."""
+    when = when or utcnow()
+    participant, existing = _membership_and_record(meeting, user)
+    if existing is not None and existing.source == "checkin":
+        return CheckIn(existing, False)
+    reason = permissions.why_not_check_in(meeting, user, when, participant=participant)
+    if reason:
+        raise AttendanceError(reason)
+    if existing is not None:
+        # An organizer marked this person already; their own check-in does not overwrite it.
+        return CheckIn(existing, False)
+    return _insert_check_in(meeting, user, when)
+
+
+def _client_id(value: Any) -> str:
+    try:
+        return str(uuid.UUID(str(value or "")))
+    except ValueError:
+        raise CheckInRefused(
+            _("Presensi ini tidak dapat dibaca (id antrean rusak). Ketik kode lagi."),
+            reason="client_id",
+        ) from None
+
+
+def _same_claim(record: AttendanceRecord, claimed_at: datetime, meeting_id: int | None) -> bool:
+    """A replay sends what the first request sent: the same claimed time and meeting."""
+    if meeting_id is not None and meeting_id != record.meeting_id:
+        return False
+    if claimed_at.tzinfo is None or record.checked_in_dt is None:
+        return False
+    return abs((claimed_at - record.checked_in_dt).total_seconds()) < 1
+
+
+def check_in_queued(
+    user: User,
+    *,
+    code: str,
+    claimed_at: datetime,
+    client_id: str,
+    meeting_id: int | None = None,
+    now: datetime | None = None,
+    max_delay: timedelta | None = None,
+) -> CheckIn:
+    """A check-in the participant's phone made at ``claimed_at`` (maybe offline) and sends
+    ``now``: what ``POST /api/v1/checkins`` does. Raises :class:`CheckInRefused` with the
+    participant's message.
+
+    Accepted when ``claimed_at`` is not ahead of the server's clock (beyond
+    ``permissions.CLOCK_SKEW``), ``code`` was shown for the meeting (``meeting_id``, from the
+    scanned QR code; any meeting when None) at the 30-second step of ``claimed_at`` or the
+    step before (as a live check-in at that time), the check-in arrives within
+    ``max_delay`` of ``claimed_at`` (``LMS_CHECKIN_SYNC_HOURS``, 12 hours, when None) and
+    ``claimed_at`` lies inside the meeting's check-in window. Present or late is decided from
+    ``claimed_at``. The row notes ``synced_late`` when the code had left the screen by
+    ``now`` (it was recorded on the strength of the code shown at ``claimed_at``) and keeps
+    ``client_id``.
+
+    Harmless to repeat: the same ``client_id`` again returns its row (``replay``); a
+    participant already checked in, or marked Hadir or Terlambat by an organizer, keeps their
+    row (``created`` False); one marked Izin, Sakit or Alpa is told so (``marked``): an
+    organizer's mark is never overwritten."""
+    now = now or utcnow()
+    if max_delay is None:
+        max_delay = timedelta(hours=float(current_app.config.get("LMS_CHECKIN_SYNC_HOURS", 12)))
+    client_id = _client_id(client_id)
+    seen = db.session.scalar(
+        db.select(AttendanceRecord)
+        .options(joinedload(AttendanceRecord.meeting).joinedload(Meeting.cohort))
+        .filter_by(client_id=client_id)
+    )
+    if seen is not None:
+        if seen.user_id != user.id:
+            raise CheckInRefused(
+                _("Presensi ini tidak dapat dibaca (id antrean rusak). Ketik kode lagi."),
+                reason="client_id",
+            )
+        if not _same_claim(seen, claimed_at, meeting_id):
+            raise CheckInRefused(
+                _(
+                    "Id antrean presensi ini sudah dipakai untuk presensi lain. Ketik kode lagi "
+                    "agar tercatat sebagai presensi baru."
+                ),
+                reason="client_id_reused",
+                status=409,
+            )
+        return CheckIn(seen, False, replay=True)
+    if claimed_at.tzinfo is None:
+        raise CheckInRefused(
+            _("Waktu presensi dari ponsel tidak lengkap (tanpa zona waktu)."), reason="ahead"
+        )
+    claimed = claimed_at.astimezone(UTC)
+    reason = permissions.why_claim_ahead(claimed, now)
+    if reason:
+        raise CheckInRefused(reason, reason="ahead")
+    if meeting_id is not None:
+        meeting = queries.meeting_by_id(meeting_id)
+        if meeting is not None and not codes.matches(meeting.secret, code, claimed):
+            meeting = None
+    else:
+        meeting = queries.meeting_for_code(code, claimed)
+    if meeting is None:
+        raise CheckInRefused(permissions.wrong_code_for_time(codes.normalize(code)), reason="code")
+    participant, existing = _membership_and_record(meeting, user)
+    if existing is not None:
+        # Checked in already (another phone, the live page) or marked by an organizer.
+        if existing.status not in ATTENDED:
+            raise CheckInRefused(
+                _(
+                    "Kehadiran Anda untuk %(meeting)s sudah dicatat panitia: %(status)s. "
+                    "Presensi dari ponsel tidak mengubahnya; hubungi panitia bila keliru.",
+                    meeting=meeting.title,
+                    status=queries.status_label(existing.status),
+                ),
+                reason="marked",
+                status=409,
+            )
+        return CheckIn(existing, False)
+    if not participant:
+        raise CheckInRefused(
+            _("Anda bukan peserta kelas pertemuan ini."), reason="participant", status=403
+        )
+    reason = permissions.why_sync_too_late(meeting, claimed, now, max_delay=max_delay)
+    if reason:
+        raise CheckInRefused(reason, reason="too_late")
+    reason = permissions.why_not_check_in(meeting, user, claimed, participant=True)
+    if reason:
+        raise CheckInRefused(reason, reason="window")
+    return _insert_check_in(
+        meeting,
+        user,
+        claimed,
+        synced_late=not codes.matches(meeting.secret, code, now),
+        client_id=client_id,
+    )
 
 
 # --- marks --------------------------------------------------------------------------------

@@ -4,15 +4,19 @@ Plain predicates and reasons; a query only where a rule needs one."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from lms.attendance.models import AttendanceRecord, ExcuseRequest, Meeting
 from lms.cohorts.models import STAFF_ROLES, Membership
 from lms.extensions import db
 from lms.timefmt import local_datetime
+
+#: A queued check-in may claim a time this far ahead of the server's clock (phones drift).
+CLOCK_SKEW = timedelta(seconds=60)
 
 
 def is_participant(user: Any, meeting: Meeting) -> bool:
@@ -48,6 +52,42 @@ def why_not_check_in(
             time=local_datetime(meeting.closes_dt, tz),
         )
     return None
+
+
+def why_claim_ahead(claimed: datetime, now: datetime) -> str | None:
+    """Why a check-in queued on a phone is refused at once: the time it claims is ahead of the
+    server's clock by more than ``CLOCK_SKEW``."""
+    if claimed > now + CLOCK_SKEW:
+        return _(
+            "Jam di ponsel Anda lebih cepat daripada jam server. Atur jam ponsel ke waktu "
+            "otomatis, lalu presensi lagi."
+        )
+    return None
+
+
+def why_sync_too_late(
+    meeting: Meeting, claimed: datetime, now: datetime, *, max_delay: timedelta
+) -> str | None:
+    """Why a check-in queued on a phone is refused: it reached the server more than
+    ``max_delay`` (``LMS_CHECKIN_SYNC_HOURS``) after the time it claims."""
+    if now - claimed > max_delay:
+        return _(
+            "Presensi ini terlambat dikirim: dicatat di ponsel %(time)s, dikirim lebih dari "
+            "%(hours)s jam kemudian. Hubungi panitia kelas.",
+            time=local_datetime(claimed, meeting.cohort.timezone),
+            hours=format_decimal(round(max_delay.total_seconds() / 3600, 1)),
+        )
+    return None
+
+
+def wrong_code_for_time(code: str) -> str:
+    """The refusal of a queued check-in whose code was not shown at the time it claims."""
+    return _(
+        "Kode %(code)s tidak berlaku pada waktu yang tercatat di ponsel Anda. Kode berganti "
+        "setiap 30 detik: pastikan jam ponsel benar, lalu pindai atau ketik kode terbaru di "
+        "layar panitia.",
+        code=code,
+    )
 
 
 def _role(user: Any, membership: Membership | None) -> str | None:

@@ -17,12 +17,12 @@ from flask_login import current_user
 from lms.attendance import bp, codes, operations, queries
 from lms.attendance.forms import CheckInForm
 from lms.attendance.models import Meeting
+from lms.attendance.views import offline
 from lms.cohorts.access import cohort_role
 from lms.db import utcnow
 from lms.errors import DomainError
 from lms.extensions import db, limiter
 from lms.security import login_required, public, writes_on_get
-from lms.timefmt import local_datetime
 from lms.unit_of_work import unit_of_work
 
 #: A QR scanned before logging in stays valid this long while the person logs in.
@@ -84,9 +84,45 @@ def checkin_qr(cohort_id: int, meeting_id: int):
 # --- the participant's side -------------------------------------------------------------------
 
 
+def _checkin_strings() -> dict[str, object]:
+    """What checkin-app.js shows, in the page's language ({code}, {time}... filled in there)."""
+    return {
+        "statuses": queries.status_words(),
+        "queued": _("Tersimpan, akan dikirim."),
+        "offline": _(
+            "Anda sedang tidak tersambung. Presensi dikirim sendiri saat tersambung lagi; "
+            "bila halaman ini tertutup, buka lagi halaman Presensi."
+        ),
+        "sending": _("Mengirim presensi..."),
+        "accepted": _("Diterima: {status}, {time}."),
+        "refused": _("Ditolak: {detail}"),
+        "synced_late": _("dikirim belakangan"),
+        "login": _("Masuk lagi untuk mengirim presensi yang tersimpan."),
+        "login_link": _("Masuk"),
+        "other_user": _("{n} presensi akun lain menunggu akun itu masuk di ponsel ini."),
+        "empty": _("Isi kode presensi."),
+        "bad_scan": _("Kode QR ini tidak terbaca. Ketik kode yang tampil di layar panitia."),
+        "error": _("Belum terkirim; dicoba lagi nanti."),
+    }
+
+
+def checkin_app() -> dict[str, object]:
+    """The template context of the offline check-in app (templates/attendance/_checkin_app)."""
+    return {
+        "checkin_strings": _checkin_strings(),
+        "offline": offline.page_settings(
+            offline.checkin_scope(), api_checkins=offline.api_path("/checkins")
+        ),
+    }
+
+
 def _result(message: str, *, ok: bool, cohort_id: int | None = None, status: int = 200):
     page = render_template(
-        "attendance/checkin_result.html", message=message, ok=ok, cohort_id=cohort_id
+        "attendance/checkin_result.html",
+        message=message,
+        ok=ok,
+        cohort_id=cohort_id,
+        **checkin_app(),
     )
     return page, status
 
@@ -98,37 +134,13 @@ def _refused(problem: DomainError, **_: Any):
     )
 
 
-def _record_message(result: operations.CheckIn) -> str:
-    record, meeting = result.record, result.record.meeting
-    tz = meeting.cohort.timezone
-    if not result.created:
-        if record.checked_in_dt is not None:
-            return _(
-                "Anda sudah presensi untuk %(meeting)s pada %(time)s.",
-                meeting=meeting.title,
-                time=local_datetime(record.checked_in_dt, tz),
-            )
-        return _("Kehadiran Anda untuk %(meeting)s sudah dicatat panitia.", meeting=meeting.title)
-    if record.status == "late":
-        return _(
-            "Presensi tercatat: Terlambat, %(time)s, untuk %(meeting)s.",
-            time=local_datetime(record.checked_in_dt, tz),
-            meeting=meeting.title,
-        )
-    return _(
-        "Presensi tercatat: Hadir, %(time)s, untuk %(meeting)s.",
-        time=local_datetime(record.checked_in_dt, tz),
-        meeting=meeting.title,
-    )
-
-
 def _check_in(meeting: Meeting, when: datetime):
     """Check in and show what was written; the unit of work commits after the page is made,
     so nothing is read after the commit (on SQLite, reading would take the write lock again:
     these requests write on GET, see lms.db)."""
     g.checkin_cohort_id = meeting.cohort_id  # read now: a refusal rolls the objects back
     result = operations.check_in(meeting, current_user, when=when)
-    return _result(_record_message(result), ok=True, cohort_id=meeting.cohort_id)
+    return _result(result.message, ok=True, cohort_id=meeting.cohort_id)
 
 
 def _wrong_code() -> str:
@@ -210,4 +222,4 @@ def checkin():
         if meeting is not None:
             return _check_in(meeting, now)
         form.code.errors.append(_wrong_code())
-    return render_template("attendance/checkin.html", form=form)
+    return render_template("attendance/checkin.html", form=form, **checkin_app())

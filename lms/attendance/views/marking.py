@@ -13,6 +13,7 @@ from lms.attendance import bp, operations, permissions, queries
 from lms.attendance.forms import MarkingGridForm, MarksImportForm
 from lms.attendance.importing.marks import MarkRow, ParsedMarks, column_label, parse_marks_file
 from lms.attendance.models import STATUSES, AttendanceRecord, Meeting
+from lms.attendance.views import offline
 from lms.cohorts.access import cohort_role
 from lms.cohorts.models import Cohort
 from lms.errors import DomainError
@@ -85,13 +86,54 @@ def _rows(form: MarkingGridForm, records: dict, *, after_conflict: bool) -> list
     return rows
 
 
+def _grid_strings() -> dict[str, object]:
+    """What mark-grid.js shows, in the page's language ({n}, {time}... filled in there)."""
+    return {
+        "statuses": queries.status_words(),
+        "unmarked": _("belum ditandai"),
+        "pending": _("{n} perubahan belum terkirim; tersimpan di ponsel ini."),
+        "offline": _(
+            "Tidak tersambung. Perubahan tersimpan di ponsel ini dan dikirim saat tersambung lagi."
+        ),
+        "sending": _("Mengirim perubahan..."),
+        "saved": _("Tersimpan: {n} peserta."),
+        "all_sent": _("Semua perubahan sudah terkirim."),
+        "nothing": _("Tidak ada perubahan."),
+        "conflicts": _("{n} peserta diubah orang lain sementara itu: pilih di barisnya."),
+        "conflict": _("Diubah orang lain: sekarang {theirs}. Pilihan Anda: {mine}."),
+        "keep_mine": _("Pakai pilihan saya"),
+        "take_theirs": _("Pakai data terbaru"),
+        "refused": _("Tidak disimpan: {detail}"),
+        "login": _("Sesi Anda berakhir. Masuk lagi untuk mengirim perubahan yang tersimpan."),
+        "login_link": _("Masuk"),
+        "copy": _("Tampilan tersimpan dari {time}; belum tersambung ke server."),
+        "filled": _("{n} peserta yang belum ditandai dipilih Hadir. Ubah yang lain, lalu simpan."),
+        "pending_row": _("menunggu dikirim"),
+        "unmarked_count": _("Belum ditandai: {n}"),
+        "needs_status": _("Pilih status dulu; catatan disimpan bersama status."),
+        "check_rows": _("Belum disimpan: periksa baris yang ditandai."),
+        "error": _("Gagal mengirim; dicoba lagi nanti."),
+    }
+
+
 def _render_grid(
-    meeting: Meeting, form: MarkingGridForm, records: dict, problem: DomainError | None = None
+    meeting: Meeting,
+    form: MarkingGridForm,
+    records: dict,
+    problem: DomainError | None = None,
+    *,
+    fill: bool = False,
 ):
     rows = _rows(form, records, after_conflict=problem is not None)
     conflicts = [row for row in rows if row.conflict]
     if not conflicts:
         show_problem(problem)
+    filled = 0
+    if fill:
+        # "Tandai semua Hadir" without JavaScript: chosen on the page, saved with "Simpan".
+        for row in rows:
+            if not row.status:
+                row.status, filled = "present", filled + 1
     counts = dict.fromkeys(STATUSES, 0)
     for row in rows:
         if row.record is not None:
@@ -103,10 +145,17 @@ def _render_grid(
         rows=rows,
         statuses=STATUSES,
         status_label=queries.status_label,
+        status_symbol=queries.status_symbols().get,
         counts=counts,
         unmarked=sum(1 for row in rows if row.record is None),
         conflicts=conflicts,
         problem=problem,
+        filled=filled,
+        grid_strings=_grid_strings(),
+        offline=offline.page_settings(
+            offline.grid_scope(),
+            api_marks=offline.api_path(f"/cohorts/{g.cohort.id}/meetings/{meeting.id}/marks"),
+        ),
     )
 
 
@@ -132,6 +181,8 @@ def marks(cohort_id: int, meeting_id: int):
             abort(400)
         flash(_("Belum disimpan: periksa baris yang ditandai."), "error")
         return _render_grid(meeting, form, records)
+    if form.fill.data == "present":
+        return _render_grid(meeting, form, records, fill=True)
     written = operations.save_marks(meeting, form.changes(), actor=current_user)
     if written:
         flash(_("Kehadiran %(n)d peserta sudah disimpan.", n=written), "success")

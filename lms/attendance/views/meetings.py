@@ -19,6 +19,7 @@ from lms.attendance.importing.schedule import (
     row_from_json,
     row_to_json,
 )
+from lms.attendance.views.checkin import checkin_app
 from lms.cohorts.access import cohort_role
 from lms.cohorts.models import MEMBER_ROLES, Cohort
 from lms.db import utcnow
@@ -53,6 +54,8 @@ def schedule(cohort_id: int):
         day=timedelta(days=1),
         is_organizer=permissions.can_manage(current_user, g.membership),
         is_participant=is_participant,
+        # A participant's schedule installs the offline check-in app and sends its queue.
+        **(checkin_app() if is_participant else {}),
     )
 
 
