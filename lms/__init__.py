@@ -48,6 +48,7 @@ MODULES = (
     "clinic",
     "notifications",
     "jobs",
+    "api",
 )
 
 
@@ -56,6 +57,8 @@ def _select_locale() -> str:
     copied into the session, so it wins over what an anonymous visitor chose before."""
     if not has_request_context():  # commands and background work: the default language
         return current_app.config.get("BABEL_DEFAULT_LOCALE", "id")
+    if g.get("lms_locale") in LOCALES:  # chosen for this response (lms.api: Accept-Language)
+        return g.lms_locale
     lang = request.args.get("lang")
     if lang in LOCALES:
         session["lms_lang"] = lang
@@ -226,7 +229,7 @@ class LMS:
             if request.method not in ("GET", "HEAD", "OPTIONS", "TRACE") and not (
                 current_app.config.get("WTF_CSRF_CHECK_DEFAULT", True)
             ):
-                csrf.protect()
+                csrf.protect(apply_exemptions=True)
 
         bp.after_request(security.set_security_headers)
         from lms import timefmt

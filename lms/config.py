@@ -53,6 +53,11 @@ class Config:
         self.LMS_LOGIN_FAILURES = os.environ.get("LMS_LOGIN_FAILURES", "10 per 15 minutes")
         #: Unknown certificate codes looked up per client address before 429.
         self.LMS_VERIFY_MISSES = os.environ.get("LMS_VERIFY_MISSES", "20 per 10 minutes")
+        #: JSON API (lms.api) requests per token (or signed-in person), and per client address.
+        self.LMS_API_RATE_LIMIT = os.environ.get("LMS_API_RATE_LIMIT", "120 per minute")
+        self.LMS_API_ADDRESS_RATE_LIMIT = os.environ.get(
+            "LMS_API_ADDRESS_RATE_LIMIT", "1200 per minute"
+        )
         #: Who issues the certificates in their Open Badges documents.
         self.LMS_ISSUER_NAME = os.environ.get("LMS_ISSUER_NAME", "Kelas Inovasi")
         self.LMS_ISSUER_EMAIL = os.environ.get("LMS_ISSUER_EMAIL", "")
