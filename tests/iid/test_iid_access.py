@@ -25,12 +25,12 @@ def test_an_operator_of_another_office_gets_404_and_changes_nothing(
     base = f"{world.base}/{YEAR}/innovations/{item.id}"
     login_as(world.op_disdik)
     token = csrf_token(client, f"{world.base}/{YEAR}/innovations")
-    for path in ("", "/SID-16", "/bimtek.pdf"):
+    for path in ("", "/indicators/SID-16", "/bimtek.pdf"):
         assert client.get(base + path).status_code == 404, path
     before = (_count(db, AuditEvent), _count(db, Entry), _count(db, Evidence))
     for path, data in (
-        ("/SID-16/claim", {"claim-level": "3"}),
-        ("/SID-16/documents", {"doc-kind": "decree", "doc-url": "https://x.org"}),
+        ("/indicators/SID-16/claim", {"claim-level": "3"}),
+        ("/indicators/SID-16/documents", {"doc-kind": "decree", "doc-url": "https://x.org"}),
         ("/leave", {}),
         ("/developed", {"developed_further": "y"}),
     ):
@@ -47,7 +47,7 @@ def test_an_operator_posting_a_verified_level_is_refused(
 ):
     item = make_innovation()
     report(item, {"SID-16": (2, None)})
-    url = f"{world.base}/{YEAR}/innovations/{item.id}/SID-16"
+    url = f"{world.base}/{YEAR}/innovations/{item.id}/indicators/SID-16"
     login_as(world.op_dinkes)
     page = client.get(url).get_data(as_text=True)
     assert "Simpan klaim" in page and "Simpan verifikasi" not in page
@@ -74,7 +74,7 @@ def test_the_coordinator_of_another_region_is_refused(
         "",
         "/innovations",
         f"/innovations/{item.id}",
-        f"/innovations/{item.id}/SID-16",
+        f"/innovations/{item.id}/indicators/SID-16",
         ".xlsx",
     ):
         assert client.get(f"{world.base}/{YEAR}{path}").status_code == 403, path
@@ -92,20 +92,20 @@ def test_a_leader_reads_and_cannot_write(db, client, login_as, world, make_innov
         "",
         "/innovations",
         f"/innovations/{item.id}",
-        f"/innovations/{item.id}/SID-16",
+        f"/innovations/{item.id}/indicators/SID-16",
         "/region",
         "/checks",
         ".xlsx",
         "/evidence.zip",
     ):
         assert client.get(base + path).status_code == 200, path
-    page = client.get(f"{base}/innovations/{item.id}/SID-16").get_data(as_text=True)
+    page = client.get(f"{base}/innovations/{item.id}/indicators/SID-16").get_data(as_text=True)
     assert "Simpan klaim" not in page and "Tambah bukti" not in page
     token = csrf_token(client, base)
     before = _count(db, AuditEvent)
     for path in (
-        f"/innovations/{item.id}/SID-16/claim",
-        f"/innovations/{item.id}/SID-16/verify",
+        f"/innovations/{item.id}/indicators/SID-16/claim",
+        f"/innovations/{item.id}/indicators/SID-16/verify",
         "/copy-forward",
         "/last-year",
     ):
@@ -158,7 +158,7 @@ def test_hostile_input_is_shown_as_text(app, db, client, login_as, world, make_i
     evil = '<script>alert("x")</script>'
     item = make_innovation(evil)
     report(item, {"SID-16": (3, None)})
-    url = f"{world.base}/{YEAR}/innovations/{item.id}/SID-16"
+    url = f"{world.base}/{YEAR}/innovations/{item.id}/indicators/SID-16"
     login_as(world.coordinator)
     token = csrf_token(client, url)
     client.post(
@@ -181,7 +181,7 @@ def test_hostile_input_is_shown_as_text(app, db, client, login_as, world, make_i
             "verify-lock_version": "1",
         },
     )
-    video = f"{world.base}/{YEAR}/innovations/{item.id}/SID-35"
+    video = f"{world.base}/{YEAR}/innovations/{item.id}/indicators/SID-35"
     refused = client.post(
         video + "/documents",
         data={"csrf_token": token, "doc-kind": "video", "doc-url": "javascript:alert(1)"},

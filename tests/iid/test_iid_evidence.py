@@ -31,7 +31,7 @@ def test_a_verified_level_other_than_the_claim_needs_a_note(
 ):
     innovation = make_innovation()
     report(innovation, {"SID-16": (3, None)})
-    url = f"{world.base}/{YEAR}/innovations/{innovation.id}/SID-16"
+    url = f"{world.base}/{YEAR}/innovations/{innovation.id}/indicators/SID-16"
     login_as(world.coordinator)
     token = csrf_token(client, url)
     response = client.post(
@@ -97,7 +97,7 @@ def test_a_verified_claim_stays_until_the_coordinator_reopens_it(
 ):
     innovation = make_innovation()
     report(innovation, {"SID-17": (2, 2)})
-    url = f"{world.base}/{YEAR}/innovations/{innovation.id}/SID-17"
+    url = f"{world.base}/{YEAR}/innovations/{innovation.id}/indicators/SID-17"
     login_as(world.op_dinkes)
     token = csrf_token(client, url)
     response = client.post(url + "/claim", data={"csrf_token": token, "claim-level": "3"})
@@ -140,7 +140,7 @@ def test_a_stale_page_answers_changed_by_someone_else(
 ):
     innovation = make_innovation()
     report(innovation, {"SID-18": (1, None)})
-    url = f"{world.base}/{YEAR}/innovations/{innovation.id}/SID-18"
+    url = f"{world.base}/{YEAR}/innovations/{innovation.id}/indicators/SID-18"
     login_as(world.op_dinkes)
     token = csrf_token(client, url)
     response = client.post(
@@ -153,7 +153,7 @@ def test_a_stale_page_answers_changed_by_someone_else(
 
 def test_evidence_needs_the_innovation_reported(app, db, client, login_as, world, make_innovation):
     innovation = make_innovation()
-    url = f"{world.base}/{YEAR}/innovations/{innovation.id}/SID-16"
+    url = f"{world.base}/{YEAR}/innovations/{innovation.id}/indicators/SID-16"
     login_as(world.op_dinkes)
     token = csrf_token(client, f"{world.base}/{YEAR}/innovations/{innovation.id}")
     response = client.post(url + "/claim", data={"csrf_token": token, "claim-level": "2"})
@@ -171,7 +171,7 @@ def test_documents_upload_link_edit_remove(
 ):
     innovation = make_innovation()
     report(innovation, {})
-    url = f"{world.base}/{YEAR}/innovations/{innovation.id}/SID-16"
+    url = f"{world.base}/{YEAR}/innovations/{innovation.id}/indicators/SID-16"
     login_as(world.op_dinkes)
     token = csrf_token(client, url)
     response = client.post(
@@ -302,10 +302,10 @@ def test_the_evidence_page_shows_class_evidence_and_prefills_the_claim(
     base = f"{world.base}/{YEAR}/innovations/{class_world.innovation.id}"
     page = client.get(base).get_data(as_text=True)
     assert "dari kelas" in page and class_world.cohort.name in page
-    bimtek = client.get(base + "/SID-20").get_data(as_text=True)
+    bimtek = client.get(base + "/indicators/SID-20").get_data(as_text=True)
     assert "Dari kelas" in bimtek and "bimtek.pdf" in bimtek
     assert '<option selected value="1">' in bimtek  # the claim prefilled from one training
-    video = client.get(base + "/SID-35").get_data(as_text=True)
+    video = client.get(base + "/indicators/SID-35").get_data(as_text=True)
     assert "Unsur yang ditampilkan: 3 dari 5" in video and '<option selected value="2">' in video
     # The derived levels count as the claim until one is saved.
     with app.test_request_context():
@@ -332,7 +332,7 @@ def test_verifying_a_prefilled_claim_keeps_it_as_the_claim(
     app, db, client, login_as, world, class_world, report
 ):
     report(class_world.innovation, {})
-    url = f"{world.base}/{YEAR}/innovations/{class_world.innovation.id}/SID-35"
+    url = f"{world.base}/{YEAR}/innovations/{class_world.innovation.id}/indicators/SID-35"
     login_as(world.coordinator)
     token = csrf_token(client, url)
     response = client.post(url + "/verify", data={"csrf_token": token, "verify-level": "2"})

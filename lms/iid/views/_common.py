@@ -20,7 +20,7 @@ from lms.submissions.receipts import human_size
 BASE = "/regions/<region_code>/iid"
 YEAR = BASE + "/<int:year>"
 ITEM = YEAR + "/innovations/<int:innovation_id>"
-INNOVATION_ROW = ITEM + "/<indicator_code>"
+INNOVATION_ROW = ITEM + "/indicators/<indicator_code>"
 REGION_ROW = YEAR + "/region/<region_indicator_code>"
 
 
