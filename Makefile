@@ -89,7 +89,9 @@ test-postgres: $(VENV)/.installed
 	$(BIN)/python -c "import psycopg,sys; c=psycopg.connect('postgresql://postgres@127.0.0.1:5432/postgres', autocommit=True); c.execute('DROP DATABASE IF EXISTS ' + sys.argv[1] + ' WITH (FORCE)')" $$name; \
 	exit $$status
 
+# The benchmarks' peers (WeasyPrint, beside the certificates) come with the bench extra.
 bench: $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/report.py --write-results
 
 # Extract strings into the catalogs and compile them (after changing UI text).

@@ -10,20 +10,25 @@ skipped with a line saying why when the server cannot be reached), in a temp dir
    bench1..10 in the demo cohort KIT-2023-I, ten past meetings with a mark for everyone
    (plus the demo's open practice meeting), a submitted proposal for each bench participant,
    allocated in turn to widyaiswara@example.org and widyaiswara2@example.org and marked by
-   them (two in three done, one in three in progress), one done grade in five released;
+   them (two in three done, one in three in progress), one done grade in five released; and
+   bench/iid.py's region 7400 with 12 innovations x 20 indicators reported for 2023;
 2. SQL statements per request of each page, in process (Flask test client, SQLAlchemy
    ``before_cursor_execute``; each page asked once to warm up, then counted);
-3. the same database grown to bench1..500 (the same seeding for the 490 new ones), and the
-   counts again: a list page should cost as many queries at 500 as at 10;
+3. the same database grown to bench1..500 and 300 innovations (the same seeding for the new
+   ones), and the counts again: a list page should cost as many queries at 500 as at 10;
 4. ``gunicorn -w 2 --max-requests 0`` (else gunicorn.conf.py: gthread workers), logins
    through the form, and, from ``--threads`` client threads on the same machine,
-   ``--seconds`` per page after a 1 s warm-up: /healthz (the baseline), the dashboard and a
+   ``--seconds`` per page after a warm-up: /healthz (the baseline), the dashboard and a
    long lesson (peserta1), the grading queue (widyaiswara, ~250 rows), the grade book
-   (panitia); the cohort attendance XLSX (3 requests one at a time), and a check-in burst
-   (each bench participant checks in once, 32 clients at a time);
-5. 1,000 issued certificates in another cohort (bench/certificates.py's seeding) and the
-   seconds to load them and make the merged PDF and the ZIP (``lms.certificates.pdf.batch``),
-   in this process after gunicorn has stopped.
+   (panitia), the region's IID score page (its coordinator; 300 innovations x 20
+   indicators); and a check-in burst (each bench participant checks in once, 32 clients at
+   a time);
+5. in this process after gunicorn has stopped: the cohort's attendance workbook as its job
+   makes it (520 participants x 11 meetings), against a bare openpyxl write-only dump of the
+   same cells; 1,000 issued certificates in another cohort (bench/certificates.py's seeding,
+   each one's PDF stored as issuing does) and the seconds of the merged PDF job and the ZIP
+   job (``lms.certificates.jobs``), each in a process of its own, with their peak RSS
+   (bench/certificates.py has 10,000 and the WeasyPrint peers).
 
 Prints, per engine, one table of the scenarios with their targets (met or not) and one of
 queries per page; ``--write-results`` also writes them to bench/RESULTS.md with the machine
@@ -51,6 +56,7 @@ logging.getLogger("lms.request").setLevel(logging.WARNING)
 
 import certificates as certificate_bench  # noqa: E402  (bench/certificates.py)
 import common  # noqa: E402  (bench/common.py)
+import iid as iid_bench  # noqa: E402  (bench/iid.py)
 from common import LESSON_PATH, LOGIN, ORGANIZER, TRAINER, TRAINER2  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
@@ -323,7 +329,7 @@ def describe() -> str:
 
 
 def measure_load(port: int, cohort_id: int, args: argparse.Namespace) -> list[Row]:
-    """The scenarios against gunicorn: the table's rows without the certificates."""
+    """The scenarios against gunicorn: the table's rows without the in-process ones."""
     participant = {"Cookie": common.login(port, LOGIN)}
     trainer = {"Cookie": common.login(port, TRAINER)}
     organizer = {"Cookie": common.login(port, ORGANIZER)}
@@ -410,15 +416,16 @@ def _row(
 def measure_certificates() -> tuple[Row, str]:
     cohort_id, data = certificate_bench.seed(CERTIFICATES)
     try:
-        count, seconds, size = certificate_bench.time_batch(cohort_id)
+        count, seconds, size, peak = certificate_bench.time_batch(cohort_id)
         errors = 0 if count == CERTIFICATES else abs(CERTIFICATES - count)
     except Exception as exc:  # a broken renderer is a result too, not the end of the report
         print(f"certificates failed: {exc!r}", file=sys.stderr)
-        count, seconds, size, errors, failure = 0, float("nan"), 0, 1, type(exc).__name__
+        count, seconds, size, peak = 0, float("nan"), 0, float("nan")
+        errors, failure = 1, type(exc).__name__
     else:
         failure = ""
     row = Row(
-        f"certificates ({CERTIFICATES}: merged + ZIP)",
+        f"certificates ({CERTIFICATES}: PDF + ZIP jobs)",
         count / seconds if seconds else float("nan"),
         "certs/s",
         float("nan"),
@@ -427,10 +434,13 @@ def measure_certificates() -> tuple[Row, str]:
         None,
         "< 10 s",
         seconds < 10 and not errors,
-        f"{seconds:.1f} s",
+        f"{seconds:.1f} s, peak {peak:.0f} MB",
         failure,
     )
-    return row, f"certificates: {data}; both files {size / 1e6:.0f} MB"
+    return row, (
+        f"certificates: {data}; the merged PDF and ZIP jobs each in a process of its own "
+        f"(peak RSS {peak:.0f} MB); both files {size / 1e6:.0f} MB"
+    )
 
 
 def run_engine(engine: str, database_url: str | None, args: argparse.Namespace) -> EngineReport:
@@ -458,6 +468,9 @@ def run_engine(engine: str, database_url: str | None, args: argparse.Namespace) 
         with common.gunicorn(tmp) as port:
             report.rows = measure_load(port, cohort_id, args)
         load_after = load_average()
+        say("attendance workbook against bare openpyxl")
+        workbook_row, workbook_data = measure_workbook()
+        report.rows.append(workbook_row)
         say(f"{CERTIFICATES} certificates")
         certificate_row, certificate_data = measure_certificates()
         report.rows.append(certificate_row)
@@ -467,12 +480,14 @@ def run_engine(engine: str, database_url: str | None, args: argparse.Namespace) 
         f"- database: {report.version}; schema via {schema}",
         f"- data: {data}",
         f"- {certificate_data}",
+        f"- {workbook_data}",
         f"- server: gunicorn {' '.join(common.GUNICORN_ARGS)} (gthread, gunicorn.conf.py); client: "
         f"{args.threads} threads on the same machine, {args.seconds:g} s per page after "
-        f"{common.WARMUP_SECONDS:g} s warm-up; XLSX: 3 requests one at a time; certificates: "
-        "in process, after gunicorn has stopped",
+        f"{common.WARMUP_SECONDS:g} s warm-up ({iid_bench.WARMUP_SECONDS:g} s for the IID score "
+        "page, so that each worker analyses the region once); workbook and certificates: in "
+        "process, after gunicorn has stopped",
         f"- load average (1 min) before and after the gunicorn scenarios: {load_before} and "
-        f"{load_after}" + (busy_note if _busy(load_before) else ""),
+        f"{load_after}" + _load_note(load_before, load_after),
     ]
     if database_url is None:
         report.lines.append("- queries: SQLite's count includes the `BEGIN` of each request")

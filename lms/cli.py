@@ -6,6 +6,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from lms.certificates.cli import check_schemes_command, store_pdfs_command
 from lms.clinic.cli import clinic_cli
 from lms.iid.cli import iid_cli
 from lms.jobs.cli import jobs_cli, worker_command
@@ -175,6 +176,8 @@ lms_cli.add_command(mail_cli)
 
 certificates_cli = AppGroup("certificates", help="Issued certificates.")
 lms_cli.add_command(certificates_cli)
+certificates_cli.add_command(check_schemes_command)
+certificates_cli.add_command(store_pdfs_command)
 
 
 @certificates_cli.command("list")

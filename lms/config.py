@@ -41,6 +41,9 @@ class Config:
         self.LMS_COURSE_PATHS = os.environ.get("LMS_COURSE_PATHS", "")
         #: Extra IID rule files or folders of them; a year there replaces the shipped file.
         self.LMS_IID_RULE_PATHS = os.environ.get("LMS_IID_RULE_PATHS", "")
+        #: Extra qualification scheme files or folders of them (certificates); a file named
+        #: like a shipped one (default.toml) replaces it.
+        self.LMS_QUALIFICATION_PATHS = os.environ.get("LMS_QUALIFICATION_PATHS", "")
         # Whole-request cap; uploads of member lists are far smaller.
         self.MAX_CONTENT_LENGTH = _env_int("LMS_MAX_UPLOAD_MB", 250) * 1024 * 1024
         self.LMS_IMPORT_MAX_BYTES = _env_int("LMS_IMPORT_MAX_KB", 2048) * 1024
@@ -92,6 +95,8 @@ class Config:
         #: Hours a job's result stays downloadable; exports above this many rows run as jobs.
         self.LMS_JOB_RESULT_HOURS = float(os.environ.get("LMS_JOB_RESULT_HOURS") or 24)
         self.LMS_JOB_EXPORT_ROWS = _env_int("LMS_JOB_EXPORT_ROWS", 2000)
+        #: Classes with more valid certificates than this make their batch PDF and ZIP as jobs.
+        self.LMS_JOB_CERTIFICATES = _env_int("LMS_JOB_CERTIFICATES", 100)
         #: A running job's row is touched this often; one silent for LMS_JOB_STALE_SECONDS
         #: (its worker was killed) runs again, at most LMS_JOB_ATTEMPTS times in all.
         self.LMS_JOB_HEARTBEAT_SECONDS = float(os.environ.get("LMS_JOB_HEARTBEAT_SECONDS") or 10)

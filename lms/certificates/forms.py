@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from flask_babel import format_date, format_decimal
+from flask_babel import format_date, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -298,6 +298,17 @@ class CertificateSettingsForm(FlaskForm):
     )
     #: The scheme's rows; :meth:`for_cohort` sets how many are shown.
     qualifications = FieldList(FormField(QualificationRowForm), max_entries=qualification.MAX_BANDS)
+    #: A scheme file to fill the rows from (the "scheme" button; nothing is saved then).
+    scheme = SelectField(
+        _l("Mulai dari skema"),
+        description=_l(
+            "Mengisi baris kualifikasi di atas dengan skema ini, tanpa menyimpan; ubah bila "
+            "perlu, lalu simpan."
+        ),
+        choices=[],
+        default=qualification.DEFAULT,
+        validate_choice=False,
+    )
     logo = FileField(
         _l("Logo instansi"),
         description=_l("PNG atau JPG, paling besar 2 MB; dicetak di atas judul."),
@@ -362,11 +373,35 @@ class CertificateSettingsForm(FlaskForm):
         form.need_rows = [(row, getattr(form, f"need_{row.id}")) for row in assignments]
         form.required_courses.choices = [SelectChoice(cid, label) for cid, label in courses]
         form.course_ids = {cid for cid, _label in courses}
-        for n, entry in enumerate(form.qualifications.entries, 1):
+        form.scheme.choices = [
+            SelectChoice(name, known.title_in(str(get_locale() or "id")))
+            for name, known in qualification.known_schemes().items()
+        ]
+        form._label_rows()
+        return form
+
+    def _label_rows(self) -> None:
+        for n, entry in enumerate(self.qualifications.entries, 1):
             # Labels of their own: a screen reader says which row a field is in.
             entry.form.label.label.text = _("Kualifikasi %(n)d", n=n)
             entry.form.min.label.text = _("Nilai minimal kualifikasi %(n)d", n=n)
-        return form
+
+    @property
+    def loading_scheme(self) -> bool:
+        """The "fill from this scheme" button was pressed."""
+        return self.is_submitted() and self.action.data == "scheme"
+
+    def load_scheme(self, scheme: qualification.Scheme, locale: str) -> None:
+        """Replace the rows as typed with ``scheme``'s bands (labels in ``locale``), and
+        the spare empty rows after them."""
+        bands = scheme.bands(locale)
+        while self.qualifications.entries:
+            self.qualifications.pop_entry()
+        for band in bands:
+            self.qualifications.append_entry({"label": band.label, "min": band.min})
+        for _spare in range(min(SPARE_SCHEME_ROWS, qualification.MAX_BANDS - len(bands))):
+            self.qualifications.append_entry({"label": "", "min": None})
+        self._label_rows()
 
     @staticmethod
     def initial(cohort: Any, plan: CertificatePlan) -> dict[str, Any]:

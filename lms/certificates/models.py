@@ -55,7 +55,7 @@ class CertificatePlan(Base):
     layout: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     #: The qualification scheme: [{"label": "Sangat Memuaskan", "min": 90.0}, ...], highest
     #: first; a score gets the first label whose minimum it reaches. NULL: the default
-    #: (lms.certificates.qualification.DEFAULT_SCHEME).
+    #: scheme (lms/certificates/schemes/default.toml, lms.certificates.qualification).
     qualification_scheme: Mapped[list[dict[str, Any]] | None] = mapped_column(sa.JSON)
     #: Print a back page listing the class's courses and their JP.
     back_page: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
@@ -134,6 +134,12 @@ class Certificate(Base):
     revoke_reason: Mapped[str] = mapped_column(sa.Text, default="")
     #: Set on a certificate revoked by a reissue.
     replaced_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("lms_certificate.id"))
+    #: The certificate's own PDF in the upload store (lms.storage), made when it was issued
+    #: and again when it was revoked; NULL when none was made (no public address then).
+    pdf_key: Mapped[str | None] = mapped_column(sa.String(100))
+    #: What that PDF was drawn from (lms.certificates.pdf.fingerprint): a stored PDF whose
+    #: fingerprint differs from today's is out of date and not served.
+    pdf_fingerprint: Mapped[str | None] = mapped_column(sa.String(64))
     lock_version: Mapped[int] = mapped_column(default=1)
 
     cohort: Mapped[Cohort] = relationship()

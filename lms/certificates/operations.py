@@ -1,16 +1,20 @@
-"""Certificate writes: plan and settings, issuing with gapless numbers, revoking, reissuing.
+"""Certificate writes: plan and settings, issuing with gapless numbers, revoking, reissuing,
+and each certificate's own PDF kept in the upload store.
 
 Each function flushes; the unit of work commits."""
 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Mapping
+import logging
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from lms import audit, storage
 from lms.accounts.civil_service import rank_label
@@ -20,11 +24,11 @@ from lms.db import utcnow
 from lms.errors import Conflict, DomainError
 from lms.extensions import db
 
-from . import eligibility, qualification
+from . import eligibility, pdf, qualification
 from .eligibility import Candidate
 from .models import LAYOUT_FIELDS, Certificate, CertificatePlan
 from .numbering import format_number, new_code
-from .queries import course_list, evaluate
+from .queries import course_list, evaluate, plan_or_default
 
 #: The organizer's images (stored through lms.storage).
 IMAGE_ROLES = ("logo", "signature")
@@ -35,6 +39,10 @@ IMAGE_MAX_PIXELS = 25_000_000
 #: The version of a plan nobody edited yet: made with the defaults by ``plan_for`` (issuing
 #: does that too).
 UNTOUCHED = 1
+#: A certificate's own PDF is far below this (~50 KB); the store's limit for it.
+PDF_MAX_BYTES = 20 * 1024 * 1024
+
+log = logging.getLogger(__name__)
 
 
 class CertificateError(DomainError):
@@ -325,6 +333,7 @@ def issue(
             cohort_id=cohort.id,
             user_id=uid,
             kind=plan.kind,
+            state="issued",
             seq=seq,
             number=format_number(plan.number_pattern, seq, cohort.code, training_date),
             code=new_code(),
@@ -338,6 +347,8 @@ def issue(
         db.session.add(certificate)
         issued.append(certificate)
         seq += 1
+    # Each one's own PDF, made now: what a participant downloads is then a stored file.
+    store_pdfs(issued, plan)
     db.session.flush()
     for certificate in issued:
         after = _audit_of(certificate)
@@ -368,6 +379,11 @@ def revoke(
     certificate.revoked_dt = now or utcnow()
     certificate.revoked_by_id = getattr(actor, "id", None)
     certificate.revoke_reason = reason
+    # The stored PDF is drawn again, stamped; the one that looked valid goes.
+    previous = certificate.pdf_key
+    store_pdfs([certificate], plan_or_default(certificate.cohort))
+    if previous and previous != certificate.pdf_key:
+        _forget_file(previous)
     db.session.flush()
     audit.record(
         "certificate.revoke",
@@ -401,3 +417,77 @@ def reissue(
     certificate.replaced_by_id = new.id
     db.session.flush()
     return new
+
+
+# --- the certificates' own PDFs ----------------------------------------------------------
+
+
+def store_pdfs(certificates: Sequence[Certificate], plan: CertificatePlan) -> int:
+    """Draw each certificate's own PDF (as :mod:`lms.certificates.pdf` draws it now: stamped
+    when revoked) and keep it in the upload store, with the fingerprint of what it was
+    drawn from; how many were stored. Without an address to print (``LMS_PUBLIC_URL``
+    unset, outside a request) none is drawn: downloads draw them then."""
+    if not certificates:
+        return 0
+    if not pdf.addresses_known():
+        log.info("LMS_PUBLIC_URL is not set: %d certificate PDFs not stored", len(certificates))
+        return 0
+    count = 0
+    for drawn in pdf.draw_singles(certificates, plan):
+        stored = storage.save_upload(
+            io.BytesIO(drawn.data), max_bytes=PDF_MAX_BYTES, allowed={"pdf"}
+        )
+        drawn.certificate.pdf_key = stored.key
+        drawn.certificate.pdf_fingerprint = drawn.fingerprint
+        count += 1
+    return count
+
+
+#: ``Session.info`` key: stored PDFs to delete once the transaction has committed.
+_FORGET = "lms.certificates.forget_files"
+
+
+def _forget_file(key: str) -> None:
+    """Delete a stored PDF no certificate names any more once the transaction commits (a
+    rolled-back revocation keeps it; a download whose file is gone draws it afresh)."""
+    db.session.info.setdefault(_FORGET, []).append(key)
+
+
+@sa.event.listens_for(Session, "after_commit")
+def _delete_forgotten(session: Session) -> None:
+    for key in session.info.pop(_FORGET, []):
+        try:
+            storage.path_of(key).unlink(missing_ok=True)
+        except (OSError, ValueError, RuntimeError):
+            log.warning("stored certificate PDF %s could not be deleted", key, exc_info=True)
+
+
+@sa.event.listens_for(Session, "after_soft_rollback")
+def _keep_forgotten(session: Session, previous_transaction: Any) -> None:
+    if previous_transaction.parent is None:  # the whole transaction, not a savepoint
+        session.info.pop(_FORGET, None)
+
+
+def refresh_pdfs(cohort: Cohort, *, chunk: int = pdf.CHUNK) -> int:
+    """Store again the PDFs of the cohort's certificates (valid and revoked) whose stored PDF
+    is missing or out of date (after a new logo or layout, or another ``LMS_PUBLIC_URL``);
+    how many. Flushes after each chunk."""
+    plan = plan_or_default(cohort)
+    stale = [
+        certificate
+        for certificate in db.session.scalars(
+            db.select(Certificate).filter_by(cohort_id=cohort.id).order_by(Certificate.seq)
+        )
+        if pdf.stored_path(certificate, plan) is None
+    ]
+    count = 0
+    for start in range(0, len(stale), chunk):
+        group = stale[start : start + chunk]
+        previous = {c.id: c.pdf_key for c in group}
+        count += store_pdfs(group, plan)
+        db.session.flush()
+        for certificate in group:
+            old = previous[certificate.id]
+            if old and old != certificate.pdf_key:
+                _forget_file(old)
+    return count

@@ -10,12 +10,18 @@ Decisions:
 - A revoked certificate is still drawn (an organizer may print the record) but stamped
   "DICABUT / REVOKED" across the page, in both languages, whatever the cohort's language;
   its QR code leads to the verification page, which says so too.
-- The QR code (segno, error correction M) is drawn as vector rectangles, one per dark run of
-  a row, all in one filled path: no image per page, sharp in print, and fast. segno picks
-  the mask the standard's penalty rules prefer (~4 ms a code, most of a batch's time); a
-  fixed mask would save ~2.5 ms a page but print harder-to-scan codes now and then.
-- Fonts: the bundled DejaVu Sans (regular and bold, through :class:`lms.pdf.PagedPdf`), so
-  names and titles with any Latin letter print; embedded once per document as one subset.
+- The QR code is made by zxing-cpp (C++, ~0.05 ms a code, the mask the standard's penalty
+  rules prefer; segno, pure Python, took 4-9 ms a code, most of a batch's time), error
+  correction M raised to Q or H when that fits in the same size (as segno's ``boost_error``),
+  and drawn as vector rectangles, one per dark run of a row, all in one filled path: no
+  image per page, sharp in print, and fast.
+- Fonts: the bundled DejaVu Sans (regular and bold), so names and titles with any Latin
+  letter print; embedded once per document as one subset. Each process keeps a copy cut down
+  to Latin, punctuation and common symbols (:data:`LATIN`, made once, in a temp folder), whose
+  subset takes a third of the time to make; a document with any other character is drawn
+  with the whole fonts. The widths are the same in both, so is the layout.
+- The organizer's images are read, scaled and parsed by fpdf2 once per process (a logo with
+  transparency takes tens of milliseconds to decode), then placed into every document.
 - JP print as a number and in words, "6 (enam) jam pelajaran" / "6 (six) lesson hours"
   (num2words, Indonesian and English).
 - The signer block reads, top to bottom: title (jabatan), the signature, name, rank
@@ -25,45 +31,69 @@ Decisions:
   before courses were frozen has no list, so no back page.
 - Printed addresses come from ``LMS_PUBLIC_URL`` (:func:`lms.urls.public_url`), never from
   the host the request came in on.
-- Speed: a batch is one fpdf2 document (fonts, logo and signature stored once, the images
-  scaled down to what their box needs at 300 dpi). The ZIP's individual PDFs are cut from
-  that document with pypdf, page by page (~1.5 ms each), instead of making a thousand
-  documents (a font subset each: ~80 ms). :func:`batch` makes both files from one drawing.
+- Batches of any size in flat memory: certificates are drawn :data:`CHUNK` at a time into
+  one fpdf2 document each (fonts subset once per chunk). The merged PDF copies each chunk's
+  pages into one file as they come (:class:`~lms.certificates.pdfstream.PdfStream`), the ZIP
+  is written entry by entry: a certificate's stored PDF (below) is copied from the store, the
+  others are cut from their chunk's document with pypdf (~1.5 ms a page, instead of a
+  document and a font subset each, ~45 ms).
+- Each certificate's own PDF is made when it is issued (and again when it is revoked) and
+  kept in the upload store (``Certificate.pdf_key``), with a :func:`fingerprint` of what it
+  was drawn from: the snapshot, the plan's layout and images, the verification address, the
+  texts of the catalog and this module's :data:`VERSION`. A download whose fingerprint still
+  matches is the stored file; after a change (a new logo, another ``LMS_PUBLIC_URL``) the
+  certificate is drawn afresh for each download until it is stored again
+  (``flask lms certificates store-pdfs``).
 """
 
 from __future__ import annotations
 
+import atexit
+import hashlib
 import io
+import json
 import logging
+import os
 import re
+import shutil
+import tempfile
+import threading
 import unicodedata
 import zipfile
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from pathlib import Path
 from typing import IO, Any
 
-import segno
 from babel.dates import format_date
+from flask import current_app, has_request_context
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
+from fpdf import FPDF
 from num2words import num2words
 
 from lms import storage
 from lms.accounts.civil_service import format_nip
-from lms.pdf import FONT, PagedPdf
+from lms.pdf import FONT, FONT_DIR
 from lms.urls import public_url
 
-from .models import Certificate, CertificatePlan
+from .models import LAYOUT_FIELDS, Certificate, CertificatePlan
+from .pdfstream import PdfCutter, PdfStream
 
 __all__ = [
     "Batch",
+    "Drawn",
     "batch",
+    "draw_singles",
     "file_name",
+    "fingerprint",
     "render",
     "split",
+    "stored_path",
     "verify_url",
+    "write_merged",
     "write_zip",
     "zip_of",
 ]
@@ -71,6 +101,13 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 UrlForCode = Callable[[str], str]
+#: ``progress(done)``: called after each chunk with the number of certificates done so far.
+Progress = Callable[[int], None]
+
+#: Bump when the drawing changes: every stored PDF is then drawn again at its next download.
+VERSION = 2
+#: Certificates drawn into one fpdf2 document of a batch (memory: ~60 KB a certificate).
+CHUNK = 200
 
 PAGE_W, PAGE_H = 297.0, 210.0  # landscape A4, mm
 CENTER = PAGE_W / 2
@@ -93,6 +130,12 @@ RED = (200, 20, 30)
 REVOKED_STAMP = "DICABUT / REVOKED"  # both languages on purpose: it must never be missed
 PT = 25.4 / 72  # mm per point
 _DARK_RUN = re.compile(rb"[\x01-\xff]+")
+
+
+def addresses_known() -> bool:
+    """Whether verification addresses can be printed here: ``LMS_PUBLIC_URL`` is set, or
+    a request gives the host (development)."""
+    return bool((current_app.config.get("LMS_PUBLIC_URL") or "").strip()) or (has_request_context())
 
 
 def verify_url(code: str) -> str:
@@ -242,23 +285,160 @@ def _clean(text: Any) -> str:
     return " ".join("".join(c if c >= " " else " " for c in str(text or "")).split())
 
 
-# --- the organizer's images ---------------------------------------------------------------
+# --- fonts, images and QR codes: prepared once per process ----------------------------------
+
+#: What the cut-down certificate fonts hold: Latin letters with every accent (precomposed and
+#: combining), spacing modifiers, punctuation, currency and letter-like signs, Roman numerals,
+#: arrows and the few mathematical and other signs a title or a text may use.
+LATIN = frozenset(
+    [
+        *range(0x20, 0x7F),
+        *range(0xA0, 0x250),
+        *range(0x2B0, 0x370),
+        *range(0x1E00, 0x1F00),
+        *range(0x2000, 0x2070),
+        *range(0x20A0, 0x20C1),
+        *range(0x2100, 0x2190),
+        *range(0x2190, 0x219A),
+        0x2022, 0x2212, 0x2215, 0x2219, 0x221A, 0x221E, 0x2248, 0x2260, 0x2264, 0x2265,
+        0x25A0, 0x25CB, 0x25CF, 0x2605, 0x2713, 0x2714,
+    ]
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
+class _Fonts:
+    regular: Path
+    bold: Path
+    #: The code points the fonts draw (None: all of DejaVu's).
+    covers: frozenset[int] | None
+
+    def draw(self, chars: set[int]) -> bool:
+        return self.covers is None or chars <= self.covers
+
+
+_FULL_FONTS = _Fonts(FONT_DIR / "DejaVuSans.ttf", FONT_DIR / "DejaVuSans-Bold.ttf", None)
+_fonts_lock = threading.Lock()
+_latin: _Fonts | None = None
+
+
+def _cut_down(source: Path, target: Path) -> frozenset[int]:
+    """Save the glyphs of :data:`LATIN` that ``source`` has as ``target``; their code
+    points."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    options = subset.Options(
+        notdef_outline=True,
+        recommended_glyphs=True,
+        glyph_names=True,  # fpdf2 subsets again by glyph name
+        name_IDs=["*"],
+        layout_features=[],
+    )
+    options.drop_tables += ["GSUB", "GPOS", "GDEF", "kern", "FFTM", "hdmx", "MATH"]
+    font = TTFont(source)
+    covered = frozenset(LATIN & set(font.getBestCmap()))
+    cutter = subset.Subsetter(options)
+    cutter.populate(unicodes=sorted(covered))
+    cutter.subset(font)
+    temp = target.with_suffix(".part")
+    font.save(temp)
+    os.replace(temp, target)
+    return covered
+
+
+_FONTS_PREFIX = "lms-certificate-fonts-"
+
+
+def _remove_folder(folder: Path, owner: int) -> None:
+    if os.getpid() == owner:  # not a forked child's: the parent still uses it
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _forget_dead_folders(parent: Path) -> None:
+    """Remove the font folders of processes that were killed (no exit handler ran)."""
+    for folder in parent.glob(f"{_FONTS_PREFIX}*-*"):
+        pid = folder.name[len(_FONTS_PREFIX) :].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            if folder.stat().st_uid != os.getuid():
+                continue
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except OSError:  # alive (another user's signal refused), or gone meanwhile
+            continue
+
+
+def _latin_fonts() -> _Fonts:
+    """The cut-down fonts of this process (made at the first certificate: ~0.5 s)."""
+    global _latin
+    found = _latin
+    if found is not None and found.regular.is_file() and found.bold.is_file():
+        return found
+    with _fonts_lock:
+        found = _latin
+        if found is None or not (found.regular.is_file() and found.bold.is_file()):
+            folder = Path(tempfile.mkdtemp(prefix=f"{_FONTS_PREFIX}{os.getpid()}-"))
+            atexit.register(_remove_folder, folder, os.getpid())
+            _forget_dead_folders(folder.parent)
+            regular, bold = folder / "DejaVuSans-Latin.ttf", folder / "DejaVuSans-Bold-Latin.ttf"
+            covers = _cut_down(_FULL_FONTS.regular, regular) & _cut_down(_FULL_FONTS.bold, bold)
+            found = _latin = _Fonts(regular, bold, covers)
+    return found
+
+
+def _fonts_for(chars: set[int]) -> _Fonts:
+    latin = _latin_fonts()
+    return latin if latin.draw(chars) else _FULL_FONTS
+
+
+@dataclass(frozen=True, eq=False)
 class _Image:
     data: bytes
     #: Pixel size, for fitting the image into its box.
     width: int
     height: int
+    #: fpdf2's parsed image (its name and info: the decoded, compressed pixels), made once
+    #: and copied into each document.
+    name: str = ""
+    info: dict[str, Any] = field(default_factory=dict)
+    icc: bytes | None = None
+
+
+def _parsed(data: bytes) -> tuple[str, Any, bytes | None]:
+    """fpdf2's reading of an image: its name, its info and its ICC profile."""
+    from fpdf.image_parsing import preload_image
+
+    cache = FPDF().image_cache
+    name, _img, info = preload_image(cache, io.BytesIO(data))
+    iccp = info.get("iccp_i")
+    icc = next((p for p, n in cache.icc_profiles.items() if n == iccp), None)
+    return name, info, icc
 
 
 def _load_image(key: str | None, box: tuple[float, float]) -> _Image | None:
     """A stored PNG or JPEG, upright, and no larger than ``box`` (mm) needs at IMAGE_DPI;
     None (and a warning in the log) when the key is empty, the file is missing or is not
-    a PNG or JPEG."""
+    a PNG or JPEG. Keys name their content, so what is read is kept for the process."""
     if not key:
         return None
+    found = _images.get((key, box))
+    if found is not None:
+        return found
+    image = _read_image(key, box)
+    if image is not None:
+        if len(_images) >= 32:
+            _images.clear()
+        _images[(key, box)] = image
+    return image
+
+
+_images: dict[tuple[str, tuple[float, float]], _Image] = {}
+
+
+def _read_image(key: str, box: tuple[float, float]) -> _Image | None:
     from PIL import Image, ImageOps
 
     try:
@@ -284,41 +464,77 @@ def _load_image(key: str | None, box: tuple[float, float]) -> _Image | None:
                     image = image.convert("RGB")
                 image.save(out, format="PNG")
                 data = out.getvalue()
-            return _Image(data, *image.size)
+            width, height = image.size
+        return _Image(data, width, height, *_parsed(data))
     except (OSError, ValueError, Image.DecompressionBombError) as error:
         log.warning("certificate image %s cannot be used (%s): left out", key, error)
         return None
 
 
+_INVERT = bytes([1] + [0] * 255)  # zxing's image: 0 is dark; our rows: 1 is dark
+
+
+@dataclass(frozen=True)
+class _Qr:
+    #: Rows of modules, 1 dark and 0 light, without the quiet zone.
+    matrix: tuple[bytes, ...]
+    error: str
+
+
+def _qr_of(url: str, error: str) -> _Qr:
+    import zxingcpp
+
+    code = zxingcpp.create_barcode(url, zxingcpp.BarcodeFormat.QRCode, ec_level=error)
+    image = memoryview(code.to_image(scale=1, add_quiet_zones=False))
+    height, width = image.shape
+    pixels = image.tobytes().translate(_INVERT)
+    return _Qr(tuple(pixels[r * width : (r + 1) * width] for r in range(height)), error)
+
+
+@lru_cache(maxsize=2048)
+def qr_code(url: str) -> _Qr:
+    """The QR code of ``url``: error correction M, or Q or H when they fit in as many
+    modules."""
+    medium = _qr_of(url, "M")
+    for error in ("H", "Q"):
+        stronger = _qr_of(url, error)
+        if len(stronger.matrix) == len(medium.matrix):
+            return stronger
+    return medium
+
+
 # --- the document ---------------------------------------------------------------------------
 
+#: Text widths in thousandths of the font size by (text, style): the same words come back on
+#: every page of every document (both sets of fonts have the same widths).
+_UNITS: dict[tuple[str, str], int] = {}
 
-class CertificatePdf(PagedPdf):
-    """Landscape A4 pages with the bundled fonts, no page footer (a certificate is one page),
-    and the few drawing helpers a certificate needs."""
 
-    def __init__(self) -> None:
-        super().__init__(footer_left="", footer_right="")
+class CertificatePdf(FPDF):
+    """Landscape A4 pages with the certificate fonts, and the few drawing helpers a
+    certificate needs."""
+
+    def __init__(self, fonts: _Fonts | None = None) -> None:
+        super().__init__(orientation="P", unit="mm", format="A4")
+        fonts = fonts or _FULL_FONTS
+        self.add_font(FONT, "", fonts.regular)
+        self.add_font(FONT, "B", fonts.bold)
         self.set_auto_page_break(False)
         self.set_margins(0, 0, 0)
         self.set_creator("Kelas Inovasi")
         self._widths = {style: self.fonts[f"{FONT.lower()}{style}"].cw for style in ("", "B")}
-        self._image_names: dict[int, str] = {}
-        self._units: dict[tuple[str, str], int] = {}
-
-    def footer(self) -> None:
-        """No footer: "page 5 of 1000" does not belong on a certificate."""
 
     # measuring and wrapping (glyph widths straight from the font: fast, exact)
 
     def units(self, text: str, style: str) -> int:
-        """The width of ``text`` in thousandths of the font size (cached: the same words
-        come back on every page)."""
+        """The width of ``text`` in thousandths of the font size."""
         key = (text, style)
-        found = self._units.get(key)
+        found = _UNITS.get(key)
         if found is None:
+            if len(_UNITS) > 20_000:
+                _UNITS.clear()
             widths = self._widths[style]
-            found = self._units[key] = sum(widths[ord(c)] for c in text)
+            found = _UNITS[key] = sum(widths[ord(c)] for c in text)
         return found
 
     def width(self, text: str, style: str, size: float) -> float:
@@ -404,19 +620,18 @@ class CertificatePdf(PagedPdf):
     def picture(self, image: _Image, box: tuple[float, float], cx: float, top: float) -> float:
         """``image`` fitted into ``box`` (w, h mm), centred on ``cx``; its height in mm.
 
-        The image is stored once per document: after the first page it is placed again by
-        the name fpdf2 cached it under, instead of being hashed again from its bytes."""
+        The image is stored once per document, from what fpdf2 parsed of it once per
+        process."""
         scale = min(box[0] / image.width, box[1] / image.height)
         w, h = image.width * scale, image.height * scale
-        name = self._image_names.get(id(image))
-        if name is None:
-            info = self.image(io.BytesIO(image.data), x=cx - w / 2, y=top, w=w, h=h)
-            for cached, value in self.image_cache.images.items():
-                if value is info:
-                    self._image_names[id(image)] = cached
-                    break
-        else:
-            self.image(name, x=cx - w / 2, y=top, w=w, h=h)
+        images = self.image_cache.images
+        if image.name not in images:
+            info = type(image.info)(image.info, i=len(images) + 1, usages=0)
+            if image.icc is not None:
+                profiles = self.image_cache.icc_profiles
+                info["iccp_i"] = profiles.setdefault(image.icc, len(profiles))  # type: ignore[arg-type]
+            images[image.name] = info
+        self.image(image.name, x=cx - w / 2, y=top, w=w, h=h)
         return h
 
     def stamp_revoked(self) -> None:
@@ -795,23 +1010,165 @@ def pages_of(certificate: Certificate, plan: CertificatePlan) -> int:
     return 2 if plan.back_page and has_courses else 1
 
 
-def _qr(url: str) -> Any:
-    return segno.make(url, error="m", micro=False)
+def _chars(page: _Page) -> set[int]:
+    """Every character the page draws (which fonts can draw it)."""
+    texts = [
+        page.title,
+        page.number,
+        page.awarded_to,
+        page.name,
+        page.body,
+        page.extra,
+        page.place_date,
+        page.signer_title,
+        page.signer_name,
+        page.signer_rank,
+        page.signer_nip,
+        page.scan,
+        page.code,
+        page.url,
+        ":",
+        REVOKED_STAMP,
+    ]
+    for label, value in page.facts:
+        texts += [label, value]
+    if page.back is not None:
+        texts += [page.back.title, page.back.of, *page.back.headers, *page.back.total]
+        for row in page.back.rows:
+            texts += list(row)
+    return set(map(ord, "".join(texts)))
 
 
-def _pages(
-    certificates: Sequence[Certificate], plan: CertificatePlan, url_for_code: UrlForCode
-) -> Iterator[_Page]:
-    words: dict[str, _Words] = {}
-    for certificate in certificates:
-        if certificate.cohort_id != plan.cohort_id:
+def _single_title(certificate: Certificate) -> str:
+    return f"{certificate.number} {_clean((certificate.snapshot or {}).get('name'))}"
+
+
+def _chunks(items: Iterable[Certificate], size: int) -> Iterator[list[Certificate]]:
+    group: list[Certificate] = []
+    for item in items:
+        group.append(item)
+        if len(group) >= size:
+            yield group
+            group = []
+    if group:
+        yield group
+
+
+@lru_cache(maxsize=16)
+def _texts_digest(locale: str) -> str:
+    """A digest of the catalog's certificate texts in ``locale`` (a fixed translation makes
+    stored PDFs stale)."""
+    words = _words(locale)
+    return hashlib.sha256(repr(words).encode()).hexdigest()[:16]
+
+
+def fingerprint(certificate: Certificate, plan: CertificatePlan, url: str) -> str:
+    """What ``certificate``'s own PDF is drawn from, as a digest: its snapshot and state, the
+    plan's layout and images, the verification address ``url``, the catalog's texts in its
+    language and :data:`VERSION`. A stored PDF with another fingerprint is out of date."""
+    snapshot = certificate.snapshot or {}
+    material = {
+        "version": VERSION,
+        "url": url,
+        "state": certificate.state,
+        "kind": certificate.kind,
+        "number": certificate.number,
+        "code": certificate.code,
+        "jp": certificate.jp,
+        "qualification": certificate.qualification,
+        "snapshot": snapshot,
+        "layout": {name: plan.shows(name) for name in LAYOUT_FIELDS},
+        "back_page": bool(plan.back_page),
+        "logo": plan.logo_key or "",
+        "signature": plan.signature_key or "",
+        "texts": _texts_digest(snapshot.get("locale") or "id"),
+    }
+    text = json.dumps(material, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:40]
+
+
+def stored_path(
+    certificate: Certificate, plan: CertificatePlan, *, url_for_code: UrlForCode = verify_url
+) -> Path | None:
+    """The file of ``certificate``'s stored PDF when it is still what would be drawn now;
+    None when there is none, it is out of date, or its file is gone."""
+    if not certificate.pdf_key or not certificate.pdf_fingerprint:
+        return None
+    if certificate.pdf_fingerprint != fingerprint(
+        certificate, plan, url_for_code(certificate.code)
+    ):
+        return None
+    try:
+        path = storage.path_of(certificate.pdf_key)
+    except ValueError:
+        return None
+    return path if path.is_file() else None
+
+
+class _Drawing:
+    """What the documents of one batch share: the plan, its images, the texts of each
+    language and the verification addresses."""
+
+    def __init__(self, plan: CertificatePlan, url_for_code: UrlForCode) -> None:
+        self.plan = plan
+        self.url_for_code = url_for_code
+        self.logo = _load_image(plan.logo_key, LOGO_BOX)
+        self.sign = _load_image(plan.signature_key, SIGNATURE_BOX)
+        self._words: dict[str, _Words] = {}
+
+    def page(self, certificate: Certificate) -> _Page:
+        if certificate.cohort_id != self.plan.cohort_id:
             raise ValueError(
-                f"certificate {certificate.number} is not of the plan's cohort {plan.cohort_id}"
+                f"certificate {certificate.number} is not of the plan's cohort "
+                f"{self.plan.cohort_id}"
             )
         locale = (certificate.snapshot or {}).get("locale") or "id"
-        if locale not in words:
-            words[locale] = _words(locale)
-        yield _page_of(certificate, plan, words[locale], locale, url_for_code(certificate.code))
+        words = self._words.get(locale)
+        if words is None:
+            words = self._words[locale] = _words(locale)
+        return _page_of(certificate, self.plan, words, locale, self.url_for_code(certificate.code))
+
+    def document(self, certificates: Sequence[Certificate], title: str | None = None) -> bytes:
+        """One fpdf2 document of ``certificates``, in order."""
+        if not certificates:
+            raise ValueError("no certificates to render")
+        pages = [self.page(certificate) for certificate in certificates]
+        chars: set[int] = set()
+        for page in pages:
+            chars |= _chars(page)
+        pdf = CertificatePdf(_fonts_for(chars))
+        first = certificates[0]
+        snapshot = first.snapshot or {}
+        pdf.set_lang(snapshot.get("locale") or "id")
+        if title is None:
+            if len(certificates) == 1:
+                title = _single_title(first)
+            else:
+                title = _clean(snapshot.get("cohort_name")) or first.number
+        pdf.set_title(title)
+        for page in pages:
+            _draw(pdf, page, qr_code(page.url), self.logo, self.sign)
+        return bytes(pdf.output())
+
+    def singles(self, certificates: Sequence[Certificate]) -> Iterator[bytes]:
+        """One PDF per certificate, in order: one document drawn for all of them and cut."""
+        if not certificates:
+            return
+        if len(certificates) == 1:
+            yield self.document(certificates)
+            return
+        merged = self.document(certificates)
+        yield from split(
+            merged,
+            [_single_title(c) for c in certificates],
+            [pages_of(c, self.plan) for c in certificates],
+        )
+
+    def stored(self, certificate: Certificate) -> Path | None:
+        return stored_path(certificate, self.plan, url_for_code=self.url_for_code)
+
+    def fingerprint(self, certificate: Certificate) -> str:
+        return fingerprint(certificate, self.plan, self.url_for_code(certificate.code))
 
 
 def render(
@@ -822,47 +1179,98 @@ def render(
 ) -> bytes:
     """One PDF with a landscape A4 page per certificate (two with a back page: see
     :func:`pages_of`), in the order given (one certificate: its own PDF; many: the merged PDF
-    for printing). ``url_for_code`` gives the verification address a QR code leads to
-    (default: this app's verification page at ``LMS_PUBLIC_URL``)."""
-    if not certificates:
+    for printing), drawn as one document. ``url_for_code`` gives the verification address a
+    QR code leads to (default: this app's verification page at ``LMS_PUBLIC_URL``). For
+    batches of any size, :func:`write_merged`."""
+    return _Drawing(plan, url_for_code).document(list(certificates))
+
+
+def write_merged(
+    certificates: Iterable[Certificate],
+    plan: CertificatePlan,
+    out: IO[bytes],
+    *,
+    url_for_code: UrlForCode = verify_url,
+    chunk: int = CHUNK,
+    progress: Progress | None = None,
+) -> int:
+    """The merged PDF for printing, written to ``out`` as it is drawn, ``chunk`` certificates
+    at a time: memory stays that of one chunk whatever the number of certificates (an
+    iterator of them is read as it goes). Returns how many certificates it has."""
+    drawing = _Drawing(plan, url_for_code)
+    stream: PdfStream | None = None
+    waiting: bytes | None = None  # a batch of one chunk is written as it was drawn
+    done = 0
+    for group in _chunks(certificates, max(1, chunk)):
+        if waiting is not None:
+            if stream is None:
+                snapshot = group[0].snapshot or {}
+                stream = PdfStream(
+                    out,
+                    title=_clean(snapshot.get("cohort_name")) or group[0].number,
+                    creator="Kelas Inovasi",
+                    lang=snapshot.get("locale") or "id",
+                )
+            stream.append(waiting)
+        waiting = drawing.document(group)
+        done += len(group)
+        if progress is not None:
+            progress(done)
+    if waiting is None:
         raise ValueError("no certificates to render")
-    logo = _load_image(plan.logo_key, LOGO_BOX)
-    sign = _load_image(plan.signature_key, SIGNATURE_BOX)
-    pdf = CertificatePdf()
-    first = certificates[0]
-    snapshot = first.snapshot or {}
-    pdf.set_lang(snapshot.get("locale") or "id")
-    if len(certificates) == 1:
-        pdf.set_title(f"{first.number} {_clean(snapshot.get('name'))}")
+    if stream is None:
+        out.write(waiting)
     else:
-        pdf.set_title(_clean(snapshot.get("cohort_name")) or first.number)
-    for page in _pages(certificates, plan, url_for_code):
-        _draw(pdf, page, _qr(page.url), logo, sign)
-    return bytes(pdf.output())
+        stream.append(waiting)
+        stream.close()
+    return done
 
 
 def split(
     merged: bytes, titles: Sequence[str] | None = None, pages: Sequence[int] | None = None
 ) -> Iterator[bytes]:
     """One PDF per certificate of ``merged``, ``pages[n]`` pages each (default: one page
-    each); each keeps the fonts and images it uses."""
-    from pypdf import PdfReader, PdfWriter
-
-    reader = PdfReader(io.BytesIO(merged))
-    counts = list(pages) if pages is not None else [1] * len(reader.pages)
+    each); each keeps the fonts and images it uses (cut by
+    :class:`~lms.certificates.pdfstream.PdfCutter` from one reading of ``merged``)."""
+    cutter = PdfCutter(merged)
+    total = cutter.pages
+    counts = list(pages) if pages is not None else [1] * total
+    lang = str(cutter.reader.trailer["/Root"].get("/Lang") or "")
     first = 0
     for n, count in enumerate(counts):
-        if first + count > len(reader.pages):
+        if first + count > total:
             raise ValueError("the merged PDF has fewer pages than its certificates need")
-        writer = PdfWriter()
-        for page in reader.pages[first : first + count]:
-            writer.add_page(page)
+        yield cutter.cut(
+            range(first, first + count),
+            title=titles[n] if titles is not None else "",
+            creator="Kelas Inovasi",
+            lang=lang,
+        )
         first += count
-        if titles is not None:
-            writer.add_metadata({"/Title": titles[n], "/Creator": "Kelas Inovasi"})
-        out = io.BytesIO()
-        writer.write(out)
-        yield out.getvalue()
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """A certificate's own PDF, and the :func:`fingerprint` of what it was drawn from."""
+
+    certificate: Certificate
+    data: bytes
+    fingerprint: str
+
+
+def draw_singles(
+    certificates: Iterable[Certificate],
+    plan: CertificatePlan,
+    *,
+    url_for_code: UrlForCode = verify_url,
+    chunk: int = CHUNK,
+) -> Iterator[Drawn]:
+    """Each certificate's own PDF, in order (drawn ``chunk`` at a time, each chunk as one
+    document cut into single PDFs): what is stored at issue."""
+    drawing = _Drawing(plan, url_for_code)
+    for group in _chunks(certificates, max(1, chunk)):
+        for certificate, data in zip(group, drawing.singles(group), strict=True):
+            yield Drawn(certificate, data, drawing.fingerprint(certificate))
 
 
 def _ascii(text: str) -> str:
@@ -877,42 +1285,71 @@ def file_name(certificate: Certificate) -> str:
     return f"{number}_{name}.pdf" if name else f"{number}.pdf"
 
 
-def _unique_names(certificates: Sequence[Certificate]) -> list[str]:
-    seen: set[str] = set()
-    names = []
-    for certificate in certificates:
+class _Names:
+    """Unique file names inside one ZIP, as certificates come."""
+
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+
+    def of(self, certificate: Certificate) -> str:
         name = file_name(certificate)
         stem, n = name[:-4], 2
-        while name.lower() in seen:
+        while name.lower() in self.seen:
             name, n = f"{stem}-{n}.pdf", n + 1
-        seen.add(name.lower())
-        names.append(name)
-    return names
+        self.seen.add(name.lower())
+        return name
+
+
+def _unique_names(certificates: Iterable[Certificate]) -> list[str]:
+    names = _Names()
+    return [names.of(certificate) for certificate in certificates]
 
 
 def write_zip(
-    certificates: Sequence[Certificate],
+    certificates: Iterable[Certificate],
     plan: CertificatePlan,
     out: IO[bytes],
     *,
     url_for_code: UrlForCode = verify_url,
     merged: bytes | None = None,
-) -> None:
-    """A ZIP of one PDF per certificate written to ``out`` (a file or a buffer). ``merged``:
-    the output of :func:`render` for the same certificates, when already made."""
-    if merged is None:
-        merged = render(certificates, plan, url_for_code=url_for_code)
-    names = _unique_names(certificates)
-    titles = [f"{c.number} {_clean((c.snapshot or {}).get('name'))}" for c in certificates]
+    chunk: int = CHUNK,
+    progress: Progress | None = None,
+) -> int:
+    """A ZIP of one PDF per certificate written to ``out`` (a file or a buffer) entry by
+    entry: a certificate's stored PDF when it is current (copied from the store), else drawn
+    with the others of its chunk and cut from their document. ``merged``: the output of
+    :func:`render` for the same certificates, cut instead of drawing anything. Returns how
+    many PDFs it holds."""
+    names = _Names()
+    drawing = _Drawing(plan, url_for_code)
+    count = 0
     # The PDFs are compressed already: storing them is as small, and much faster.
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive:
-        count = 0
-        pages = [pages_of(c, plan) for c in certificates]
-        for name, data in zip(names, split(merged, titles, pages), strict=False):
-            archive.writestr(name, data)
-            count += 1
-    if count != len(certificates):
-        raise ValueError("the merged PDF does not have the pages of every certificate")
+        if merged is not None:
+            listed = list(certificates)
+            titles = [_single_title(c) for c in listed]
+            pages = [pages_of(c, plan) for c in listed]
+            for certificate, data in zip(listed, split(merged, titles, pages), strict=False):
+                archive.writestr(names.of(certificate), data)
+                count += 1
+            if count != len(listed):
+                raise ValueError("the merged PDF does not have the pages of every certificate")
+            return count
+        for group in _chunks(certificates, max(1, chunk)):
+            paths = [drawing.stored(certificate) for certificate in group]
+            # Drawn only when the first certificate without a current stored PDF comes.
+            drawn = drawing.singles([c for c, path in zip(group, paths, strict=True) if not path])
+            for certificate, path in zip(group, paths, strict=True):
+                if path is not None:
+                    archive.write(path, names.of(certificate))
+                else:
+                    archive.writestr(names.of(certificate), next(drawn))
+                count += 1
+            if progress is not None:
+                progress(count)
+    if not count:
+        raise ValueError("no certificates to render")
+    return count
 
 
 def zip_of(
@@ -941,7 +1378,8 @@ def batch(
     *,
     url_for_code: UrlForCode = verify_url,
 ) -> Batch:
-    """Both batch files, each page drawn once."""
+    """Both batch files, each page drawn once (one document: for batches that fit in
+    memory; the jobs use :func:`write_merged` and :func:`write_zip`)."""
     merged = render(certificates, plan, url_for_code=url_for_code)
     out = io.BytesIO()
     write_zip(certificates, plan, out, url_for_code=url_for_code, merged=merged)

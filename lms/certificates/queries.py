@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -208,6 +209,60 @@ def issued_in(cohort: Cohort) -> list[Certificate]:
             .order_by(Certificate.seq)
         )
     )
+
+
+def issued_count(cohort: Cohort) -> int:
+    """How many valid certificates the cohort has (one count query)."""
+    return db.session.scalar(
+        db.select(db.func.count())
+        .select_from(Certificate)
+        .where(Certificate.cohort_id == cohort.id, Certificate.state == "issued")
+    )
+
+
+#: Certificates read per query by :func:`iter_issued`.
+PAGE = 200
+
+
+def iter_issued(cohort: Cohort, page: int = PAGE) -> Iterator[Certificate]:
+    """The cohort's valid certificates in number order, read ``page`` at a time (by number,
+    not by offset) and let go of once the next page is read: a batch of 10,000 never holds
+    them all."""
+    after = 0
+    while True:
+        rows = list(
+            db.session.scalars(
+                db.select(Certificate)
+                .where(
+                    Certificate.cohort_id == cohort.id,
+                    Certificate.state == "issued",
+                    Certificate.seq > after,
+                )
+                .order_by(Certificate.seq)
+                .limit(page)
+            )
+        )
+        if not rows:
+            return
+        yield from rows
+        after = rows[-1].seq
+        for row in rows:
+            if row in db.session and not db.session.is_modified(row):
+                db.session.expunge(row)
+        if len(rows) < page:
+            return
+
+
+def last_change(cohort: Cohort) -> datetime | None:
+    """When a certificate of the cohort was last issued or revoked (a batch file made before
+    it is out of date)."""
+    issued, revoked = db.session.execute(
+        db.select(db.func.max(Certificate.issued_dt), db.func.max(Certificate.revoked_dt)).where(
+            Certificate.cohort_id == cohort.id
+        )
+    ).one()
+    found = [value for value in (issued, revoked) if value is not None]
+    return max(found) if found else None
 
 
 # --- the settings page ----------------------------------------------------------------------

@@ -58,3 +58,27 @@ def certificate_world(app, db, make_user, make_cohort, make_meeting) -> Certific
                 set_mark(meeting, people[name], status, actor=organizer)
         db.session.commit()
     return CertificateWorld(cohort, organizer, people, meetings, outsider)
+
+
+@pytest.fixture
+def run_jobs(app):
+    """Run every queued job in this thread (the suite's queue is ``memory://``)."""
+    from lms.jobs import queue
+
+    def run() -> int:
+        with app.app_context():
+            return queue.run_pending(app)
+
+    run()  # messages left by an earlier test
+    return run
+
+
+@pytest.fixture
+def job_threshold(app, monkeypatch):
+    """``job_threshold(n)``: classes with more than n valid certificates make their batches
+    as jobs in this test."""
+
+    def set_threshold(n: int) -> None:
+        monkeypatch.setitem(app.config, "LMS_JOB_CERTIFICATES", n)
+
+    return set_threshold

@@ -8,7 +8,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-import segno
 from babel.support import Translations
 from PIL import Image
 from pypdf import PdfReader
@@ -257,11 +256,44 @@ def _drawn_matrix(data: bytes, size: int) -> list[list[int]]:
     return grid
 
 
+def _matrix_image(matrix, scale: int = 8) -> Image.Image:
+    """The modules as a black-on-white picture with a quiet zone of four modules."""
+    size = len(matrix) + 8
+    image = Image.new("L", (size, size), 255)
+    for r, row in enumerate(matrix):
+        for c, dark in enumerate(row):
+            if dark:
+                image.putpixel((c + 4, r + 4), 0)
+    return image.resize((size * scale, size * scale), Image.NEAREST)
+
+
 def test_the_drawn_qr_code_is_the_verification_url(ctx, issued):
+    zxingcpp = pytest.importorskip("zxingcpp")
     ani = issued[0]
     data = pdf.render([ani], plan_of(ctx), url_for_code=url_of)
-    expected = segno.make(url_of(ani.code), error="m", micro=False).matrix
-    assert _drawn_matrix(data, len(expected)) == [list(row) for row in expected]
+    code = pdf.qr_code(url_of(ani.code))
+    expected = [list(row) for row in code.matrix]
+    assert _drawn_matrix(data, len(expected)) == expected
+    # What is drawn is a QR code of the address, at error correction M or better.
+    (found,) = zxingcpp.read_barcodes(_matrix_image(expected))
+    assert found.text == url_of(ani.code)
+    assert found.ec_level in ("M", "Q", "H")
+
+
+@pytest.mark.parametrize(
+    "url", ["https://lms.example.go.id/verify/ABCDEFGHJKMN", url_of("ABCDEFGHJKMN")]
+)
+def test_the_qr_code_takes_the_strongest_error_correction_of_its_size(url):
+    """Error correction M, or Q or H when the code stays as small."""
+    zxingcpp = pytest.importorskip("zxingcpp")
+
+    def size(level: str) -> int:
+        made = zxingcpp.create_barcode(url, zxingcpp.BarcodeFormat.QRCode, ec_level=level)
+        return memoryview(made.to_image(add_quiet_zones=False)).shape[0]
+
+    strongest = next(level for level in ("H", "Q", "M") if size(level) == size("M"))
+    code = pdf.qr_code(url)
+    assert (code.error, len(code.matrix)) == (strongest, size("M"))
 
 
 def test_a_scanner_reads_the_verification_url(ctx, issued):

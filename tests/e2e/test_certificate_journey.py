@@ -28,10 +28,22 @@ pytestmark = pytest.mark.e2e
 def _codes(live_server: LiveServer) -> dict[str, str]:
     """state -> a demo certificate code of KIV-2024-I in that state."""
     from lms.certificates.models import Certificate
+    from lms.cohorts.models import Cohort
     from lms.extensions import db
 
     with live_server.app.app_context():
-        return {c.state: c.code for c in db.session.scalars(db.select(Certificate))}
+        # The index demo issues certificates in KIT-2023-I too: only the video clinic's.
+        found = db.session.scalars(
+            db.select(Certificate)
+            .join(Cohort, Cohort.id == Certificate.cohort_id)
+            .where(Cohort.code == "KIV-2024-I")
+            .order_by(Certificate.seq)
+        )
+        codes: dict[str, str] = {}
+        for certificate in found:
+            codes.setdefault(certificate.state, certificate.code)
+        assert set(codes) == {"issued", "revoked"}, codes
+        return codes
 
 
 def test_a_typed_code_is_verified_on_a_phone_without_login(

@@ -14,7 +14,10 @@ plus a cohort of 300 participants. Its master starts a new worker after each kil
   worker is killed while the issue transaction holds the database's write lock. Afterwards
   either all or none of the batch exist; issuing again gives everyone exactly one
   certificate, numbered 1..300 without gaps or duplicates, and a third run adds nothing.
-  Killing the worker during the merged PDF download changes nothing either.
+- The merged PDF of those 300 is a job (above ``LMS_JOB_CERTIFICATES``): a ``flask lms
+  worker`` is killed while it draws them. Nothing is offered meanwhile; the next worker's
+  sweep runs the job again, and its file has every certificate once, while no certificate
+  row changed (the job only reads: no number is ever used twice).
 
 Skipped when gunicorn cannot start here, except under CI=true.
 """
@@ -52,6 +55,9 @@ BIG_COHORT = "KIT-KILL-300"
 BIG_COHORT_SIZE = 300
 VIDEO_BYTES = 30 * 1024 * 1024
 CHUNK = 256 * 1024
+#: Job workers (``flask lms worker``): heartbeat and the silence after which a job runs again.
+JOB_HEARTBEAT = 0.3
+JOB_STALE = 2.0
 #: A store key (``lms.storage``): kind / first two hex digits / SHA-256.
 STORE_KEY = re.compile(r"[a-z0-9]{2,8}/[0-9a-f]{2}/[0-9a-f]{64}")
 
@@ -257,6 +263,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "LMS_LOG_LEVEL": "warning",
         # Where the worker spools request bodies: it must stay empty after a kill.
         "TMPDIR": str(base / "tmp"),
+        # The certificate batch of 300 is a job; a killed job worker's job runs again soon.
+        "LMS_JOB_CERTIFICATES": "50",
+        "LMS_JOB_HEARTBEAT_SECONDS": str(JOB_HEARTBEAT),
+        "LMS_JOB_STALE_SECONDS": str(JOB_STALE),
     }
     env.pop("LMS_HTTPS", None)
     cohort_id, video_id, big_id, big_users = _prepare(env, base)
@@ -561,35 +571,117 @@ def test_worker_killed_during_certificate_batch_can_rerun(server: Server) -> Non
         assert_one_gapless_batch(certificate_rows(server), server)
 
 
-def test_worker_killed_during_merged_pdf_changes_nothing(server: Server) -> None:
+def _job_worker(server: Server, n: int) -> subprocess.Popen[bytes]:
+    log = (server.base / f"job-worker-{n}.log").open("wb")
+    return subprocess.Popen(
+        [str(BIN / "flask"), "--app", "wsgi", "lms", "worker", "--threads", "1"],
+        cwd=ROOT,
+        env=server.env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def _stop_worker(process: subprocess.Popen[bytes] | None) -> None:
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _job_row(server: Server, job_id: int) -> tuple[str, int, int, str | None]:
+    ((state, attempts, progress, key),) = server.sql(
+        "SELECT state, attempts, progress, result_key FROM lms_job WHERE id = ?", job_id
+    )
+    return state, attempts, progress, key
+
+
+def _wait_for(what: str, check, server: Server, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.01)
+    logs = "\n".join(
+        f"--- {p.name}\n{p.read_text(errors='replace')[-3000:]}"
+        for p in sorted(server.base.glob("job-worker-*.log"))
+    )
+    pytest.fail(f"timed out waiting for {what}\n{logs}")
+
+
+def _not_offered(client: Client, job_id: int) -> None:
+    status, body, _headers = client.request("GET", f"/jobs/{job_id}.json")
+    assert status == 200 and b'"download_url":null' in body.replace(b" ", b""), body[:300]
+    status, _body, headers = client.request("GET", f"/jobs/{job_id}/download")
+    assert status == 302 and headers["Location"].endswith(f"/jobs/{job_id}"), status
+
+
+def test_worker_killed_during_the_merged_pdf_job_runs_it_again(server: Server) -> None:
     client = Client(server.port)
     client.login(ORGANIZER)
     if not certificate_rows(server):  # run alone: issue the batch first
         path = f"/cohorts/{server.big_cohort_id}/certificates/issue"
         assert client.request("POST", path, issue_form(client, server))[0] in (302, 303)
     before = certificate_rows(server)
-    audit_before = server.sql("SELECT count(*) FROM lms_audit_event")[0][0]
+    assert_one_gapless_batch(before, server)
+    audit_before = server.sql("SELECT count(*) FROM lms_audit_event WHERE action <> 'job.start'")
     pdf_path = f"/cohorts/{server.big_cohort_id}/certificates/all.pdf"
 
-    conn = http.client.HTTPConnection(HOST, server.port, timeout=60)
-    conn.request("GET", pdf_path, headers=client._headers())
-    time.sleep(0.2)  # the worker is drawing 300 pages
-    killed = server.kill_worker()
-    try:  # the download died with the worker, or had just finished: either is fine
-        conn.getresponse().read()
-    except (OSError, http.client.HTTPException):
-        pass
-    finally:
-        conn.close()
-    server.wait_ready(not_pid=killed)
-    assert certificate_rows(server) == before
-    assert server.sql("SELECT count(*) FROM lms_audit_event")[0][0] == audit_before
+    # 300 certificates: the link offers a job; the organizer starts it.
+    status, body, _headers = client.request("GET", pdf_path)
+    assert status == 200 and b"Siapkan berkas" in body
+    token = client.hidden_fields(pdf_path)["csrf_token"]
+    status, _body, headers = client.request("POST", pdf_path, {"csrf_token": token})
+    assert status == 303, status
+    job_id = int(headers["Location"].rsplit("/", 1)[1])
 
-    status, data, headers = client.request("GET", pdf_path)
-    assert status == 200 and data.startswith(b"%PDF-"), status
+    first = _job_worker(server, 1)
+    second = None
+    try:
+        _wait_for(
+            "the first worker to take the job",
+            lambda: _job_row(server, job_id)[0] == "running",
+            server,
+        )
+        first.send_signal(signal.SIGKILL)  # in the middle of drawing 300 certificates
+        first.wait(timeout=30)
+        state, attempts, _progress, key = _job_row(server, job_id)
+        assert (state, attempts, key) == ("running", 1, None), "the job finished before the kill"
+        _not_offered(client, job_id)
+        assert certificate_rows(server) == before
+
+        time.sleep(JOB_STALE + 0.5)  # its heartbeat is stale: the next worker takes it up
+        second = _job_worker(server, 2)
+        _wait_for(
+            "the second worker to finish the job",
+            lambda: _job_row(server, job_id)[0] == "done",
+            server,
+        )
+        state, attempts, progress, key = _job_row(server, job_id)
+        assert (attempts, progress) == (2, 100) and key
+    finally:
+        for process in (first, second):
+            _stop_worker(process)
+
+    status, data, headers = client.request("GET", f"/jobs/{job_id}/download")
+    assert status == 200 and data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
+    assert headers["Content-Disposition"].startswith("attachment;")
     from io import BytesIO
 
     from pypdf import PdfReader
 
-    assert len(PdfReader(BytesIO(data)).pages) >= BIG_COHORT_SIZE
+    reader = PdfReader(BytesIO(data))
+    assert len(reader.pages) == BIG_COHORT_SIZE
+    numbers = [number for _user, _seq, number, _state in before]
+    printed = [re.search(r"Nomor: (\S+)", page.extract_text()).group(1) for page in reader.pages]
+    assert printed == numbers, "every certificate once, in number order"
+    # The job read, it wrote nothing: same certificates, no audit row but the job's start.
     assert certificate_rows(server) == before
+    assert (
+        server.sql("SELECT count(*) FROM lms_audit_event WHERE action <> 'job.start'")
+        == audit_before
+    )

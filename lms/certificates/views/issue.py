@@ -1,7 +1,12 @@
 """Eligibility and issuing, the cohort's certificates, revoking, reissuing, downloads.
 
 Organizers see and do everything here; a participant downloads their own certificates
-(linked from the dashboard).
+(linked from the dashboard): the PDF stored when it was issued, or drawn afresh when that is
+missing or out of date.
+
+The batches (one PDF for printing, a ZIP of single PDFs) download at once for classes of at
+most ``LMS_JOB_CERTIFICATES`` valid certificates (100); above that the same URLs start a
+job (``lms.certificates.jobs``) or show the one under way, and the list offers its file.
 
 Revoked certificates stay listed with when and why, and are never sent as a valid PDF.
 """
@@ -9,23 +14,26 @@ Revoked certificates stay listed with when and why, and are never sent as a vali
 from __future__ import annotations
 
 import io
-from datetime import datetime
 
 from flask import abort, flash, g, redirect, render_template, request, send_file, url_for
 from flask_babel import format_percent, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from lms import storage
 from lms.certificates import bp, operations, pdf, permissions, qualification, queries
+from lms.certificates import jobs as certificate_jobs
 from lms.certificates.forms import IssueForm, ReasonForm, need_labels, override_name
 from lms.certificates.models import CertificatePlan
 from lms.certificates.queries import EligibilityRow
 from lms.certificates.views._common import BASE, kind_labels
 from lms.cohorts.access import cohort_role
 from lms.cohorts.models import Cohort
-from lms.db import utcnow
 from lms.errors import DomainError
 from lms.forms import show_problem
+from lms.jobs import pages as job_pages
+from lms.jobs import permissions as job_permissions
+from lms.jobs import queries as job_queries
 from lms.unit_of_work import unit_of_work
 
 #: ``?show=`` of the eligibility page -> which rows it lists.
@@ -117,6 +125,26 @@ def _list_url(cohort_id: int, **_: object) -> str:
     return url_for("lms.certificates.certificates", cohort_id=cohort_id)
 
 
+def _batch_offers(cohort: Cohort, issued: int) -> dict[str, dict[str, object]] | None:
+    """For a class whose batches are jobs: per kind ("pdf", "zip") the job under way and the
+    newest file made after the last certificate was issued or revoked; None when the
+    batches download at once."""
+    if not certificate_jobs.is_large(issued):
+        return None
+    changed = queries.last_change(cohort)
+    offers = {}
+    for name, kind in (("pdf", certificate_jobs.BATCH_PDF), ("zip", certificate_jobs.BATCH_ZIP)):
+        running = job_queries.active_job(kind, cohort)
+        latest = job_queries.latest_result(kind, cohort)
+        if latest is not None and (
+            (changed is not None and latest.finished_dt < changed)
+            or not job_permissions.can_view(current_user, latest)
+        ):
+            latest = None
+        offers[name] = {"running": running, "latest": latest}
+    return offers
+
+
 @bp.get(BASE)
 @cohort_role("organizer")
 def certificates(cohort_id: int):
@@ -128,6 +156,8 @@ def certificates(cohort_id: int):
         rows=rows,
         issued=issued,
         revoked=len(rows) - issued,
+        offers=_batch_offers(g.cohort, issued),
+        direct_max=certificate_jobs.direct_max(),
     )
 
 
@@ -173,10 +203,6 @@ def reissue(cohort_id: int, certificate_id: int):
 # --- downloads --------------------------------------------------------------------------------
 
 
-def _stamp(when: datetime | None = None) -> str:
-    return (when or utcnow()).strftime("%Y%m%d")
-
-
 def _attachment(data: bytes, name: str, mimetype: str = "application/pdf"):
     response = send_file(
         io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name
@@ -194,24 +220,55 @@ def download(cohort_id: int, certificate_id: int):
     if certificate.revoked:
         # A revoked certificate is never handed out as a document; its record stays visible.
         abort(410)
-    data = pdf.render([certificate], queries.plan_or_default(g.cohort))
-    return _attachment(data, pdf.file_name(certificate))
+    plan = queries.plan_or_default(g.cohort)
+    if pdf.stored_path(certificate, plan) is not None:
+        return storage.send_stored(certificate.pdf_key, pdf.file_name(certificate))
+    # Not stored, or out of date (drawn afresh; `flask lms certificates store-pdfs`).
+    return _attachment(pdf.render([certificate], plan), pdf.file_name(certificate))
 
 
-def _issued_or_404():
-    """The cohort's valid certificates in number order; 404 when there is none."""
-    return queries.issued_in(g.cohort) or abort(404)
+def _batch(kind: str, extension: str, mimetype: str):
+    """A batch's GET: the file at once for a small class, else the job (lms.jobs.pages)."""
+    cohort: Cohort = g.cohort
+    count = queries.issued_count(cohort)
+    if not count:
+        abort(404)
+    if certificate_jobs.is_large(count):  # prepared in the background (lms.jobs)
+        return job_pages.offer(kind, cohort)
+    plan = queries.plan_or_default(cohort)
+    out = io.BytesIO()
+    writer = pdf.write_merged if extension == "pdf" else pdf.write_zip
+    writer(queries.iter_issued(cohort), plan, out)
+    return _attachment(out.getvalue(), certificate_jobs.file_name(cohort, extension), mimetype)
+
+
+def _start_batch(kind: str):
+    if not queries.issued_count(g.cohort):
+        abort(404)
+    return job_pages.start(kind, g.cohort)
 
 
 @bp.get(f"{BASE}/all.pdf")
 @cohort_role("organizer")
 def batch_pdf(cohort_id: int):
-    data = pdf.render(_issued_or_404(), queries.plan_or_default(g.cohort))
-    return _attachment(data, f"sertifikat-{g.cohort.code}-{_stamp()}.pdf")
+    return _batch(certificate_jobs.BATCH_PDF, "pdf", "application/pdf")
+
+
+@bp.post(f"{BASE}/all.pdf")
+@cohort_role("organizer")
+@unit_of_work(back=_list_url)
+def batch_pdf_job(cohort_id: int):
+    return _start_batch(certificate_jobs.BATCH_PDF)
 
 
 @bp.get(f"{BASE}/all.zip")
 @cohort_role("organizer")
 def batch_zip(cohort_id: int):
-    data = pdf.zip_of(_issued_or_404(), queries.plan_or_default(g.cohort))
-    return _attachment(data, f"sertifikat-{g.cohort.code}-{_stamp()}.zip", "application/zip")
+    return _batch(certificate_jobs.BATCH_ZIP, "zip", "application/zip")
+
+
+@bp.post(f"{BASE}/all.zip")
+@cohort_role("organizer")
+@unit_of_work(back=_list_url)
+def batch_zip_job(cohort_id: int):
+    return _start_batch(certificate_jobs.BATCH_ZIP)

@@ -16,7 +16,7 @@ from flask_login import current_user
 
 from lms import storage
 from lms.accounts.civil_service import rank_label
-from lms.certificates import bp, numbering, operations, queries
+from lms.certificates import bp, numbering, operations, qualification, queries
 from lms.certificates.forms import CertificateSettingsForm
 from lms.certificates.models import CertificatePlan
 from lms.certificates.views._common import BASE, kind_labels
@@ -93,6 +93,8 @@ def _settings_page(
         images={role: _image_url(cohort, shown, role) for role in operations.IMAGE_ROLES},
         kind_labels=kind_labels(),
         signer_rank=rank_label(cohort.signer_rank),
+        schemes=list(qualification.known_schemes().values()),
+        locale=cohort.locale,
     )
 
 
@@ -105,6 +107,21 @@ def settings(cohort_id: int):
     plan = queries.existing_plan(cohort)
     form = _form(cohort, plan or CertificatePlan.default(cohort.id))
     if not form.is_submitted() or form.previewing:
+        return _settings_page(cohort_id=cohort_id, form=form)
+    if form.loading_scheme:  # the rows filled from a scheme file; nothing is saved
+        scheme = qualification.known_schemes().get(form.scheme.data or "")
+        if scheme is None:
+            form.scheme.errors = [_("Pilih skema dari daftar.")]
+        else:
+            form.load_scheme(scheme, cohort.locale)
+            flash(
+                _(
+                    "Baris kualifikasi diisi dari skema “%(title)s”. Periksa, lalu simpan "
+                    "pengaturan.",
+                    title=scheme.title_in(cohort.locale),
+                ),
+                "info",
+            )
         return _settings_page(cohort_id=cohort_id, form=form)
     if not form.validate():
         return _settings_page(
