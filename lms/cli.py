@@ -98,16 +98,12 @@ def _pack_dirs(path: str | None) -> list:
 def courses_check_command(path: str | None) -> None:
     """Check packs (all known ones, or those at PATH); print file:line: message."""
     from lms.catalog.packs import load_pack
+    from lms.datafiles import nothing_found, report_problems
 
     dirs = _pack_dirs(path)
     if not dirs:
-        raise click.ClickException(f"no course pack found at {path or 'the known places'}")
-    problems = []
-    for pack_dir in dirs:
-        problems.extend(load_pack(pack_dir)[1])
-    for problem in problems:
-        click.echo(str(problem))
-    if problems:
+        raise nothing_found("course pack", path)
+    if report_problems(p for pack_dir in dirs for p in load_pack(pack_dir)[1]):
         raise SystemExit(1)
     click.echo(f"{len(dirs)} pack(s) OK: {', '.join(d.name for d in dirs)}")
 

@@ -70,3 +70,10 @@ class Conflict(DomainError):
                 "periksa data terbaru, lalu simpan lagi."
             )
         )
+
+
+def check_fresh(seen: int | None, current: int) -> None:
+    """Raise :class:`Conflict` when the form was shown with another row version (``seen``)
+    than the row has now; None (no version sent) checks nothing."""
+    if seen is not None and seen != current:
+        raise Conflict()

@@ -7,6 +7,11 @@ behind a load balancer can finish the import, and the cookie stays small.
 
 A preview belongs to one cohort and one organizer: loading it for another gives 404, the
 same answer as for a token that was never issued.
+
+A view's two steps: after parsing and checking, :func:`preview` (:func:`hold_rows`) keeps the
+rows when all are right (the preview page, ``templates/core/_import_preview.html``, posts its
+token back); the confirming POST takes them back with :func:`confirmed_rows`, checks them
+again against what may have changed, imports them and discards the preview after the commit.
 """
 
 from __future__ import annotations
@@ -14,27 +19,37 @@ from __future__ import annotations
 import json
 import secrets
 import time
+from collections.abc import Callable
+from dataclasses import fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from flask import abort, current_app
+from flask import abort, current_app, flash
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf.file import FileField, FileRequired
 from wtforms.validators import ValidationError
 
 from lms import storage
+from lms.forms import ConfirmForm
+from lms.tabular import ParsedTable
 
 __all__ = [
     "PENDING_MAX_AGE",
     "ImportSizeCheck",
-    "import_file_field",
+    "confirmed_rows",
     "discard_pending",
     "expired_message",
+    "hold_rows",
+    "import_file_field",
     "load_pending",
+    "preview",
     "save_pending",
 ]
+
+RowT = TypeVar("RowT")
 
 #: Previews older than this may be deleted when a new one of the same kind is written.
 PENDING_MAX_AGE = 24 * 3600
@@ -87,6 +102,52 @@ def expired_message() -> str:
 def discard_pending(kind: str, token: str) -> None:
     """Delete a preview once it is imported (nothing happens when it is already gone)."""
     _path(kind, token).unlink(missing_ok=True)
+
+
+def hold_rows(kind: str, owner_id: int, parsed: ParsedTable, **payload: Any) -> str | None:
+    """The preview's token when every checked row is right: the rows (without their empty
+    problem lists) and ``payload`` wait for the signed-in organizer's confirmation. None while
+    anything is to fix: nothing waits."""
+    if not parsed.ok:
+        return None
+    rows = [
+        {f.name: getattr(row, f.name) for f in fields(row) if f.name != "problems"}
+        for row in parsed.rows
+    ]
+    return save_pending(kind, owner_id, current_user.id, {**payload, "rows": rows})
+
+
+def preview(
+    kind: str,
+    owner_id: int,
+    parsed: ParsedTable,
+    form: Any,
+    column_label: Callable[[str | None], str],
+    **payload: Any,
+) -> dict[str, Any]:
+    """What ``templates/core/_import_preview.html`` needs from the view, with the rows held
+    (:func:`hold_rows`) when every one is right: ``form`` is the upload form (offered again
+    below the problems), ``column_label`` names a column as the file does."""
+    return {
+        "parsed": parsed,
+        "token": hold_rows(kind, owner_id, parsed, **payload),
+        "filename": form.file.data.filename,
+        "form": form,
+        "column_label": column_label,
+    }
+
+
+def confirmed_rows(kind: str, token: str, owner_id: int, row_type: type[RowT]) -> list[RowT] | None:
+    """The rows of the preview the organizer confirms, rebuilt as ``row_type`` with no
+    problems (for the view to check them again), or None when the preview is gone (the
+    organizer is told so). A confirmation without the page's CSRF token is 400."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    payload = load_pending(kind, token, owner_id, current_user.id)
+    if payload is None:
+        flash(expired_message(), "error")
+        return None
+    return [row_type(problems=[], **row) for row in payload["rows"]]
 
 
 def _folder() -> Path:

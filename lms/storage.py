@@ -278,8 +278,18 @@ def download_name_for(original: str, kind: str) -> str:
     return name
 
 
-def send_stored(key: str, download_name: str, mimetype: str | None = None):
-    """The stored file as an attachment (never shown inline), with ``nosniff``."""
+def send_stored(
+    key: str,
+    download_name: str,
+    mimetype: str | None = None,
+    *,
+    inline: bool = False,
+    public: bool = False,
+):
+    """The stored file with ``nosniff`` and range requests (a player seeks and streams), as
+    an attachment unless ``inline`` (only a video, for the page's player). 404 for a key that
+    is not the store's or a file that is gone. ``public``: a response shared caches may keep,
+    though never without asking again (unpublishing must take effect at once)."""
     try:
         kind = kind_of(key)
     except ValueError:
@@ -290,12 +300,12 @@ def send_stored(key: str, download_name: str, mimetype: str | None = None):
     response = send_file(
         path,
         mimetype=mimetype or KINDS[kind][0],
-        as_attachment=True,
+        as_attachment=not inline,
         download_name=download_name_for(download_name, kind),
         conditional=True,
         etag=True,
         max_age=0,
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-cache"
+    response.headers["Cache-Control"] = "no-cache" if public else "private, no-cache"
     return response

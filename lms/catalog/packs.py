@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tomllib
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
 from lms.catalog.models import KINDS
+from lms.datafiles import Problem, extra_paths, key_line, line_of, read_toml, unknown_keys
 from lms.profile import PROFILE_KEYS
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -65,16 +64,6 @@ FAIL_WORDS = (
     "not",
     "poor",
 )
-
-
-@dataclass
-class Problem:
-    file: Path
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}"
 
 
 @dataclass
@@ -147,38 +136,11 @@ def _hash(*parts: bytes) -> str:
     return digest.hexdigest()
 
 
-def _line_of(text: str, *needles: str) -> int:
-    """The first line holding all needles (1 when none does): where to point the author."""
-    for number, line in enumerate(text.splitlines(), 1):
-        if all(n in line for n in needles):
-            return number
-    return 1
-
-
 def _read_toml(path: Path, problems: list[Problem]) -> tuple[dict[str, Any] | None, str]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None, ""
-    except UnicodeDecodeError:
-        problems.append(Problem(path, 1, "not UTF-8 text"))
-        return None, ""
-    try:
-        return tomllib.loads(text), text
-    except tomllib.TOMLDecodeError as exc:
-        match = re.search(r"line (\d+)", str(exc))
-        line = int(match.group(1)) if match else 1
-        problems.append(Problem(path, line, f"invalid TOML: {exc}"))
-        return None, text
-
-
-def _key_line(text: str, key: str, start: int) -> int:
-    """The line, from ``start`` on, where ``key = …`` is written (``start`` when none is)."""
-    pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
-    for number, line in enumerate(text.splitlines()[start - 1 :], start):
-        if pattern.match(line):
-            return number
-    return start
+    """A pack file's data and text; a missing one is for the caller to name."""
+    data, text, found = read_toml(path, missing_ok=True)
+    problems.extend(found)
+    return data, text
 
 
 def band_reads_like(label: str) -> str | None:
@@ -229,7 +191,7 @@ def _band_problems(
         problems.append(
             Problem(
                 rubric_file,
-                _line_of(rtext, "label", f'"{label}"'),
+                line_of(rtext, "label", f'"{label}"'),
                 f"band {label!r} starts at {_number(low)}, {where} the pass mark "
                 f"{_number(pass_mark)}, but reads like a {reading}; {advice}",
             )
@@ -258,35 +220,35 @@ def load_pack(path: Path) -> tuple[Pack | None, list[Problem]]:
     slug = data.get("slug", path.name)
     if not isinstance(slug, str) or not SLUG_RE.match(slug):
         problems.append(
-            Problem(course_file, _line_of(text, "slug"), f"invalid slug {slug!r}: use a-z, 0-9, -")
+            Problem(course_file, line_of(text, "slug"), f"invalid slug {slug!r}: use a-z, 0-9, -")
         )
     elif slug != path.name and "slug" in data:
         problems.append(
             Problem(
                 course_file,
-                _line_of(text, "slug"),
+                line_of(text, "slug"),
                 f"slug {slug!r} differs from the folder name {path.name!r}",
             )
         )
     title = data.get("title")
     if not isinstance(title, str) or not title.strip():
-        problems.append(Problem(course_file, _line_of(text, "title"), "title is required"))
+        problems.append(Problem(course_file, line_of(text, "title"), "title is required"))
     jp = data.get("jp", 0)
     if not isinstance(jp, int) or isinstance(jp, bool) or jp < 0:
-        problems.append(Problem(course_file, _line_of(text, "jp"), "jp must be a whole number"))
+        problems.append(Problem(course_file, line_of(text, "jp"), "jp must be a whole number"))
     for key in ("title_en", "description", "description_en", "version"):
         if key in data and not isinstance(data[key], str):
-            problems.append(Problem(course_file, _line_of(text, key), f"{key} must be text"))
+            problems.append(Problem(course_file, line_of(text, key), f"{key} must be text"))
     lists = {}
     for key in ("lessons", "objectives", "objectives_en", "sources", "assignments", "rubrics"):
         lists[key] = _str_list(data, key)
         if lists[key] is None:
             problems.append(
-                Problem(course_file, _line_of(text, key), f"{key} must be a list of text")
+                Problem(course_file, line_of(text, key), f"{key} must be a list of text")
             )
             lists[key] = []
     if not lists["lessons"]:
-        problems.append(Problem(course_file, _line_of(text, "lessons"), "no lessons listed"))
+        problems.append(Problem(course_file, line_of(text, "lessons"), "no lessons listed"))
 
     lessons = _load_lessons(path, course_file, text, lists["lessons"], problems)
     rubrics = _load_rubrics(path, course_file, text, lists["rubrics"], problems)
@@ -326,7 +288,7 @@ def _load_lessons(
     lessons = []
     seen: set[str] = set()
     for slug in slugs:
-        line = _line_of(text, f'"{slug}"')
+        line = line_of(text, f'"{slug}"')
         if not SLUG_RE.match(slug):
             problems.append(Problem(course_file, line, f"invalid lesson slug {slug!r}"))
             continue
@@ -377,7 +339,7 @@ def _load_rubrics(
                 problems.append(
                     Problem(
                         course_file,
-                        _line_of(text, f'"{key}"'),
+                        line_of(text, f'"{key}"'),
                         f"rubric {key!r} is listed but rubrics/{key}.toml is missing",
                     )
                 )
@@ -385,13 +347,13 @@ def _load_rubrics(
         before = len(problems)
         title = data.get("title")
         if not isinstance(title, str) or not title.strip():
-            problems.append(Problem(rubric_file, _line_of(rtext, "title"), "title is required"))
+            problems.append(Problem(rubric_file, line_of(rtext, "title"), "title is required"))
         pass_mark = data.get("pass_mark")
         if pass_mark is not None and (
             not isinstance(pass_mark, int | float) or not 0 <= pass_mark <= 100
         ):
             problems.append(
-                Problem(rubric_file, _line_of(rtext, "pass_mark"), "pass_mark must be 0 to 100")
+                Problem(rubric_file, line_of(rtext, "pass_mark"), "pass_mark must be 0 to 100")
             )
         bands = data.get("bands", [])
         for band in bands:
@@ -399,12 +361,12 @@ def _load_rubrics(
                 band.get("min"), int | float
             ):
                 problems.append(
-                    Problem(rubric_file, _line_of(rtext, "[[bands]]"), "a band needs label and min")
+                    Problem(rubric_file, line_of(rtext, "[[bands]]"), "a band needs label and min")
                 )
         mins = [b.get("min") for b in bands if isinstance(b.get("min"), int | float)]
         if mins != sorted(mins, reverse=True):
             problems.append(
-                Problem(rubric_file, _line_of(rtext, "[[bands]]"), "bands must go from highest min")
+                Problem(rubric_file, line_of(rtext, "[[bands]]"), "bands must go from highest min")
             )
         elif (
             isinstance(pass_mark, int | float)
@@ -420,7 +382,7 @@ def _load_rubrics(
                 problems.append(
                     Problem(
                         rubric_file,
-                        _line_of(rtext, "check", f'"{check}"'),
+                        line_of(rtext, "check", f'"{check}"'),
                         f"gate {gate['key']!r}: check must be one of {', '.join(GATE_CHECKS)}, "
                         f"not {check!r}",
                     )
@@ -435,16 +397,16 @@ def _load_rubrics(
         seen: set[str] = set()
         for criterion in raw_criteria:
             ckey = criterion.get("key", "")
-            cline = _line_of(rtext, "key", f'"{ckey}"') if ckey else 1
+            cline = line_of(rtext, "key", f'"{ckey}"') if ckey else 1
             if not isinstance(ckey, str) or not KEY_RE.match(ckey) or ckey in seen:
                 problems.append(Problem(rubric_file, cline, f"invalid or repeated key {ckey!r}"))
                 continue
             seen.add(ckey)
-            for unknown in (k for k in criterion if k not in CRITERION_KEYS):
+            for unknown in unknown_keys(criterion, CRITERION_KEYS):
                 problems.append(
                     Problem(
                         rubric_file,
-                        _key_line(rtext, unknown, cline),
+                        key_line(rtext, unknown, cline),
                         f"criterion {ckey!r}: unknown key {unknown!r}; a criterion holds "
                         + ", ".join(CRITERION_KEYS),
                     )
@@ -454,7 +416,7 @@ def _load_rubrics(
                 problems.append(
                     Problem(
                         rubric_file,
-                        _key_line(rtext, "zero_level", cline),
+                        key_line(rtext, "zero_level", cline),
                         f"criterion {ckey!r}: zero_level must be true or false",
                     )
                 )
@@ -464,7 +426,7 @@ def _load_rubrics(
                 problems.append(
                     Problem(
                         rubric_file,
-                        _key_line(rtext, "parts", cline),
+                        key_line(rtext, "parts", cline),
                         f"criterion {ckey!r}: parts must be a list of proposal field keys",
                     )
                 )
@@ -475,7 +437,7 @@ def _load_rubrics(
                     problems.append(
                         Problem(
                             rubric_file,
-                            _key_line(rtext, "parts", cline),
+                            key_line(rtext, "parts", cline),
                             f"criterion {ckey!r}: unknown part {part!r}; parts are proposal "
                             "fields such as 'metode_pembaharuan' (see courses/README.md)",
                         )
@@ -484,7 +446,7 @@ def _load_rubrics(
                     problems.append(
                         Problem(
                             rubric_file,
-                            _key_line(rtext, "parts", cline),
+                            key_line(rtext, "parts", cline),
                             f"criterion {ckey!r}: part {part!r} is named twice",
                         )
                     )
@@ -518,7 +480,7 @@ def _load_rubrics(
                 problems.append(
                     Problem(
                         rubric_file,
-                        _key_line(rtext, "zero_level", cline),
+                        key_line(rtext, "zero_level", cline),
                         f"criterion {ckey!r}: zero_level already gives 0 points, so its levels "
                         f"must start above 0, got {points}",
                     )
@@ -574,7 +536,7 @@ def _load_assignments(
                 problems.append(
                     Problem(
                         course_file,
-                        _line_of(text, f'"{key}"'),
+                        line_of(text, f'"{key}"'),
                         f"assignment {key!r} is listed but assignments/{key}.toml is missing",
                     )
                 )
@@ -582,13 +544,13 @@ def _load_assignments(
         before = len(problems)
         title = data.get("title")
         if not isinstance(title, str) or not title.strip():
-            problems.append(Problem(spec_file, _line_of(stext, "title"), "title is required"))
+            problems.append(Problem(spec_file, line_of(stext, "title"), "title is required"))
         kind = data.get("kind")
         if kind not in KINDS:
             problems.append(
                 Problem(
                     spec_file,
-                    _line_of(stext, "kind"),
+                    line_of(stext, "kind"),
                     f"kind must be one of {', '.join(KINDS)}, not {kind!r}",
                 )
             )
@@ -597,7 +559,7 @@ def _load_assignments(
             problems.append(
                 Problem(
                     spec_file,
-                    _line_of(stext, "rubric"),
+                    line_of(stext, "rubric"),
                     f"names rubric {rubric_key!r}, which this pack does not define",
                 )
             )
@@ -606,7 +568,7 @@ def _load_assignments(
             isinstance(v, int) and v >= 0 for v in min_words.values()
         ):
             problems.append(
-                Problem(spec_file, _line_of(stext, "min_words"), "min_words: whole numbers only")
+                Problem(spec_file, line_of(stext, "min_words"), "min_words: whole numbers only")
             )
         settings = {
             "required_fields": data.get("required_fields", []),
@@ -659,7 +621,7 @@ def discover(builtin: Path, extra: str = "") -> list[Path]:
     When two sources hold the same slug, the first one wins (built-in, then paths, then
     packages) and the later one is ignored.
     """
-    sources = [builtin, *(Path(p) for p in extra.split(os.pathsep) if p.strip())]
+    sources = [builtin, *extra_paths(extra)]
     sources += _entry_point_paths()
     found: dict[str, Path] = {}
     for source in sources:

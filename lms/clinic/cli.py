@@ -16,17 +16,17 @@ clinic_cli = AppGroup("clinic", help="Klinik Inovasi: the stage file and the fol
 def check_command(path: str | None) -> None:
     """Check the stage file (the one in force, or PATH); print file:line: message."""
     from lms.clinic.stages import load_stages, stage_file
+    from lms.datafiles import check_files
 
-    file = Path(path) if path else stage_file(current_app.config)
-    stages, problems = load_stages(file)
-    for problem in problems:
-        click.echo(str(problem))
-    if stages is None:
-        raise SystemExit(1)
-    criteria = sum(len(s.criteria) for s in stages.stages)
-    click.echo(
-        f"{file}: OK ({len(stages.stages)} stages: {', '.join(stages.keys)}; {criteria} "
-        f"criteria; deliver = {stages.deliver})"
+    check_files(
+        [Path(path) if path else stage_file(current_app.config)],
+        load_stages,
+        lambda stages: (
+            f"{len(stages.stages)} stages: {', '.join(stages.keys)}; "
+            f"{sum(len(s.criteria) for s in stages.stages)} criteria; deliver = {stages.deliver}"
+        ),
+        what="stage file",
+        path=path,
     )
 
 

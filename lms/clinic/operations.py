@@ -40,7 +40,7 @@ from lms.clinic.models import (
 )
 from lms.clinic.stages import StageSet
 from lms.db import utcnow
-from lms.errors import Conflict, DomainError
+from lms.errors import Conflict, DomainError, check_fresh
 from lms.extensions import db
 from lms.innovations import operations as innovations
 from lms.innovations import queries as innovation_queries
@@ -64,11 +64,6 @@ class Upload:
 
     stored: StoredFile
     name: str
-
-
-def _check_fresh(obj: Any, seen: int | None, attribute: str = "lock_version") -> None:
-    if seen is not None and seen != getattr(obj, attribute):
-        raise Conflict()
 
 
 def _clean(text: str | None, limit: int = TEXT_MAX) -> str:
@@ -205,7 +200,7 @@ def accept(
 ) -> None:
     """The coordinator takes the case on and assigns its mentors; this is the clinic's first
     response when nobody answered before."""
-    _check_fresh(consultation, seen_lock)
+    check_fresh(seen_lock, consultation.lock_version)
     if reason := permissions.why_not_accept(consultation):
         raise ClinicError(reason)
     _check_mentors(consultation, mentors)
@@ -246,7 +241,7 @@ def set_mentors(
     consultation: Consultation, mentors: list[User], *, actor: Any, seen_lock: int | None = None
 ) -> tuple[list[User], list[User]]:
     """The case's mentors become exactly ``mentors``; returns (added, removed)."""
-    _check_fresh(consultation, seen_lock)
+    check_fresh(seen_lock, consultation.lock_version)
     if consultation.state != "active":
         raise ClinicError(permissions.why_not_work(consultation) or "")
     _check_mentors(consultation, mentors)
@@ -292,7 +287,7 @@ def merge(
     consultation: Consultation, target: Consultation, *, actor: Any, seen_lock: int | None = None
 ) -> None:
     """A duplicate: it points to ``target`` and stops; ``target`` notes where it came from."""
-    _check_fresh(consultation, seen_lock)
+    check_fresh(seen_lock, consultation.lock_version)
     if reason := permissions.why_not_end(consultation):
         raise ClinicError(reason)
     if (
@@ -329,7 +324,7 @@ def merge(
 def close(
     consultation: Consultation, reason: str, *, actor: Any, seen_lock: int | None = None
 ) -> None:
-    _check_fresh(consultation, seen_lock)
+    check_fresh(seen_lock, consultation.lock_version)
     if why := permissions.why_not_end(consultation):
         raise ClinicError(why)
     reason = _clean(reason, 2000)
@@ -514,7 +509,7 @@ def move_on(
 ) -> StageMove:
     """To the next stage, or done after the last. Reaching Deliver creates or links the
     registry innovation (as chosen) and schedules the follow-ups."""
-    _check_fresh(consultation, seen_lock)
+    check_fresh(seen_lock, consultation.lock_version)
     ticked = queries.ticked(consultation, consultation.stage)
     override = _clean(data.override_reason, 2000)
     if reason := permissions.why_not_move(access, consultation, stages, ticked, override):
@@ -631,8 +626,7 @@ def carried(consultation: Consultation) -> tuple[innovation_queries.Carried, Any
 def create_innovation(consultation: Consultation, *, actor: Any) -> Innovation:
     """A draft registry innovation made from the case (and its proposal), linked both ways,
     through the registry's own operations."""
-    if consultation.innovation_id is not None:
-        raise ClinicError(_("Konsultasi ini sudah terhubung dengan inovasi daerah."))
+    _not_linked_yet(consultation)
     bring, version = carried(consultation)
     submission = consultation.submission
     existing = innovation_queries.innovation_from(submission) if submission is not None else None
@@ -655,38 +649,39 @@ def create_innovation(consultation: Consultation, *, actor: Any) -> Innovation:
             actor=actor,
         )
         innovations.add_innovator(innovation, user=consultation.requester, actor=actor)
-    consultation.innovation_id = innovation.id
-    consultation.innovation = innovation
-    db.session.flush()
-    _event(consultation, "innovation", {"name": innovation.name, "created": True}, actor)
-    audit.record(
-        "consultation.innovation",
-        consultation,
-        actor=actor,
-        after={"innovation_id": innovation.id, "created": True},
-    )
-    return innovation
+    return _attach(consultation, innovation, created=True, actor=actor)
 
 
 def link_innovation(
     consultation: Consultation, innovation: Innovation | None, *, actor: Any
 ) -> Innovation:
-    if consultation.innovation_id is not None:
-        raise ClinicError(_("Konsultasi ini sudah terhubung dengan inovasi daerah."))
+    _not_linked_yet(consultation)
     allowed = {i.id for i in queries.innovation_choices(consultation)}
     if innovation is None or innovation.id not in allowed:
         raise ClinicError(
             _("Pilih inovasi daerah dari perangkat daerah konsultasi ini."), field="link_to"
         )
+    return _attach(consultation, innovation, created=False, actor=actor)
+
+
+def _not_linked_yet(consultation: Consultation) -> None:
+    if consultation.innovation_id is not None:
+        raise ClinicError(_("Konsultasi ini sudah terhubung dengan inovasi daerah."))
+
+
+def _attach(
+    consultation: Consultation, innovation: Innovation, *, created: bool, actor: Any
+) -> Innovation:
+    """The case and its registry innovation linked, on the case's thread and in the audit."""
     consultation.innovation_id = innovation.id
     consultation.innovation = innovation
     db.session.flush()
-    _event(consultation, "innovation", {"name": innovation.name, "created": False}, actor)
+    _event(consultation, "innovation", {"name": innovation.name, "created": created}, actor)
     audit.record(
         "consultation.innovation",
         consultation,
         actor=actor,
-        after={"innovation_id": innovation.id, "created": False},
+        after={"innovation_id": innovation.id, "created": created},
     )
     return innovation
 
@@ -934,7 +929,7 @@ def schedule(consultation: Consultation, data: AppointmentInput, *, actor: Any) 
 
 
 def cancel(appointment: Appointment, *, actor: Any, seen_lock: int | None = None) -> None:
-    _check_fresh(appointment, seen_lock)
+    check_fresh(seen_lock, appointment.lock_version)
     if appointment.state != "scheduled":
         raise ClinicError(_("Hanya sesi yang masih dijadwalkan yang dapat dibatalkan."))
     appointment.state = "cancelled"
@@ -971,7 +966,7 @@ def record(
     seen_lock: int | None = None,
 ) -> None:
     """The short record of a held appointment: what was discussed and what was decided."""
-    _check_fresh(appointment, seen_lock)
+    check_fresh(seen_lock, appointment.lock_version)
     if appointment.state == "cancelled":
         raise ClinicError(_("Sesi ini dibatalkan; catatannya tidak dapat diisi."))
     discussed, decisions = _clean(discussed), _clean(decisions)
@@ -1098,7 +1093,7 @@ def _day(day: date, person: Any) -> str:
 def set_action_state(
     item: ActionItem, state: str, *, actor: Any, seen_lock: int | None = None
 ) -> None:
-    _check_fresh(item, seen_lock)
+    check_fresh(seen_lock, item.lock_version)
     if state not in ACTION_STATES:
         raise ClinicError(_("Status tindak lanjut tidak dikenal."))
     if state == item.state:

@@ -4,6 +4,7 @@ the report. List reads run a fixed number of queries."""
 
 from __future__ import annotations
 
+import functools
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
@@ -37,8 +38,8 @@ from lms.clinic.stages import StageSet
 from lms.cohorts.models import Cohort, Membership
 from lms.db import utcnow
 from lms.extensions import db
-from lms.grading.queries.paging import Page, requested
 from lms.innovations.models import Innovation, Innovator
+from lms.paging import Page, page_for, requested
 from lms.regions.models import Office, Region, RegionMembership
 from lms.submissions.models import CohortAssignment, Submission
 from lms.timefmt import local, to_utc
@@ -245,21 +246,20 @@ def region_cases(region: Region, filters: Filters) -> RegionList:
         stmt = stmt.where(Consultation.category == filters.category)
     if filters.office_id:
         stmt = stmt.where(Consultation.office_id == filters.office_id)
-    total = db.session.scalar(stmt.with_only_columns(db.func.count(Consultation.id)).order_by(None))
-    page = Page.of(filters.page, total or 0, PER_PAGE)
+    page = page_for(stmt, filters.page, PER_PAGE, Consultation.id)
     waiting_first = sa.case((Consultation.state == "new", 0), else_=1)
     rows = list(
         db.session.scalars(
-            stmt.join(Consultation.office)
-            .join(Consultation.requester)
-            .options(
-                contains_eager(Consultation.office),
-                contains_eager(Consultation.requester),
-                selectinload(Consultation.mentors).joinedload(CaseMentor.user),
+            page.window(
+                stmt.join(Consultation.office)
+                .join(Consultation.requester)
+                .options(
+                    contains_eager(Consultation.office),
+                    contains_eager(Consultation.requester),
+                    selectinload(Consultation.mentors).joinedload(CaseMentor.user),
+                )
+                .order_by(waiting_first, Consultation.updated_dt.desc(), Consultation.id.desc())
             )
-            .order_by(waiting_first, Consultation.updated_dt.desc(), Consultation.id.desc())
-            .offset(page.offset)
-            .limit(page.per_page)
         )
     )
     by_state = dict(
@@ -539,32 +539,63 @@ def innovation_choices(consultation: Consultation) -> list[Innovation]:
 _EASTMOST = "Asia/Jayapura"
 
 
-def overdue_for(user: Any) -> list[ActionItem]:
-    """Open action items past their due date (in the case's region's zone) on the person's
-    own cases, the cases they mentor, or owned by them (one query)."""
-    mentor_of = db.select(CaseMentor.consultation_id).where(CaseMentor.user_id == user.id)
-    candidates = db.session.scalars(
-        db.select(ActionItem)
+@dataclass(frozen=True, slots=True)
+class OverdueItem:
+    """An open action item past its due date, as the dashboard lists it (plain values)."""
+
+    id: int
+    consultation_id: int
+    title: str
+    due_date: date
+    owner_name: str
+    case_title: str
+
+
+@functools.cache
+def _overdue_statement() -> Any:
+    """:func:`overdue_for`'s query with bound :user_id and :today, built once per process;
+    plain columns, no ORM objects (the dashboard runs it on every visit, mostly finding
+    nothing, and loading entities cost a fifth of the page even then)."""
+    user_id = sa.bindparam("user_id")
+    mentor_of = db.select(CaseMentor.consultation_id).where(CaseMentor.user_id == user_id)
+    return (
+        sa.select(
+            ActionItem.id,
+            ActionItem.consultation_id,
+            ActionItem.title,
+            ActionItem.due_date,
+            User.full_name,
+            Consultation.title,
+            Region.timezone,
+        )
+        .select_from(ActionItem)
         .join(Consultation, Consultation.id == ActionItem.consultation_id)
         .join(Region, Region.id == Consultation.region_id)
+        .join(User, User.id == ActionItem.owner_id)
         .where(
             ActionItem.state == "open",
-            ActionItem.due_date < today_in(_EASTMOST),
+            ActionItem.due_date < sa.bindparam("today"),
             Consultation.state.in_(OPEN_STATES),
             sa.or_(
-                ActionItem.owner_id == user.id,
-                Consultation.requester_id == user.id,
+                ActionItem.owner_id == user_id,
+                Consultation.requester_id == user_id,
                 Consultation.id.in_(mentor_of),
             ),
         )
-        .options(
-            contains_eager(ActionItem.consultation).contains_eager(Consultation.region),
-            joinedload(ActionItem.owner),
-        )
         .order_by(ActionItem.due_date, ActionItem.id)
     )
+
+
+def overdue_for(user: Any) -> list[OverdueItem]:
+    """Open action items past their due date (in the case's region's zone) on the person's
+    own cases, the cases they mentor, or owned by them (one query)."""
+    rows = db.session.execute(
+        _overdue_statement(), {"user_id": user.id, "today": today_in(_EASTMOST)}
+    )
     return [
-        item for item in candidates if item.due_date < today_in(item.consultation.region.timezone)
+        OverdueItem(item_id, case_id, title, due, owner, case_title)
+        for item_id, case_id, title, due, owner, case_title, tz in rows
+        if due < today_in(tz)
     ]
 
 

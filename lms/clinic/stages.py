@@ -5,23 +5,14 @@ else the shipped file)."""
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lms.datafiles import Problem, key_line, line_matching, read_toml, unknown_keys
+
 SHIPPED_FILE = Path(__file__).resolve().parent / "stages.toml"
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,29}$")
-
-
-@dataclass(frozen=True)
-class Problem:
-    file: Path
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}"
 
 
 @dataclass(frozen=True)
@@ -65,6 +56,10 @@ class StageSet:
     def keys(self) -> tuple[str, ...]:
         return tuple(s.key for s in self.stages)
 
+    def labels(self, locale: str = "id") -> dict[str, str]:
+        """Key -> title of each stage, in order (a filter's choices)."""
+        return {s.key: s.title(locale) for s in self.stages}
+
     @property
     def first(self) -> Stage:
         return self.stages[0]
@@ -87,35 +82,19 @@ class StageSet:
         return self.index(key) >= self.index(self.deliver) >= 0
 
 
-def _line_of(lines: list[str], pattern: str, start: int = 1) -> int:
-    regex = re.compile(pattern)
-    for number in range(max(start, 1), len(lines) + 1):
-        if regex.search(lines[number - 1]):
-            return number
-    return start or 1
-
-
 def load_stages(path: Path | str) -> tuple[StageSet | None, list[Problem]]:
     """The stage set in ``path``, or None and every problem found."""
     path = Path(path)
-    problems: list[Problem] = []
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        return None, [Problem(path, 1, f"cannot read the file: {exc.strerror or exc}")]
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        match = re.search(r"line (\d+)", str(exc))
-        return None, [Problem(path, int(match.group(1)) if match else 1, f"not TOML: {exc}")]
+    data, text, problems = read_toml(path)
+    if data is None:
+        return None, problems
     lines = text.splitlines()
 
     def add(line: int, message: str) -> None:
         problems.append(Problem(path, line, message))
 
-    for key in data:
-        if key not in ("deliver", "stages"):
-            add(_line_of(lines, rf"^\s*{re.escape(key)}\s*="), f"unknown key {key!r}")
+    for key in unknown_keys(data, ("deliver", "stages")):
+        add(key_line(lines, key), f"unknown key {key!r}")
     raw_stages = data.get("stages")
     if not isinstance(raw_stages, list) or not raw_stages:
         add(1, "at least one [[stages]] table is needed")
@@ -124,13 +103,13 @@ def load_stages(path: Path | str) -> tuple[StageSet | None, list[Problem]]:
     seen: set[str] = set()
     cursor = 1
     for number, raw in enumerate(raw_stages, 1):
-        cursor = _line_of(lines, r"^\s*\[\[stages\]\]", cursor + 1 if number > 1 else 1)
+        cursor = line_matching(lines, r"^\s*\[\[stages\]\]", cursor + 1 if number > 1 else 1)
         stage = _stage(raw, number, lines, cursor, add)
         if stage is None:
             continue
         if stage.key in seen:
             add(
-                _line_of(lines, rf'key\s*=\s*"{stage.key}"', cursor),
+                line_matching(lines, rf'key\s*=\s*"{stage.key}"', cursor),
                 f"stage key {stage.key!r} twice",
             )
             continue
@@ -139,7 +118,7 @@ def load_stages(path: Path | str) -> tuple[StageSet | None, list[Problem]]:
     deliver = data.get("deliver")
     if not isinstance(deliver, str) or deliver not in seen:
         add(
-            _line_of(lines, r"^\s*deliver\s*="),
+            key_line(lines, "deliver"),
             f"deliver must name one of the stage keys ({', '.join(sorted(seen)) or 'none'})",
         )
     if problems:
@@ -162,12 +141,8 @@ def _stage(raw: Any, number: int, lines: list[str], line: int, add) -> Stage | N
         add(line, f"stage {number} must be a table")
         return None
     allowed = {"key", "name", "name_en", "summary", "summary_en", "criteria"}
-    for key in raw:
-        if key not in allowed:
-            add(
-                _line_of(lines, rf"^\s*{re.escape(key)}\s*=", line),
-                f"unknown key {key!r} in stage {number}",
-            )
+    for key in unknown_keys(raw, allowed):
+        add(key_line(lines, key, line), f"unknown key {key!r} in stage {number}")
     key = raw.get("key")
     if not isinstance(key, str) or not _KEY.fullmatch(key):
         add(line, f"stage {number}: key must be lower-case letters, digits and _ (at most 30)")
@@ -182,7 +157,7 @@ def _stage(raw: Any, number: int, lines: list[str], line: int, add) -> Stage | N
         value = _text(raw, name, required)
         if value is None:
             add(
-                _line_of(lines, rf"^\s*{name}\s*=", line),
+                key_line(lines, name, line),
                 f"stage {key}: {name} must be a non-empty text"
                 if required
                 else f"stage {key}: {name} must be a text",
@@ -197,7 +172,7 @@ def _stage(raw: Any, number: int, lines: list[str], line: int, add) -> Stage | N
     seen: set[str] = set()
     where = line
     for index, item in enumerate(raw_criteria, 1):
-        where = _line_of(lines, r"^\s*\[\[stages\.criteria\]\]", where + 1)
+        where = line_matching(lines, r"^\s*\[\[stages\.criteria\]\]", where + 1)
         ckey = item.get("key") if isinstance(item, dict) else None
         ctext = _text(item, "text", True) if isinstance(item, dict) else None
         if not isinstance(ckey, str) or not _KEY.fullmatch(ckey):
@@ -208,17 +183,17 @@ def _stage(raw: Any, number: int, lines: list[str], line: int, add) -> Stage | N
             continue
         if ctext is None:
             add(
-                _line_of(lines, rf'key\s*=\s*"{ckey}"', line),
+                line_matching(lines, rf'key\s*=\s*"{ckey}"', line),
                 f"stage {key}: criterion {ckey} needs a text",
             )
             continue
         if ckey in seen:
             add(
-                _line_of(lines, rf'key\s*=\s*"{ckey}"', line),
+                line_matching(lines, rf'key\s*=\s*"{ckey}"', line),
                 f"stage {key}: criterion {ckey} twice",
             )
             continue
-        unknown = set(item) - {"key", "text", "text_en"}
+        unknown = unknown_keys(item, ("key", "text", "text_en"))
         if unknown:
             add(
                 where,

@@ -15,7 +15,7 @@ from lms.cohorts.importing import MemberRow, column_label, parse_member_file
 from lms.cohorts.models import MEMBER_ROLES, STAFF_ROLES, Cohort
 from lms.errors import DomainError
 from lms.forms import ConfirmForm, show_problem
-from lms.imports import discard_pending, expired_message, load_pending, save_pending
+from lms.imports import confirmed_rows, discard_pending, preview
 from lms.security import admin_required
 from lms.unit_of_work import on_commit, unit_of_work
 
@@ -178,20 +178,10 @@ def import_members(cohort_id: int):
     if parsed.rows:
         queries.check_against_accounts(parsed.rows)
         parsed.collect()
-    token = None
-    if parsed.ok:
-        fields = [k for k in MemberRow.__dataclass_fields__ if k != "problems"]
-        rows = [{k: getattr(r, k) for k in fields} for r in parsed.rows]
-        payload = {"filename": upload.filename, "rows": rows}
-        token = save_pending("members", cohort.id, current_user.id, payload)
     return render_template(
         "cohorts/import_preview.html",
         cohort=cohort,
-        parsed=parsed,
-        token=token,
-        filename=upload.filename,
-        form=form,
-        column_label=column_label,
+        **preview("members", cohort.id, parsed, form, column_label, filename=upload.filename),
     )
 
 
@@ -199,13 +189,9 @@ def import_members(cohort_id: int):
 @cohort_role("organizer")
 @unit_of_work(back=_import_url)
 def confirm_import(cohort_id: int, token: str):
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    payload = load_pending("members", token, cohort_id, current_user.id)
-    if payload is None:
-        flash(expired_message(), "error")
+    rows = confirmed_rows("members", token, cohort_id, MemberRow)
+    if rows is None:
         return redirect(_import_url(cohort_id))
-    rows = [MemberRow(problems=[], **r) for r in payload["rows"]]
     queries.check_against_accounts(rows)
     if any(r.problems for r in rows):
         flash(_("Data akun berubah sejak pratinjau. Periksa lagi sebelum mengimpor."), "error")

@@ -16,7 +16,7 @@ from lms.accounts.models import User
 from lms.catalog.models import Rubric, RubricCriterion
 from lms.cohorts.models import Membership
 from lms.db import utcnow
-from lms.errors import Conflict, DomainError
+from lms.errors import Conflict, DomainError, check_fresh
 from lms.extensions import db
 from lms.grading import allocating, permissions, rubric_content, scoring
 from lms.grading.models import Allocation, Grade, GradingPlan, Review, ReviewScore
@@ -105,8 +105,7 @@ def update_plan(
     plan's row version when the form was loaded (0: there was none); another one now raises
     Conflict."""
     existing = cohort_queries.plan_of(assignment)
-    if lock_version is not None and lock_version != (existing.lock_version if existing else 0):
-        raise Conflict()
+    check_fresh(lock_version, existing.lock_version if existing else 0)
     plan = existing or plan_for(assignment)
     before = {
         "blind": assignment.blind_marking,

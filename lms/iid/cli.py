@@ -17,25 +17,19 @@ iid_cli = AppGroup("iid", help="Regional innovation index (IID): yearly rules an
 @click.argument("path", required=False)
 def check_command(path: str | None) -> None:
     """Check rule files (all known ones, or those at PATH); print file:line: message."""
-    from lms.iid.rules import files_under, load_rules, rule_files
+    from lms.datafiles import check_files, files_under
+    from lms.iid.rules import load_rules, rule_files
 
-    files = files_under(Path(path)) if path else rule_files(current_app.config)
-    if not files:
-        raise click.ClickException(f"no rule file found at {path or 'the known places'}")
-    failed = False
-    for file in files:
-        rules, problems = load_rules(file)
-        for problem in problems:
-            click.echo(str(problem))
-        if rules is None:
-            failed = True
-            continue
-        click.echo(
-            f"{file}: OK ({rules.year}, {len(rules.indicators)} indicators + count rule, "
-            f"{len(rules.uncertain)} uncertain)"
-        )
-    if failed:
-        raise SystemExit(1)
+    check_files(
+        files_under(Path(path)) if path else rule_files(current_app.config),
+        load_rules,
+        lambda rules: (
+            f"{rules.year}, {len(rules.indicators)} indicators + count rule, "
+            f"{len(rules.uncertain)} uncertain"
+        ),
+        what="rule file",
+        path=path,
+    )
 
 
 @iid_cli.command("rules")

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 
 from lms import audit
 from lms.db import utcnow
-from lms.errors import Conflict, DomainError
+from lms.errors import DomainError, check_fresh
 from lms.extensions import db
 from lms.iid import permissions
 from lms.iid.models import (
@@ -35,11 +35,6 @@ class EvidenceError(DomainError):
     """An index rule refused the change; nothing of it is written."""
 
 
-def _fresh(seen: int | None, current: int) -> None:
-    if seen is not None and seen != current:
-        raise Conflict()
-
-
 # --- the year's report -------------------------------------------------------------------
 
 
@@ -54,23 +49,40 @@ def enter(region: Region, year: int, innovation: Innovation, *, actor: Any) -> E
     )
     if existing is not None:
         return existing
+    return _new_entry(region, year, innovation, actor=actor)
+
+
+def _new_entry(
+    region: Region,
+    year: int,
+    innovation: Innovation,
+    *,
+    actor: Any,
+    developed_further: bool = False,
+    **noted: Any,
+) -> Entry:
+    """The innovation reported in ``year``, audited as "iid.enter" (with ``noted``)."""
     entry = Entry(
         region_id=region.id,
         innovation_id=innovation.id,
         year=year,
+        developed_further=developed_further,
         created_by_id=getattr(actor, "id", None),
     )
     db.session.add(entry)
     db.session.flush()
     audit.record(
-        "iid.enter", entry, actor=actor, after={"innovation_id": innovation.id, "year": year}
+        "iid.enter",
+        entry,
+        actor=actor,
+        after={"innovation_id": innovation.id, "year": year, **noted},
     )
     return entry
 
 
 def leave(entry: Entry, *, actor: Any, seen_lock: int | None = None) -> None:
     """Take the innovation out of the year's report; its evidence stays for later."""
-    _fresh(seen_lock, entry.lock_version)
+    check_fresh(seen_lock, entry.lock_version)
     audit.record(
         "iid.leave",
         entry,
@@ -82,7 +94,7 @@ def leave(entry: Entry, *, actor: Any, seen_lock: int | None = None) -> None:
 
 
 def set_developed_further(entry: Entry, value: bool, *, actor: Any, seen_lock: int | None) -> None:
-    _fresh(seen_lock, entry.lock_version)
+    check_fresh(seen_lock, entry.lock_version)
     before = entry.developed_further
     if before == value:
         return
@@ -175,7 +187,7 @@ def claim(
     _require_entry(innovation, year)
     _check_level(rules, level, allow_zero=False)
     evidence, new = _evidence(region, year, innovation, code)
-    _fresh(seen_lock, 0 if new else evidence.lock_version)
+    check_fresh(seen_lock, 0 if new else evidence.lock_version)
     if reason := permissions.why_not_claim(evidence):
         raise EvidenceError(reason, field="level")
     before = _snapshot(evidence)
@@ -205,7 +217,7 @@ def verify(
     _require_entry(innovation, year)
     _check_level(rules, level, allow_zero=True)
     evidence, new = _evidence(region, year, innovation, code)
-    _fresh(seen_lock, 0 if new else evidence.lock_version)
+    check_fresh(seen_lock, 0 if new else evidence.lock_version)
     note = (note or "").strip()
     before = _snapshot(evidence)
     if level is not None and evidence.claimed_level is None and derived is not None:
@@ -380,20 +392,13 @@ def copy_forward(
             db.select(Entry.id).where(Entry.innovation_id == innovation.id, Entry.year == year)
         ):
             continue
-        entry = Entry(
-            region_id=region.id,
-            innovation_id=innovation.id,
-            year=year,
-            developed_further=old.developed_further,
-            created_by_id=getattr(actor, "id", None),
-        )
-        db.session.add(entry)
-        db.session.flush()
-        audit.record(
-            "iid.enter",
-            entry,
+        _new_entry(
+            region,
+            year,
+            innovation,
             actor=actor,
-            after={"innovation_id": innovation.id, "year": year, "copied_from": previous},
+            developed_further=old.developed_further,
+            copied_from=previous,
         )
         result.entries += 1
     scope = [Evidence.innovation_id.in_(list(innovations) or [0])]
@@ -478,7 +483,7 @@ def set_stored_index(
     """The official verified index of ``year``; None removes it."""
     row = db.session.scalar(db.select(StoredIndex).filter_by(region_id=region.id, year=year))
     if row is not None:
-        _fresh(seen_lock, row.lock_version)
+        check_fresh(seen_lock, row.lock_version)
     if value is not None and not Decimal(0) <= value <= Decimal(100):
         raise EvidenceError(_("Nilai indeks harus antara 0 dan 100."), field="value")
     before = {"value": str(row.value), "note": row.note} if row is not None else None

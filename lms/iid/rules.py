@@ -8,14 +8,14 @@ database here: a ``RuleSet`` is plain frozen data.
 from __future__ import annotations
 
 import logging
-import os
 import re
-import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+from lms.datafiles import Problem, data_files, read_toml, unknown_keys
 
 RULES_DIR = Path(__file__).resolve().parent / "rules"
 SCOPES = ("region", "innovation")
@@ -26,16 +26,6 @@ log = logging.getLogger(__name__)
 
 class UnknownYear(LookupError):
     """No rule file for the year asked for."""
-
-
-@dataclass(frozen=True)
-class Problem:
-    file: Path
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}"
 
 
 @dataclass(frozen=True)
@@ -376,12 +366,25 @@ class _Checker:
             label = f"{_NOUNS[schema]} {data['code']}"
         elif schema in _NOUNS and isinstance(data.get("key") or data.get("id"), str):
             label = f"{_NOUNS[schema]} {data.get('key') or data.get('id')!r}"
-        for key in data:
-            if key not in required and key not in optional:
-                self.add(self.line(where, key), f"unknown key {key!r} in {label}")
+        for key in unknown_keys(data, required | optional):
+            self.add(self.line(where, key), f"unknown key {key!r} in {label}")
         for key in sorted(required - data.keys()):
             self.add(self.line(where), f"missing required key {key!r} in {label}")
         return True
+
+    def each(
+        self, data: dict, key: str, schema: str, *, flags: bool = True
+    ) -> Iterator[tuple[tuple, dict]]:
+        """Where each [[key]] table is and the table, for those that are tables (their unknown
+        and missing keys, and uncertain flags unless ``flags`` is False, already noted)."""
+        label = f"[[{key}]]"
+        for index, item in enumerate(_tables(self, data, key, (), "the file")):
+            where = (key, index)
+            if not self.keys(item, schema, where, label):
+                continue
+            if flags:
+                self.flags(item, where, label)
+            yield where, item
 
     def get(self, data: dict, key: str, kind: str, where: tuple, label: str, default=None):
         """``data[key]`` when it has the right type (reported otherwise); default if absent."""
@@ -420,24 +423,6 @@ class _Checker:
                 self.add(self.line(where, key), f"{label}: {key} must be true or false")
 
 
-def _read(path: Path) -> tuple[dict[str, Any] | None, str, list[Problem]]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        return None, "", [Problem(path, 1, "not UTF-8 text")]
-    except OSError as exc:
-        return None, "", [Problem(path, 1, f"cannot read: {exc.strerror}")]
-    try:
-        return tomllib.loads(text, parse_float=Decimal), text, []
-    except tomllib.TOMLDecodeError as exc:
-        match = re.search(r"line (\d+)", str(exc))
-        return (
-            None,
-            text,
-            [Problem(path, int(match.group(1)) if match else 1, f"invalid TOML: {exc}")],
-        )
-
-
 def _uncertain_paths(data: Any, label: str = "") -> list[str]:
     """Where every true uncertain flag sits, labelled by code / key / level, not by index."""
     found: list[str] = []
@@ -465,7 +450,7 @@ def _uncertain_paths(data: Any, label: str = "") -> list[str]:
 def load_rules(path: Path | str) -> tuple[RuleSet | None, list[Problem]]:
     """Read and check one rule file; the RuleSet is None when any problem was found."""
     path = Path(path)
-    data, text, problems = _read(path)
+    data, text, problems = read_toml(path, decimals=True)
     if data is None:
         return None, problems
     c = _Checker(path, text)
@@ -596,10 +581,7 @@ def _tables(c: _Checker, data: dict, key: str, where: tuple, label: str) -> list
 def _sources(c: _Checker, data: dict) -> tuple[Source, ...]:
     sources = []
     seen: set[str] = set()
-    for index, item in enumerate(_tables(c, data, "sources", (), "the file")):
-        where = ("sources", index)
-        if not c.keys(item, "source", where, "[[sources]]"):
-            continue
+    for where, item in c.each(data, "sources", "source", flags=False):
         sid = c.get(item, "id", "str", where, "[[sources]]", "")
         if sid in seen:
             c.add(c.line(where, "id"), f"duplicate source id {sid!r}")
@@ -629,11 +611,7 @@ def _check_source_refs(c: _Checker, data: Any, where: tuple, ids: set[str]) -> N
 
 def _aspects(c: _Checker, data: dict) -> tuple[Aspect, ...]:
     aspects = []
-    for index, item in enumerate(_tables(c, data, "aspects", (), "the file")):
-        where = ("aspects", index)
-        if not c.keys(item, "aspect", where, "[[aspects]]"):
-            continue
-        c.flags(item, where, "[[aspects]]")
+    for where, item in c.each(data, "aspects", "aspect"):
         code = c.get(item, "code", "str", where, "[[aspects]]", "")
         label = f"aspect {code}"
         scope = c.get(item, "scope", "str", where, label, "region")
@@ -662,11 +640,7 @@ def _predicates(c: _Checker, data: dict, decimals: int) -> tuple[Predicate, ...]
         return format(value, f".{decimals}f")
 
     items = []
-    for index, item in enumerate(_tables(c, data, "predicates", (), "the file")):
-        where = ("predicates", index)
-        if not c.keys(item, "predicate", where, "[[predicates]]"):
-            continue
-        c.flags(item, where, "[[predicates]]")
+    for where, item in c.each(data, "predicates", "predicate"):
         key = c.get(item, "key", "str", where, "[[predicates]]", "")
         label = f"predicate {key!r}"
         low = c.get(item, "min", "num", where, label)
@@ -720,11 +694,7 @@ def _predicates(c: _Checker, data: dict, decimals: int) -> tuple[Predicate, ...]
 
 def _evidence_kinds(c: _Checker, data: dict) -> tuple[EvidenceKind, ...]:
     kinds = []
-    for index, item in enumerate(_tables(c, data, "evidence_kinds", (), "the file")):
-        where = ("evidence_kinds", index)
-        if not c.keys(item, "evidence_kind", where, "[[evidence_kinds]]"):
-            continue
-        c.flags(item, where, "[[evidence_kinds]]")
+    for where, item in c.each(data, "evidence_kinds", "evidence_kind"):
         key = c.get(item, "key", "str", where, "[[evidence_kinds]]", "")
         label = f"evidence kind {key!r}"
         if any(k.key == key for k in kinds):
@@ -791,11 +761,7 @@ def _indicators(
     codes: dict[str, str] = {}
     numbers: dict[int, str] = {}
     roles: dict[str, str] = {}
-    for index, item in enumerate(_tables(c, data, "indicators", (), "the file")):
-        where = ("indicators", index)
-        if not c.keys(item, "indicator", where, "[[indicators]]"):
-            continue
-        c.flags(item, where, "[[indicators]]")
+    for where, item in c.each(data, "indicators", "indicator"):
         code = c.get(item, "code", "str", where, "[[indicators]]", "")
         label = f"indicator {code}"
         number = c.get(item, "number", "int", where, label)
@@ -956,9 +922,8 @@ def _derive(c: _Checker, item: Any, where: tuple, label: str, max_level: int) ->
         bline = band_lines[index] if index < len(band_lines) else start
         before = len(c.problems)
         required, optional = _SCHEMA["band"]
-        for key in band:
-            if key not in required | optional:
-                c.add(bline, f"unknown key {key!r} in a band of {dlabel}")
+        for key in unknown_keys(band, required | optional):
+            c.add(bline, f"unknown key {key!r} in a band of {dlabel}")
         for key in sorted(required - band.keys()):
             c.add(bline, f"missing required key {key!r} in a band of {dlabel}")
         values = {k: band.get(k) for k in ("min", "max", "level")}
@@ -1066,11 +1031,7 @@ def _innovation_rules(c: _Checker, data: dict) -> InnovationRules | None:
 
 def _themes(c: _Checker, data: dict) -> tuple[Theme, ...]:
     themes = []
-    for index, item in enumerate(_tables(c, data, "themes", (), "the file")):
-        where = ("themes", index)
-        if not c.keys(item, "theme", where, "[[themes]]"):
-            continue
-        c.flags(item, where, "[[themes]]")
+    for where, item in c.each(data, "themes", "theme"):
         key = c.get(item, "key", "str", where, "[[themes]]", "")
         if any(t.key == key for t in themes):
             c.add(c.line(where, "key"), f"duplicate theme key {key!r}")
@@ -1104,26 +1065,9 @@ def load_cached(path: Path) -> tuple[RuleSet | None, list[Problem]]:
     return hit[1], hit[2]
 
 
-def extra_paths(value: str) -> list[Path]:
-    return [Path(p.strip()) for p in value.split(os.pathsep) if p.strip()]
-
-
-def files_under(path: Path) -> list[Path]:
-    """A rule file itself, or every *.toml directly in a folder, in name order."""
-    if path.is_file():
-        return [path]
-    if path.is_dir():
-        return sorted(p for p in path.glob("*.toml") if p.is_file())
-    return []
-
-
 def rule_files(app_config: Mapping[str, Any] | None = None) -> list[Path]:
     """The shipped files, then those named by LMS_IID_RULE_PATHS (later ones win a year)."""
-    extra = (app_config or {}).get("LMS_IID_RULE_PATHS", "") or ""
-    files = files_under(RULES_DIR)
-    for path in extra_paths(extra):
-        files.extend(files_under(path))
-    return files
+    return data_files(RULES_DIR, (app_config or {}).get("LMS_IID_RULE_PATHS"))
 
 
 def discover(

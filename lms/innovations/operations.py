@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from lms import audit, markdown, profile
 from lms.accounts.models import User
 from lms.db import utcnow
-from lms.errors import Conflict, DomainError
+from lms.errors import DomainError, check_fresh
 from lms.extensions import db
 from lms.innovations import permissions, queries
 from lms.innovations.display import parse_date
@@ -99,11 +99,6 @@ def _snapshot(innovation: Innovation) -> dict[str, Any]:
     }
 
 
-def _check_fresh(innovation: Innovation, seen_lock: int | None) -> None:
-    if seen_lock is not None and seen_lock != innovation.lock_version:
-        raise Conflict()
-
-
 def _check_editable(innovation: Innovation) -> None:
     if reason := permissions.why_not_edit(innovation):
         raise InnovationError(reason)
@@ -168,7 +163,7 @@ def update_innovation(
     seen_lock: int | None,
 ) -> Innovation:
     """Save the edit page: the profile, the details and the answers to revision notes."""
-    _check_fresh(innovation, seen_lock)
+    check_fresh(seen_lock, innovation.lock_version)
     _check_editable(innovation)
     before = _snapshot(innovation)
     innovation.profile = _clean_profile(values)
@@ -239,7 +234,7 @@ def submit(
     innovation: Innovation, *, actor: Any, seen_lock: int | None = None
 ) -> InnovationVersion:
     """Send it to the coordinator: a new immutable numbered version of what is there now."""
-    _check_fresh(innovation, seen_lock)
+    check_fresh(seen_lock, innovation.lock_version)
     if reason := permissions.why_not("submit", innovation):
         raise InnovationError(reason)
     problems = submit_problems(innovation)
@@ -478,7 +473,7 @@ def set_catalogue(
     innovation: Innovation, data: CatalogueInput, *, actor: Any, seen_lock: int | None
 ) -> None:
     """The catalogue texts, the names shown, and whether the page is public."""
-    _check_fresh(innovation, seen_lock)
+    check_fresh(seen_lock, innovation.lock_version)
     if data.publish and (reason := permissions.why_not_publish(innovation)):
         raise InnovationError(reason)
     if data.contact_office is not None:

@@ -18,7 +18,6 @@ from lms.catalog.models import AssignmentSpec
 from lms.cohorts.models import Cohort, Membership
 from lms.extensions import db
 from lms.grading.models import Grade
-from lms.grading.queries.paging import Page, requested
 from lms.innovations import permissions
 from lms.innovations.models import (
     STAGES,
@@ -29,6 +28,7 @@ from lms.innovations.models import (
     InnovationVersion,
     Innovator,
 )
+from lms.paging import Page, page_for, requested
 from lms.regions.access import RegionAccess
 from lms.regions.models import Office, Region
 from lms.submissions.models import CohortAssignment, Submission, SubmissionVersion
@@ -139,13 +139,10 @@ class ListPage:
 def innovation_list(region: Region, access: RegionAccess, filters: Filters) -> ListPage:
     """One page of the region's innovations the visitor may see: four queries."""
     stmt = _filtered(region, access, filters)
-    total = db.session.scalar(stmt.with_only_columns(db.func.count(Innovation.id)).order_by(None))
-    page = Page.of(filters.page, total or 0, PER_PAGE)
+    page = page_for(stmt, filters.page, PER_PAGE, Innovation.id)
     rows = list(
         db.session.scalars(
-            stmt.order_by(Innovation.updated_dt.desc(), Innovation.id.desc())
-            .offset(page.offset)
-            .limit(page.per_page)
+            page.window(stmt.order_by(Innovation.updated_dt.desc(), Innovation.id.desc()))
         )
     )
     years = sorted(
@@ -309,13 +306,13 @@ def catalogue(q: str, wanted: int) -> tuple[list[CatalogueEntry], Page]:
                 db.func.lower(Region.name).like(pattern, escape="\\"),
             )
         )
-    total = db.session.scalar(stmt.with_only_columns(db.func.count(Innovation.id)).order_by(None))
-    page = Page.of(wanted, total or 0, CATALOGUE_PER_PAGE)
+    page = page_for(stmt, wanted, CATALOGUE_PER_PAGE, Innovation.id)
     rows = db.session.execute(
-        stmt.with_only_columns(Innovation, Office, Region)
-        .order_by(Innovation.published_dt.desc(), Innovation.id.desc())
-        .offset(page.offset)
-        .limit(page.per_page)
+        page.window(
+            stmt.with_only_columns(Innovation, Office, Region).order_by(
+                Innovation.published_dt.desc(), Innovation.id.desc()
+            )
+        )
     ).all()
     ids = [row[0].id for row in rows]
     latest: dict[int, Confirmation] = {}

@@ -7,11 +7,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
+from lms.accounts import queries as account_queries
 from lms.db import _is_write_request
 from lms.forms import ConfirmForm
-from lms.grading.queries.paging import requested
 from lms.notifications import bp, kinds, operations, queries
 from lms.notifications.models import Notification
+from lms.paging import requested
 from lms.security import login_required
 from lms.unit_of_work import unit_of_work
 
@@ -20,14 +21,17 @@ BELL_KEY = "lms_bell"
 
 
 def bell_count() -> int | None:
-    """The logged-in person's unread count for the page header: one indexed COUNT per page.
+    """The logged-in person's unread count for the page header: one indexed COUNT per page,
+    selected with the user by the user loader (lms.accounts.queries.signed_in).
     A request holding SQLite's write lock (a POST, a check-in) reads nothing more and shows
     the last count this session saw."""
     if not current_user.is_authenticated:
         return None
     if _is_write_request():
         return session.get(BELL_KEY)
-    count = queries.unread_count(current_user)
+    count = account_queries.unread_loaded(current_user)  # selected with the user
+    if count is None:
+        count = queries.unread_count(current_user)
     if session.get(BELL_KEY) != count:
         session[BELL_KEY] = count
     return count

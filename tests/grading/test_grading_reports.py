@@ -141,7 +141,7 @@ def _users_in_order(html: str) -> list[int]:
 
 
 def test_gradebook_is_shown_a_page_at_a_time(app, db, client, login_as, graded, monkeypatch):
-    from lms.grading.queries import paging
+    from lms import paging
 
     monkeypatch.setattr(paging, "PER_PAGE", 3)
     ani, budi, citra, dedi = graded.participants

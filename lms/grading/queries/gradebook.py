@@ -18,9 +18,9 @@ from lms.cohorts.models import Cohort, Membership
 from lms.extensions import db
 from lms.grading.models import Grade
 from lms.grading.queries.cohort import Column, graded_assignments
-from lms.grading.queries.paging import Page
 from lms.grading.queries.work import GRADE_COLUMNS
 from lms.grading.status import RELEASABLE, STATUSES, workflow_status_sql
+from lms.paging import Page
 from lms.submissions.models import CohortAssignment, Submission, SubmissionVersion
 
 

@@ -20,8 +20,8 @@ from lms.cohorts.models import Cohort, Membership
 from lms.extensions import db
 from lms.grading.models import Allocation, Grade, Review
 from lms.grading.queries.cohort import ASSIGNMENT_ORDER, cohort_assignments
-from lms.grading.queries.paging import Page
 from lms.grading.status import grade_status_sql
+from lms.paging import Page
 from lms.submissions.anonymity import participant_code
 from lms.submissions.models import CohortAssignment, Submission, SubmissionVersion
 
@@ -142,10 +142,11 @@ _ROW_COLUMNS = (
 )
 
 
-def _allocated(*columns: Any, one_assignment: bool, grade: bool = False) -> Any:
+def _allocated(*columns: Any, one_assignment: bool, grade: bool = False, work: bool = True) -> Any:
     """SELECT ``columns`` over the work allocated to :trainer_id in :cohort_id (participants
     only; one :assignment_id when ``one_assignment``), with the participant, their submission,
-    its newest version, the trainer's own marking of it (and its grade) outer-joined."""
+    its newest version, the trainer's own marking of it (and its grade) outer-joined (not
+    with ``work=False``: the allocations and participants alone)."""
     participant = aliased(Membership)
     query = (
         sa.select(*columns)
@@ -158,7 +159,17 @@ def _allocated(*columns: Any, one_assignment: bool, grade: bool = False) -> Any:
             & (participant.cohort_id == CohortAssignment.cohort_id)
             & (participant.role == "participant"),
         )
-        .outerjoin(
+        .where(
+            CohortAssignment.cohort_id == sa.bindparam("cohort_id"),
+            Allocation.trainer_id == sa.bindparam("trainer_id"),
+        )
+    )
+    if one_assignment:
+        query = query.where(Allocation.assignment_id == sa.bindparam("assignment_id"))
+    if not work:
+        return query
+    query = (
+        query.outerjoin(
             Submission,
             (Submission.assignment_id == Allocation.assignment_id)
             & (Submission.user_id == Allocation.participant_id),
@@ -174,15 +185,9 @@ def _allocated(*columns: Any, one_assignment: bool, grade: bool = False) -> Any:
             & (Review.trainer_id == Allocation.trainer_id)
             & (Review.kind == "marking"),
         )
-        .where(
-            CohortAssignment.cohort_id == sa.bindparam("cohort_id"),
-            Allocation.trainer_id == sa.bindparam("trainer_id"),
-        )
     )
     if grade:
         query = query.outerjoin(Grade, Grade.version_id == SubmissionVersion.id)
-    if one_assignment:
-        query = query.where(Allocation.assignment_id == sa.bindparam("assignment_id"))
     return query
 
 
@@ -218,8 +223,18 @@ def _statement(kind: str, one_assignment: bool, one_bucket: bool = False) -> Any
     if one_bucket:
         query = query.where(sa.bindparam("bucket") == _BUCKET)
     query = _ordered(query)
-    if kind == "page":
+    if kind == "page" and one_bucket:
         query = query.limit(sa.bindparam("limit")).offset(sa.bindparam("offset"))
+    elif kind == "page":
+        # The page's allocations are chosen (sorted, cut) without the work joined, and only
+        # their rows get the submission, version, marking and grade: a 250-row queue joins
+        # 50 rows instead of 250. Same statement count, same order.
+        page = (
+            _ordered(_allocated(Allocation.id, one_assignment=one_assignment, work=False))
+            .limit(sa.bindparam("limit"))
+            .offset(sa.bindparam("offset"))
+        )
+        query = query.where(Allocation.id.in_(page.scalar_subquery()))
     return query
 
 
@@ -331,7 +346,7 @@ def trainer_queue_page(
             key=lambda r: key(r[1], r[2], r[3]),
         )
         shown = Page.of(page, len(chosen), per_page)
-        ids = [r[0] for r in chosen[shown.offset : shown.offset + shown.per_page]]
+        ids = [r[0] for r in shown.rows_of(chosen)]
         position = {allocation_id: n for n, allocation_id in enumerate(ids)}
         rows = _queue_rows(
             db.session.execute(

@@ -11,6 +11,7 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from lms import paging
 from lms.accounts.models import User
 from lms.cohorts.access import cohort_role
 from lms.errors import DomainError
@@ -18,7 +19,6 @@ from lms.grading import bp, exports, operations, permissions
 from lms.grading.forms import AllocationForm, AutoAllocateForm
 from lms.grading.queries import allocation as queries
 from lms.grading.queries import cohort as cohort_queries
-from lms.grading.queries import paging
 from lms.grading.queries import queue as queue_queries
 from lms.grading.status import status_labels
 from lms.grading.views._common import STAFF, score_formatter, submission_url

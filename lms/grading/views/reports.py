@@ -10,12 +10,13 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from lms import paging
 from lms.cohorts.access import cohort_role
 from lms.grading import bp, exports, permissions
 from lms.grading import jobs as grading_jobs
 from lms.grading.queries import flagged as flagged_queries
 from lms.grading.queries import gradebook as gradebook_queries
-from lms.grading.queries import paging, progress, results
+from lms.grading.queries import progress, results
 from lms.grading.queries.cohort import graded_assignments
 from lms.grading.status import STATUSES
 from lms.grading.views._common import labels, submission_url

@@ -288,11 +288,11 @@ def _region_row_page(
     return _indicator_page(_target(year, None, region_indicator_code), problem, **forms)
 
 
-def _claim(target: Target, page):
+def _claim(target: Target):
     require(permissions.can_edit(g.access, target.innovation))
     form = ClaimForm.for_row(target.row, prefix="claim")
     if not form.validate_on_submit():
-        return page(claim_form=form)
+        return _indicator_page(target, claim_form=form)
     operations.claim(
         g.region,
         target.year,
@@ -307,11 +307,11 @@ def _claim(target: Target, page):
     return redirect(_back(target))
 
 
-def _verify(target: Target, page):
+def _verify(target: Target):
     require(permissions.can_verify(g.access))
     form = VerifyForm.for_row(target.row, prefix="verify")
     if not form.validate_on_submit():
-        return page(verify_form=form)
+        return _indicator_page(target, verify_form=form)
     derived = None
     if target.innovation is not None:
         klass = class_evidence(target.rules, target.year, [target.innovation.id])
@@ -367,12 +367,12 @@ def _store(rules: RuleSet, kind: str, upload: Any) -> tuple[storage.StoredFile, 
     return stored, seconds
 
 
-def _add_document(target: Target, page):
+def _add_document(target: Target):
     require(permissions.can_edit(g.access, target.innovation))
     kinds = permissions.document_kinds(target.rules, target.code)
     form = DocumentForm.for_kinds(kinds, prefix="doc")
     if not form.validate_on_submit():
-        return page(document_form=form)
+        return _indicator_page(target, document_form=form)
     upload = form.file.data
     stored, seconds = None, None
     if upload is not None and getattr(upload, "filename", ""):
@@ -455,24 +455,21 @@ def indicator(region_code: str, year: int, innovation_id: int, indicator_code: s
 @region_role(*permissions.WRITER_ROLES)
 @unit_of_work(render=_innovation_row_page)
 def claim(region_code: str, year: int, innovation_id: int, indicator_code: str):
-    target = _target(year, innovation_id, indicator_code)
-    return _claim(target, lambda **forms: _indicator_page(target, **forms))
+    return _claim(_target(year, innovation_id, indicator_code))
 
 
 @bp.post(INNOVATION_ROW + "/verify")
 @region_role("coordinator")
 @unit_of_work(render=_innovation_row_page)
 def verify(region_code: str, year: int, innovation_id: int, indicator_code: str):
-    target = _target(year, innovation_id, indicator_code)
-    return _verify(target, lambda **forms: _indicator_page(target, **forms))
+    return _verify(_target(year, innovation_id, indicator_code))
 
 
 @bp.post(INNOVATION_ROW + "/documents")
 @region_role(*permissions.WRITER_ROLES)
 @unit_of_work(render=_innovation_row_page)
 def add_document(region_code: str, year: int, innovation_id: int, indicator_code: str):
-    target = _target(year, innovation_id, indicator_code)
-    return _add_document(target, lambda **forms: _indicator_page(target, **forms))
+    return _add_document(_target(year, innovation_id, indicator_code))
 
 
 @bp.get(INNOVATION_ROW + "/documents/<int:document_id>")
@@ -573,24 +570,21 @@ def region_indicator(region_code: str, year: int, region_indicator_code: str):
 @region_role("coordinator")
 @unit_of_work(render=_region_row_page)
 def region_claim(region_code: str, year: int, region_indicator_code: str):
-    target = _target(year, None, region_indicator_code)
-    return _claim(target, lambda **forms: _indicator_page(target, **forms))
+    return _claim(_target(year, None, region_indicator_code))
 
 
 @bp.post(REGION_ROW + "/verify")
 @region_role("coordinator")
 @unit_of_work(render=_region_row_page)
 def region_verify(region_code: str, year: int, region_indicator_code: str):
-    target = _target(year, None, region_indicator_code)
-    return _verify(target, lambda **forms: _indicator_page(target, **forms))
+    return _verify(_target(year, None, region_indicator_code))
 
 
 @bp.post(REGION_ROW + "/documents")
 @region_role("coordinator")
 @unit_of_work(render=_region_row_page)
 def region_add_document(region_code: str, year: int, region_indicator_code: str):
-    target = _target(year, None, region_indicator_code)
-    return _add_document(target, lambda **forms: _indicator_page(target, **forms))
+    return _add_document(_target(year, None, region_indicator_code))
 
 
 @bp.get(REGION_ROW + "/documents/<int:document_id>")

@@ -10,6 +10,7 @@ from flask_login import current_user
 from lms.forms import ConfirmForm
 from lms.iid import bp, checks, operations, permissions, queries
 from lms.iid.forms import EntryForm
+from lms.iid.models import Entry
 from lms.iid.views._common import (
     ITEM,
     YEAR,
@@ -19,6 +20,7 @@ from lms.iid.views._common import (
     require,
     rules_of,
 )
+from lms.innovations.models import Innovation
 from lms.regions.access import region_role
 from lms.unit_of_work import unit_of_work
 
@@ -31,6 +33,25 @@ def _back_to_innovation(region_code: str, year: int, innovation_id: int, **_: ob
     return url_for(
         "lms.iid.innovation", region_code=region_code, year=year, innovation_id=innovation_id
     )
+
+
+def _editable(year: int, innovation_id: int) -> Innovation:
+    """The URL's year and innovation, which the visitor may edit (403 otherwise)."""
+    rules_of(year)
+    innovation = load_innovation(innovation_id)
+    require(permissions.can_edit(g.access, innovation))
+    return innovation
+
+
+def _entry_change(year: int, innovation_id: int) -> tuple[Innovation, Entry, EntryForm]:
+    """The innovation, its entry of the year (404 when it is not reported) and the posted
+    EntryForm (400 without the page's CSRF token)."""
+    innovation = _editable(year, innovation_id)
+    form = EntryForm()
+    if not form.validate_on_submit():
+        abort(400)
+    entry = queries.entry_of(innovation, year) or abort(404)
+    return innovation, entry, form
 
 
 @bp.get(YEAR + "/innovations")
@@ -59,9 +80,7 @@ def report(region_code: str, year: int):
 @region_role(*permissions.WRITER_ROLES)
 @unit_of_work(back=_back_to_innovation)
 def enter(region_code: str, year: int, innovation_id: int):
-    rules_of(year)
-    innovation = load_innovation(innovation_id)
-    require(permissions.can_edit(g.access, innovation))
+    innovation = _editable(year, innovation_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     operations.enter(g.region, year, innovation, actor=current_user)
@@ -76,13 +95,7 @@ def enter(region_code: str, year: int, innovation_id: int):
 @region_role(*permissions.WRITER_ROLES)
 @unit_of_work(back=_back_to_innovation)
 def leave(region_code: str, year: int, innovation_id: int):
-    rules_of(year)
-    innovation = load_innovation(innovation_id)
-    require(permissions.can_edit(g.access, innovation))
-    form = EntryForm()
-    if not form.validate_on_submit():
-        abort(400)
-    entry = queries.entry_of(innovation, year) or abort(404)
+    innovation, entry, form = _entry_change(year, innovation_id)
     operations.leave(entry, actor=current_user, seen_lock=form.seen_lock)
     flash(
         _(
@@ -99,13 +112,7 @@ def leave(region_code: str, year: int, innovation_id: int):
 @region_role(*permissions.WRITER_ROLES)
 @unit_of_work(back=_back_to_innovation)
 def developed(region_code: str, year: int, innovation_id: int):
-    rules_of(year)
-    innovation = load_innovation(innovation_id)
-    require(permissions.can_edit(g.access, innovation))
-    form = EntryForm()
-    if not form.validate_on_submit():
-        abort(400)
-    entry = queries.entry_of(innovation, year) or abort(404)
+    innovation, entry, form = _entry_change(year, innovation_id)
     operations.set_developed_further(
         entry, bool(form.developed_further.data), actor=current_user, seen_lock=form.seen_lock
     )

@@ -18,7 +18,6 @@ from markupsafe import Markup
 
 from lms.errors import DomainError
 from lms.forms import show_problem
-from lms.grading.queries.paging import Page, requested
 from lms.iid import bp, permissions, queries, scoring
 from lms.iid.checks import uncertain_indicator
 from lms.iid.forms import (
@@ -39,6 +38,7 @@ from lms.iid.views._common import (
     step_text,
     step_words,
 )
+from lms.paging import Page, requested
 from lms.regions.access import region_role
 from lms.unit_of_work import unit_of_work
 
@@ -161,7 +161,7 @@ def _score_page(
         lambda: Markup(
             render_template(
                 "iid/_score_contributions.html",
-                contributions=result.contributions[page.offset : page.offset + page.per_page],
+                contributions=page.rows_of(result.contributions),
                 page=page,
                 innovation_url=innovation_url,
                 **shared,

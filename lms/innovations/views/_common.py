@@ -3,6 +3,7 @@ address, and the labels every template uses."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import abort, g, url_for
@@ -11,12 +12,19 @@ from flask_babel import get_locale
 from lms import profile
 from lms.innovations import display, queries
 from lms.innovations.models import Innovation
+from lms.regions.access import RegionAccess
 from lms.submissions.receipts import human_size
 
 
-def load(innovation_id: int) -> Innovation:
-    """The innovation of the URL in ``g.region``, if the visitor may read it (404 otherwise)."""
-    return queries.innovation_in(g.region, innovation_id, g.access)
+def load(
+    innovation_id: int, may: Callable[[RegionAccess, Innovation], bool] | None = None
+) -> Innovation:
+    """The innovation of the URL in ``g.region``, if the visitor may read it (404 otherwise)
+    and, with ``may`` (a ``permissions.can_<verb>``), do the route's action (403 otherwise)."""
+    innovation = queries.innovation_in(g.region, innovation_id, g.access)
+    if may is not None:
+        require(may(g.access, innovation))
+    return innovation
 
 
 def require(allowed: bool) -> None:

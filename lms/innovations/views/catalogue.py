@@ -7,13 +7,13 @@ Never an email, a NIP or a phone number (the profile's ``kontak`` is not shown).
 
 from __future__ import annotations
 
-from flask import abort, render_template, request, send_file
+from flask import abort, render_template, request
 from markupsafe import Markup
 
 from lms import storage
-from lms.grading.queries.paging import requested
 from lms.innovations import bp, queries
 from lms.innovations.views._common import labels
+from lms.paging import requested
 from lms.security import public
 
 
@@ -55,22 +55,5 @@ def public_video(slug: str):
     video = queries.public_video(innovation)
     if video is None:
         abort(404)
-    try:
-        path = storage.path_of(video.key)
-    except ValueError:
-        abort(404)
-    if not path.is_file():
-        abort(404)
-    response = send_file(
-        path,
-        mimetype="video/mp4",
-        as_attachment=False,
-        download_name=storage.download_name_for(video.name, "mp4"),
-        conditional=True,
-        etag=True,
-        max_age=0,
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
     # Public but revocable: unpublishing must take effect at once.
-    response.headers["Cache-Control"] = "no-cache"
-    return response
+    return storage.send_stored(video.key, video.name, inline=True, public=True)

@@ -6,7 +6,7 @@ operator) and go out as attachments with ``nosniff`` (lms.storage.send_stored).
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, g, redirect
+from flask import abort, current_app, flash, redirect
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -16,7 +16,7 @@ from lms.extensions import db
 from lms.forms import ConfirmForm
 from lms.innovations import bp, operations, permissions, queries
 from lms.innovations.forms import FileForm, InnovatorForm
-from lms.innovations.views._common import back_to_detail, detail_url, load, require
+from lms.innovations.views._common import back_to_detail, detail_url, load
 from lms.innovations.views.registry import ITEM
 from lms.regions.access import region_role
 from lms.submissions.video import DEFAULT_MAX_SECONDS, VideoError, duration_problem, probe
@@ -54,8 +54,7 @@ def _store(upload, role: str) -> storage.StoredFile:
 @region_role(*permissions.WRITER_ROLES)
 @unit_of_work(back=back_to_detail)
 def upload_file(region_code: str, innovation_id: int):
-    innovation = load(innovation_id)
-    require(permissions.can_edit(g.access, innovation))
+    innovation = load(innovation_id, permissions.can_edit)
     form = FileForm()
     if not form.validate_on_submit():
         abort(400)
@@ -82,8 +81,7 @@ def download_file(region_code: str, innovation_id: int, innovation_file_id: int)
 @region_role(*permissions.WRITER_ROLES)
 @unit_of_work(back=back_to_detail)
 def remove_file(region_code: str, innovation_id: int, innovation_file_id: int):
-    innovation = load(innovation_id)
-    require(permissions.can_edit(g.access, innovation))
+    innovation = load(innovation_id, permissions.can_edit)
     item = queries.file_of(innovation, innovation_file_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -99,8 +97,7 @@ def remove_file(region_code: str, innovation_id: int, innovation_file_id: int):
 @region_role(*permissions.WRITER_ROLES)
 @unit_of_work(back=back_to_detail)
 def add_innovator(region_code: str, innovation_id: int):
-    innovation = load(innovation_id)
-    require(permissions.can_edit(g.access, innovation))
+    innovation = load(innovation_id, permissions.can_edit)
     form = InnovatorForm()
     if not form.validate_on_submit():
         messages = [str(m) for errors in form.errors.values() for m in errors]
@@ -127,8 +124,7 @@ def add_innovator(region_code: str, innovation_id: int):
 @region_role(*permissions.WRITER_ROLES)
 @unit_of_work(back=back_to_detail)
 def remove_innovator(region_code: str, innovation_id: int, innovator_id: int):
-    innovation = load(innovation_id)
-    require(permissions.can_edit(g.access, innovation))
+    innovation = load(innovation_id, permissions.can_edit)
     person = queries.innovator_of(innovation, innovator_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)

@@ -185,8 +185,7 @@ def create(region_code: str):
 @region_role(*permissions.WRITER_ROLES)
 @unit_of_work(render=_form_page)
 def edit(region_code: str, innovation_id: int):
-    innovation = load(innovation_id)
-    require(permissions.can_edit(g.access, innovation))
+    innovation = load(innovation_id, permissions.can_edit)
     if reason := permissions.why_not_edit(innovation):
         flash(reason, "error")
         return redirect(detail_url(innovation))

@@ -26,7 +26,7 @@ from lms.innovations.forms import (
     revision_notes,
     revisions_form,
 )
-from lms.innovations.views._common import back_to_detail, detail_url, labels, load, require
+from lms.innovations.views._common import back_to_detail, detail_url, labels, load
 from lms.innovations.views.registry import ITEM
 from lms.regions.access import region_role
 from lms.timefmt import local
@@ -37,8 +37,7 @@ from lms.unit_of_work import unit_of_work
 @region_role(*permissions.WRITER_ROLES)
 @unit_of_work(back=back_to_detail)
 def submit(region_code: str, innovation_id: int):
-    innovation = load(innovation_id)
-    require(permissions.can_submit(g.access, innovation))
+    innovation = load(innovation_id, permissions.can_submit)
     form = SubmitForm()
     if not form.validate_on_submit():
         abort(400)
@@ -57,8 +56,7 @@ def submit(region_code: str, innovation_id: int):
 @region_role("coordinator")
 @unit_of_work(back=back_to_detail)
 def verify(region_code: str, innovation_id: int):
-    innovation = load(innovation_id)
-    require(permissions.can_verify(g.access, innovation))
+    innovation = load(innovation_id, permissions.can_verify)
     form = VerifyForm()
     if not form.validate_on_submit():
         abort(400)
@@ -86,8 +84,7 @@ def _revisions_page(problem: DomainError | None = None, innovation_id: int = 0, 
 @region_role("coordinator")
 @unit_of_work(render=_revisions_page)
 def request_revisions(region_code: str, innovation_id: int):
-    innovation = load(innovation_id)
-    require(permissions.can_request_revisions(g.access, innovation))
+    innovation = load(innovation_id, permissions.can_request_revisions)
     if reason := permissions.why_not("request_revisions", innovation):
         flash(reason, "error")
         return redirect(detail_url(innovation))
@@ -112,8 +109,7 @@ def _archive_page(problem: DomainError | None = None, innovation_id: int = 0, fo
 @region_role("coordinator")
 @unit_of_work(render=_archive_page)
 def archive(region_code: str, innovation_id: int):
-    innovation = load(innovation_id)
-    require(permissions.can_archive(g.access, innovation))
+    innovation = load(innovation_id, permissions.can_archive)
     form = ArchiveForm()
     if not form.validate_on_submit():
         return _archive_page(innovation_id=innovation_id, form=form)
@@ -126,8 +122,7 @@ def archive(region_code: str, innovation_id: int):
 @region_role(*permissions.WRITER_ROLES)
 @unit_of_work(back=back_to_detail)
 def stage(region_code: str, innovation_id: int):
-    innovation = load(innovation_id)
-    require(permissions.can_edit(g.access, innovation))
+    innovation = load(innovation_id, permissions.can_edit)
     form = StageForm()
     if not form.validate_on_submit():
         messages = [m for errors in form.errors.values() for m in errors]
@@ -163,8 +158,7 @@ def _confirm_page(problem: DomainError | None = None, innovation_id: int = 0, fo
 @region_role(*permissions.WRITER_ROLES)
 @unit_of_work(render=_confirm_page)
 def confirm(region_code: str, innovation_id: int):
-    innovation = load(innovation_id)
-    require(permissions.can_confirm(g.access, innovation))
+    innovation = load(innovation_id, permissions.can_confirm)
     form = ConfirmRunningForm(year=_this_year())
     if not form.validate_on_submit():
         return _confirm_page(innovation_id=innovation_id, form=form)
@@ -198,8 +192,7 @@ def _catalogue_page(problem: DomainError | None = None, innovation_id: int = 0, 
 @region_role("coordinator")
 @unit_of_work(render=_catalogue_page)
 def catalogue_settings(region_code: str, innovation_id: int):
-    innovation = load(innovation_id)
-    require(permissions.can_publish(g.access, innovation))
+    innovation = load(innovation_id, permissions.can_publish)
     offices = queries.offices_of(g.region)
     form = CatalogueForm.for_innovation(innovation, offices)
     if not form.validate_on_submit():

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 from flask import abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.errors import DomainError
 from lms.forms import ConfirmForm, show_problem
-from lms.imports import discard_pending, expired_message, load_pending, save_pending
+from lms.imports import confirmed_rows, discard_pending, preview
 from lms.regions import bp, operations, permissions, queries
 from lms.regions.access import region_role
 from lms.regions.forms import OfficeForm, OfficeImportForm
@@ -121,25 +119,16 @@ def office_import(region_code: str):
     form = OfficeImportForm()
     if not form.validate_on_submit():
         return render_template("regions/office_import.html", region=region, form=form)
-    upload = form.file.data
-    parsed = parse_office_file(upload.read())
+    parsed = parse_office_file(form.file.data.read())
     plan = None
     if parsed.rows:
         plan = queries.plan_import(region, parsed.rows)
         parsed.collect()
-    token = None
-    if parsed.ok:
-        rows = [{k: v for k, v in asdict(r).items() if k != "problems"} for r in parsed.rows]
-        token = save_pending("offices", region.id, current_user.id, {"rows": rows})
     return render_template(
         "regions/office_import_preview.html",
         region=region,
-        parsed=parsed,
         plan=plan,
-        token=token,
-        filename=upload.filename,
-        form=form,
-        column_label=column_label,
+        **preview("offices", region.id, parsed, form, column_label),
     )
 
 
@@ -147,13 +136,9 @@ def office_import(region_code: str):
 @region_role("coordinator")
 @unit_of_work(back=_import_url)
 def office_import_confirm(region_code: str, token: str):
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    payload = load_pending("offices", token, g.region.id, current_user.id)
-    if payload is None:
-        flash(expired_message(), "error")
+    rows = confirmed_rows("offices", token, g.region.id, OfficeRow)
+    if rows is None:
         return redirect(_import_url(region_code))
-    rows = [OfficeRow(problems=[], **r) for r in payload["rows"]]
     plan = queries.plan_import(g.region, rows)
     if any(r.problems for r in rows):
         flash(

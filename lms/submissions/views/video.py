@@ -10,7 +10,7 @@ upload because of a bad thumbnail.
 
 from __future__ import annotations
 
-from flask import abort, flash, g, jsonify, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -23,7 +23,7 @@ from lms.errors import DomainError
 from lms.submissions import bp, operations, permissions, queries
 from lms.submissions.fields import video_max_bytes
 from lms.submissions.forms import VideoForm
-from lms.submissions.models import CohortAssignment, Submission
+from lms.submissions.models import CohortAssignment, Submission, SubmissionFile
 from lms.submissions.video import format_duration, max_seconds_of
 from lms.submissions.views._common import (
     files_refused,
@@ -48,6 +48,13 @@ def _video_assignment(assignment_id: int) -> CohortAssignment:
     if assignment.spec.kind != "video":
         abort(404)
     return assignment
+
+
+def _file_url(endpoint: str, cohort_id: int, file: SubmissionFile | None) -> str | None:
+    """The address of a submission's file (None for no file)."""
+    if file is None:
+        return None
+    return url_for(endpoint, cohort_id=cohort_id, submission_id=file.submission_id, file_id=file.id)
 
 
 def _video_page(
@@ -90,23 +97,9 @@ def _video_page(
         video_duration=format_duration(video_file.duration)
         if video_file is not None and video_file.duration
         else None,
-        video_play_url=url_for(
-            ".play_video",
-            cohort_id=cohort.id,
-            submission_id=video_file.submission_id,
-            file_id=video_file.id,
-        )
-        if video_file is not None
-        else None,
+        video_play_url=_file_url("lms.submissions.play_video", cohort.id, video_file),
         thumbnail=thumbnail,
-        thumbnail_url=url_for(
-            "lms.submissions.download_file",
-            cohort_id=cohort.id,
-            submission_id=thumbnail.submission_id,
-            file_id=thumbnail.id,
-        )
-        if thumbnail is not None
-        else None,
+        thumbnail_url=_file_url("lms.submissions.download_file", cohort.id, thumbnail),
         max_duration=max_duration,
         max_mb=max_mb,
         max_bytes=max_bytes,
@@ -178,21 +171,4 @@ def play_video(cohort_id: int, submission_id: int, file_id: int):
         abort(403)
     if file.role != "video" or file.kind != "mp4":
         abort(404)
-    try:
-        path = storage.path_of(file.key)
-    except ValueError:
-        abort(404)
-    if not path.is_file():
-        abort(404)
-    response = send_file(
-        path,
-        mimetype="video/mp4",
-        as_attachment=False,
-        download_name=storage.download_name_for(file.name, "mp4"),
-        conditional=True,
-        etag=True,
-        max_age=0,
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response
+    return storage.send_stored(file.key, file.name, inline=True)

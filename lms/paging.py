@@ -1,14 +1,25 @@
-"""Pages of a long staff table (the grade book, a trainer's queue): ``?page=`` picks one,
-counted from 1. A page number past the end shows the last page (after releasing grades from a
-filtered page, the page one returns to may have emptied); anything that is not a number shows
-the first."""
+"""Pages of a long list (the grade book, a trainer's queue, a region's innovations and clinic
+cases, notifications, the public catalogue): ``?page=`` picks one, counted from 1. A page
+number past the end shows the last page (after releasing grades from a filtered page, the page
+one returns to may have emptied); anything that is not a number shows the first.
+
+A list query counts its rows and reads one page with :func:`page_for` and :meth:`Page.window`;
+the page links are ``templates/core/_pager.html``."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
-#: Rows per page of the grade book and of a trainer's queue.
+import sqlalchemy as sa
+
+from lms.extensions import db
+
+#: Rows per page unless a list says otherwise (the grade book, a trainer's queue).
 PER_PAGE = 50
+
+T = TypeVar("T")
 
 
 def requested(raw: str | None) -> int:
@@ -60,6 +71,14 @@ class Page:
     def next(self) -> int | None:
         return self.number + 1 if self.number < self.pages else None
 
+    def window(self, stmt: Any) -> Any:
+        """``stmt`` (ordered) limited to this page's rows."""
+        return stmt.offset(self.offset).limit(self.per_page)
+
+    def rows_of(self, rows: Sequence[T]) -> Sequence[T]:
+        """This page's part of rows already in memory."""
+        return rows[self.offset : self.offset + self.per_page]
+
     def links(self, around: int = 2) -> list[int | None]:
         """Page numbers to link: the first, the last and ``around`` either side of this one;
         None where numbers are left out ("1 … 4 5 6 … 11")."""
@@ -72,3 +91,10 @@ class Page:
             result.append(n)
             previous = n
         return result
+
+
+def page_for(stmt: Any, wanted: int, per_page: int | None, counted: Any) -> Page:
+    """Page ``wanted`` of the rows ``stmt`` selects (one COUNT of ``counted``, the statement's
+    own joins and filters kept); read them with ``page.window(stmt.order_by(...))``."""
+    total = db.session.scalar(stmt.with_only_columns(sa.func.count(counted)).order_by(None))
+    return Page.of(wanted, total or 0, per_page)
