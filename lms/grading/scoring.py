@@ -26,7 +26,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from lms.profile import label_of
 from lms.submissions.video import format_duration, whole_seconds
@@ -225,12 +224,12 @@ def decide(rubric: Any, work: Work) -> Decided:
                 continue
             decided.points[criterion.key] = 0.0
             labels = "; ".join(str(label_of(p, dict(work.fields))) for p in parts)
-            decided.reasons[f"level-{criterion.key}"] = ngettext(
-                "Bagian %(parts)s kosong: 0 poin.",
-                "Bagian %(parts)s kosong semuanya: 0 poin.",
-                len(parts),
-                parts=labels,
-            )
+            # Two sentences, not a plural: Indonesian has one plural form.
+            if len(parts) == 1:
+                reason = _("Bagian %(parts)s kosong: 0 poin.", parts=labels)
+            else:
+                reason = _("Bagian %(parts)s kosong semuanya: 0 poin.", parts=labels)
+            decided.reasons[f"level-{criterion.key}"] = reason
     return decided
 
 

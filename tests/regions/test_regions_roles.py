@@ -338,9 +338,14 @@ def test_region_roles_show_on_the_dashboard_in_one_query(
 def test_the_class_form_offers_the_regions(
     client, db, make_user, make_cohort, make_region, login_as
 ):
+    from lms.regions.models import RegionMembership
+
     region = make_region(name="Kabupaten Lamaru", code="7399")
     organizer = make_user()
     cohort = make_cohort(organizers=[organizer])
+    # Tying a class to a region is its coordinators' decision.
+    db.session.add(RegionMembership(region_id=region.id, user_id=organizer.id, role="coordinator"))
+    db.session.commit()
     login_as(organizer)
     path = f"/cohorts/{cohort.id}/edit"
     form = client.get(path).get_data(as_text=True)
