@@ -94,11 +94,19 @@ def _innovation_evidence(
     *,
     skip: set[str],
 ) -> None:
-    documents = {
-        "decree": _store(f"SK {innovation.name[:60]}"),
-        "pdf": _store(f"Laporan {innovation.name[:60]}"),
-        "image": _image(f"Tangkapan layar {innovation.name[:60]}"),
+    makers = {
+        "decree": lambda: _store(f"SK {innovation.name[:60]}"),
+        "pdf": lambda: _store(f"Laporan {innovation.name[:60]}"),
+        "image": lambda: _image(f"Tangkapan layar {innovation.name[:60]}"),
     }
+    made: dict[str, Any] = {}
+
+    def document(kind: str) -> Any:
+        # Stored on first use: a file no evidence names would be an orphan in the store.
+        if kind not in made:
+            made[kind] = makers[kind]()
+        return made[kind]
+
     for position, (ind, row) in enumerate(
         (i, r) for i in rules.innovation_indicators for r in i.rows
     ):
@@ -135,7 +143,7 @@ def _innovation_evidence(
                 row.code,
                 operations.DocumentInput(
                     kind="decree",
-                    stored=documents["decree"],
+                    stored=document("decree"),
                     name=f"sk-{row.code.lower()}.pdf",
                     # One in five decrees lacks its number: the checks show it.
                     number=""
@@ -156,7 +164,7 @@ def _innovation_evidence(
                 row.code,
                 operations.DocumentInput(
                     kind=kind,
-                    stored=documents[kind],
+                    stored=document(kind),
                     name=f"bukti-{row.code.lower()}.{'pdf' if kind == 'pdf' else 'png'}",
                     about=ind.name,
                 ),
