@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask_babel import lazy_gettext as _l
+from lms.lazytext import lazy_gettext as _l
 
 
 class DomainError(ValueError):

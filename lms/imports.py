@@ -34,6 +34,7 @@ from wtforms.validators import ValidationError
 
 from lms import storage
 from lms.forms import ConfirmForm
+from lms.lazytext import lazy_gettext as _l
 from lms.tabular import ParsedTable
 
 __all__ = [

@@ -13,7 +13,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask_babel import lazy_gettext as _l
+from lms.lazytext import lazy_gettext as _l
 
 URUSAN_FILE = Path(__file__).resolve().parent / "data" / "urusan.toml"
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
+from lms.lazytext import lazy_gettext as _l
 
 __all__ = [
     "NIP",

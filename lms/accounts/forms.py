@@ -33,6 +33,7 @@ from lms.accounts.civil_service import (
     sex_problem,
     status_label,
 )
+from lms.lazytext import lazy_gettext as _l
 
 MIN_PASSWORD = 8
 

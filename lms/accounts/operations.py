@@ -12,6 +12,7 @@ from lms.accounts import civil_service as cs
 from lms.accounts.models import User
 from lms.errors import DomainError
 from lms.extensions import db
+from lms.lazytext import lazy_gettext as _l
 
 PROFILE_FIELDS = (
     "full_name",

@@ -10,6 +10,7 @@ from wtforms.validators import InputRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.api import permissions
+from lms.lazytext import lazy_gettext as _l
 
 
 class _Checkboxes(SelectMultipleField):

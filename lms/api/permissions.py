@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from lms.api.models import PersonalAccessToken
+from lms.lazytext import lazy_gettext as _l
 from lms.timefmt import local_datetime
 
 #: scope -> what it lets a token do (the checkbox's label on the profile page).

@@ -10,6 +10,8 @@ from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, StringField
 from wtforms.validators import Optional, Regexp, ValidationError
 
+from lms.lazytext import lazy_gettext as _l
+
 
 class _CourseChoice(SelectMultipleField):
     def pre_validate(self, form: Any) -> None:

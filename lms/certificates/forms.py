@@ -45,6 +45,8 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
+from lms.lazytext import lazy_gettext as _l
+
 from . import eligibility, qualification
 from .models import KINDS, LAYOUT_FIELDS, CertificatePlan
 from .numbering import CODE_LENGTH, is_well_formed, normalize_code, pattern_problem

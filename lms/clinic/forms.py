@@ -32,6 +32,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from lms import storage
 from lms.clinic.models import ACTION_STATES, CATEGORIES, URGENCIES
 from lms.clinic.operations import DELIVER_CHOICES, TEXT_MAX, TITLE_MAX, Upload
+from lms.lazytext import lazy_gettext as _l
 
 #: Files a case takes: documents and pictures (videos go as links).
 FILE_KINDS = frozenset({"pdf", "jpeg", "png", "webp", "docx", "xlsx", "pptx"})
@@ -241,10 +242,14 @@ class MentorsForm(FlaskForm):
         form.mentors.choices = [
             SelectChoice(
                 load.user.id,
-                _l(
-                    "%(name)s (%(n)d konsultasi berjalan)",
-                    name=load.user.full_name,
-                    n=load.open_cases,
+                # str(): a lazy string is Markup to WTForms and Jinja (its __html__), so
+                # the mentor's name inside it would go out unescaped.
+                str(
+                    _l(
+                        "%(name)s (%(n)d konsultasi berjalan)",
+                        name=load.user.full_name,
+                        n=load.open_cases,
+                    )
                 ),
             )
             for load in loads

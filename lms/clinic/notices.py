@@ -6,9 +6,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
 
 from lms.clinic.models import Consultation
+from lms.lazytext import lazy_gettext as _l
 from lms.notifications import kinds
 from lms.notifications import operations as notifications
 

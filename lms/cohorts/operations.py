@@ -14,6 +14,7 @@ from lms.cohorts import permissions
 from lms.cohorts.models import Cohort, Membership
 from lms.errors import DomainError
 from lms.extensions import db
+from lms.lazytext import lazy_gettext as _l
 from lms.regions import operations as regions
 
 COHORT_FIELDS = (

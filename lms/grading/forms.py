@@ -30,6 +30,7 @@ from lms.grading import rubric_content, scoring
 from lms.grading.models import DEFAULT_TOLERANCE, OUTCOMES
 from lms.grading.operations import MAX_COMMENT, MarkerChoice
 from lms.grading.scoring import MarkingInput
+from lms.lazytext import lazy_gettext as _l
 
 
 class LockField(HiddenField):
@@ -123,7 +124,8 @@ class MarkingForm(FlaskForm):
                 points = [decided.points[key], *points]
             fields[f"level-{key}"] = LevelField(criterion.title, points=points)
             fields[f"comment-{key}"] = TextAreaField(
-                _l("Komentar untuk %(c)s", c=criterion.title), validators=[_comment_length()]
+                str(_l("Komentar untuk %(c)s", c=criterion.title)),
+                validators=[_comment_length()],
             )
         for gate in rubric.gates or []:
             fields[f"gate-{gate['key']}"] = BooleanField(gate["title"])

@@ -34,6 +34,7 @@ from lms.grading.queries.submission import (
     work_of,
 )
 from lms.grading.scoring import MarkingInput
+from lms.lazytext import lazy_gettext as _l
 from lms.submissions.models import CohortAssignment, Submission, SubmissionVersion
 
 #: Longest comment kept (a page of text); longer input is refused with a message.

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from flask_babel import LazyString, format_date
-from flask_babel import lazy_gettext as _l
 
+from lms.lazytext import lazy_gettext as _l
 from lms.iid.rules import Indicator, RuleSet
 
 if TYPE_CHECKING:

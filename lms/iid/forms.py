@@ -22,6 +22,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
+from lms.lazytext import lazy_gettext as _l
 from lms.iid.rules import Row, RuleSet
 
 

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask_babel import lazy_gettext as _l
-
 from lms.errors import DomainError
+from lms.lazytext import lazy_gettext as _l
 from lms.jobs.kinds import N_, JobContext, job_kind
 from lms.jobs.permissions import admins
 

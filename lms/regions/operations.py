@@ -13,6 +13,7 @@ from lms.accounts import operations as accounts
 from lms.accounts.models import User
 from lms.errors import DomainError
 from lms.extensions import db
+from lms.lazytext import lazy_gettext as _l
 from lms.regions import queries
 from lms.regions.matching import exact_index, text_key
 from lms.regions.models import Office, Region, RegionMembership
@@ -83,7 +84,7 @@ def _check_office(region: Region, data: dict[str, Any], office: Office | None) -
     clash = next((o for o in stored if acronym and text_key(o.acronym) == acronym), None)
     if clash is not None:
         raise RegionError(
-            _l("Singkatan ini sudah dipakai %(name)s.", name=clash.name), field="acronym"
+            str(_l("Singkatan ini sudah dipakai %(name)s.", name=clash.name)), field="acronym"
         )
     parent_id = data.get("parent_id")
     if parent_id is None:

@@ -12,8 +12,8 @@ import re
 from typing import Any
 
 from flask import current_app, has_app_context
-from flask_babel import lazy_gettext as _l
 
+from lms.lazytext import lazy_gettext as _l
 from lms.profile import (
     PROFILE_FIELDS,
     RANCANG_BANGUN,

@@ -38,6 +38,7 @@ from wtforms.widgets import CheckboxInput, DateInput, ListWidget
 
 from lms import profile
 from lms.errors import DomainError
+from lms.lazytext import lazy_gettext as _l
 from lms.profile import results_label, urusan_groups
 from lms.submissions.fields import PP38_CRITERIA, VIDEO_ELEMENTS, shown_fields
 from lms.submissions.fields import Field as SpecField

@@ -36,11 +36,18 @@ BLOCKING = {"serious", "critical"}
 PROPOSAL = "Proposal Inovasi Daerah"
 
 #: The key pages, by the account that uses them (None: not logged in). "{kit}" is the demo
-#: class, "{code}" an issued demo certificate, "{proposal}" the participant's proposal work page.
+#: class, "{code}" an issued demo certificate, "{proposal}" the participant's proposal work page,
+#: "{innovation}" a verified demo innovation of the demo region "{region}" and "{slug}" its
+#: public page, "{revising}" one sent back with notes, "{case}" peserta1's clinic case (which
+#: the mentor sees too, with the mentors' private note), "{new_case}" a case waiting for triage.
 PAGES: dict[str | None, list[str]] = {
-    None: ["/login", "/verify", "/verify/{code}"],
+    None: ["/login", "/verify", "/verify/{code}", "/inovasi", "/inovasi?q=ktp", "/inovasi/{slug}"],
     "peserta1@example.org": [
         "/dashboard",
+        "/clinic",
+        "/clinic/new",
+        "/clinic/{case}",
+        "/notifications",
         # Lessons with wide tables (Markdown tables in the stored lesson HTML).
         "/courses/kebijakan-inovasi-daerah/05-indikator-dan-penilaian",
         "/courses/penulisan-proposal-inovasi/08-contoh-proposal-lengkap",
@@ -56,6 +63,21 @@ PAGES: dict[str | None, list[str]] = {
         "/cohorts/{kit}/grading/gradebook",
     ],
     "widyaiswara@example.org": ["/cohorts/{kit}/grading/queue"],
+    "bappeda@example.org": [
+        "/regions/{region}",
+        "/regions/{region}/innovations",
+        "/regions/{region}/innovations/{innovation}",
+        "/regions/{region}/innovations/{innovation}/catalogue",
+        "/regions/{region}/iid/2023",
+        "/regions/{region}/clinic",
+        "/clinic/{new_case}/triage",
+    ],
+    "opd.dinkes@example.org": [
+        "/regions/{region}/innovations",
+        "/regions/{region}/innovations/{revising}/edit",
+    ],
+    "pimpinan@example.org": ["/regions/{region}/dashboard", "/regions/{region}/clinic/report"],
+    "pendamping@example.org": ["/clinic", "/clinic/{case}"],
 }
 
 #: Serious or critical violations that need a change outside the stylesheet and templates'
@@ -69,6 +91,43 @@ def _certificate_code(live_server: LiveServer) -> str:
 
     with live_server.app.app_context():
         return db.session.scalar(db.select(Certificate.code).filter_by(state="issued"))
+
+
+def _region_values(live_server: LiveServer) -> dict[str, Any]:
+    """The demo region's pages: its code, a verified Dinkes innovation, a published one, the
+    Dinkes one sent back for revisions (its edit page shows the notes) and peserta1's case."""
+    from lms.accounts.models import User
+    from lms.clinic.models import Consultation
+    from lms.extensions import db
+    from lms.innovations.models import Innovation
+
+    with live_server.app.app_context():
+        innovation = db.session.scalar(
+            db.select(Innovation).filter_by(name="Posbindu Keliling Lansia")
+        )
+        revising = db.session.scalar(
+            db.select(Innovation.id).filter_by(name="Rapor Gizi Balita Digital")
+        )
+        published = db.session.scalar(
+            db.select(Innovation.slug).where(Innovation.published_dt.is_not(None)).limit(1)
+        )
+        case = db.session.scalar(
+            db.select(Consultation.id)
+            .join(User, User.id == Consultation.requester_id)
+            .where(User.email == "peserta1@example.org")
+            .order_by(Consultation.id)
+        )
+        new_case = db.session.scalar(
+            db.select(Consultation.id).filter_by(state="new").order_by(Consultation.id)
+        )
+        return {
+            "region": innovation.region.code,
+            "innovation": innovation.id,
+            "revising": revising,
+            "slug": published,
+            "case": case,
+            "new_case": new_case,
+        }
 
 
 def _open(page: Page, template: str, values: dict[str, Any]) -> str:
@@ -99,7 +158,11 @@ def blocking_violations(page: Page, template: str) -> list[str]:
 def test_key_pages_have_no_serious_accessibility_violation_at_360_px(
     browse: Browsing, live_server: LiveServer, account: str | None
 ) -> None:
-    values = {"kit": live_server.cohort_ids["KIT-2023-I"], "code": _certificate_code(live_server)}
+    values = {
+        "kit": live_server.cohort_ids["KIT-2023-I"],
+        "code": _certificate_code(live_server),
+        **_region_values(live_server),
+    }
     page = browse.new_page(viewport={"width": 360, "height": 740})
     if account:
         login(page, account)

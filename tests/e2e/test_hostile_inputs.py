@@ -1,16 +1,19 @@
 """Hostile input through every form, in real Chromium: no script runs, no page answers 5xx.
 
-A walker logs in as each role (visitor, participant, trainer, organizer, admin), goes through
-the LMS breadth-first from the dashboard (following links, a few pages per URL shape, a page
-budget per role) and submits every form it meets once: every visible text field and text
-area gets a value of the corpus below (script tags, event handlers, ``javascript:`` links in
-Markdown and HTML, 10,000 characters, right-to-left overrides, zero-width spaces, emoji, …),
+A walker logs in as each role (visitor, participant, clinic requester, office operator, region
+coordinator, clinic mentor, region leader, organizer, trainer, admin), goes through the LMS
+breadth-first from the dashboard and the role's own pages (following links, a few pages per
+URL shape, a page budget per role) and submits every form it meets once: every visible text
+field and text area gets a value of the corpus below (script tags, event handlers,
+``javascript:`` links in Markdown and HTML, 10,000 characters, right-to-left overrides,
+zero-width spaces, emoji, …),
 every file field a small valid file under a hostile name (``<img src=x onerror=alert(1)>.pdf``;
 member, schedule and mark imports get spreadsheets full of the same). A form refused with
 errors is sent again with the refused fields replaced (a shorter hostile value, then a plain
 one), so that as much hostile text as the app accepts is stored. Finally every role walks
 again without submitting, to see the stored values where they are shown: lists, member
-lists, gradebook, receipts, certificates and their public verification pages, exports.
+lists, gradebook, receipts, certificates and their public verification pages, the region's
+registry, index, clinic cases and notifications, the public innovation catalogue, exports.
 
 The browser runs with the Content-Security-Policy bypassed, so that the app's escaping is
 what is tested (the CSP would stop an injected script anyway). The test fails on:
@@ -57,11 +60,19 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.e2e
 
 PASSWORD = "kelasinovasi"
-#: Who walks, in this order: the participant writes and sends their work, the organizer
-#: allocates it to the trainers, who mark it; the admin comes last, and everybody reads
+#: Who walks, in this order: the participant writes and sends their work; the clinic requester
+#: opens a case and writes in theirs; the Dinkes operator files and submits innovations, which
+#: the coordinator sends back, verifies and publishes (and triages the clinic's cases, gives
+#: region roles); the mentor writes in the cases; the leader reads; the organizer allocates the
+#: class's work to the trainers, who mark it; the admin comes last, and everybody reads
 #: everything in the final walk.
 ROLES = (
     ("participant", "peserta2@example.org"),
+    ("requester", "peserta1@example.org"),
+    ("operator", "opd.dinkes@example.org"),
+    ("coordinator", "bappeda@example.org"),
+    ("mentor", "pendamping@example.org"),
+    ("leader", "pimpinan@example.org"),
     ("organizer", "panitia@example.org"),
     ("trainer", "widyaiswara2@example.org"),
     ("admin", "admin@example.org"),
@@ -70,8 +81,10 @@ ROLES = (
 SUBMIT_BUDGET = 60
 READ_BUDGET = 35
 PER_SHAPE = 2
-#: A safety net for the whole test (a walk sends about 120).
-MAX_SUBMISSIONS = 250
+#: A safety net for the whole test (a walk sends about 250).
+MAX_SUBMISSIONS = 500
+#: The demo region (Kabupaten Lamaru).
+REGION = "7399"
 
 XSS = "window.__xss=1"
 CORPUS = [
@@ -115,11 +128,18 @@ NEVER_SUBMIT = re.compile(
 #: (stores the hostile rows), allocating work to trainers (so that they can mark it),
 #: releasing grades (shows the comments to participants), copying the rubric to the class
 #: (so that it can be edited).
-BUTTON_FORMS = re.compile(r"/import/[0-9a-f]+$|/release$|/decide$|/allocation/auto$|/rubric/copy$")
+#: In the region: confirming an office import, submitting an innovation (so that the
+#: coordinator can send it back), accepting a clinic case with its mentors (so that they
+#: write in it).
+BUTTON_FORMS = re.compile(
+    r"/import/[0-9a-f]+$|/release$|/decide$|/allocation/auto$|/rubric/copy$"
+    r"|/innovations/\d+/submit$|/clinic/\d+/mentors$"
+)
 #: Pages that are forms, visited first while submitting.
 FORM_PAGE = re.compile(
     r"/(edit|new|add|import|settings|rubric|excuse|marks|allocation|eligibility|reconcile|video)$"
-    r"|/assignments/\d+$|/grading/submissions/\d+$"
+    r"|/(revisions|catalogue|archive|confirm|triage|stage|match)$"
+    r"|/assignments/\d+$|/grading/submissions/\d+$|/clinic/\d+$|/follow-ups/\d+$"
 )
 #: Links that are files rather than pages: fetched (for their status), not rendered.
 DOWNLOAD = re.compile(r"\.(pdf|xlsx|csv|ics|zip|json|svg|png|jpe?g|webp|mp4)$|/files/\d+(/play)?$")
@@ -158,6 +178,14 @@ SCAN_JS = """
     }
   }
   for (const s of document.querySelectorAll('script')) {
+    // A data island (the strings of checkin-app.js, mark-grid.js) runs nothing; it must stay
+    // one JSON value (text that broke out of it would end it early and fail to parse).
+    if (!s.src && (s.type || '').toLowerCase() === 'application/json') {
+      try { JSON.parse(s.textContent); } catch (e) {
+        found.push('broken JSON <script>: ' + s.textContent.slice(0, 60));
+      }
+      continue;
+    }
     if (!s.src) found.push('inline <script>: ' + s.textContent.slice(0, 60));
     else if (new URL(s.src).origin !== location.origin) found.push('foreign <script> ' + s.src);
   }
@@ -202,6 +230,7 @@ FORMS_JS = """
       action: new URL(form.getAttribute('action') || location.href, location.href).href,
       method: (form.getAttribute('method') || 'get').toLowerCase(),
       progress: form.hasAttribute('data-upload-progress'),
+      scripted: ['checkin-form', 'mark-grid'].includes(form.id),
       fields,
     };
   });
@@ -261,6 +290,9 @@ SUBMIT_JS = """
 
 #: upload-progress.js posts with XMLHttpRequest and writes the answer into the page; the
 #: walk posts such forms as a browser without the script does (a plain copy of the form).
+#: The check-in form (checkin-app.js) and the marking grid (mark-grid.js) never leave the
+#: page: their scripts keep what was typed on the phone and send it to the JSON API; the walk
+#: lets them, looks at the page, then posts a plain copy too (the ids are in FORMS_JS).
 PLAIN_FORM_JS = """
 (formIndex) => {
   const form = document.querySelector(`[data-walk-form="${formIndex}"]`);
@@ -327,6 +359,14 @@ def import_file(action: str, attempt: int, serial: Iterator[int]) -> bytes:
             rows.append([f"peserta{n + 2}@example.org", "hadir", value])
         if broken:
             rows.append([CORPUS[1], CORPUS[0], CORPUS[3]])
+        return _csv(rows)
+    if "/offices/import" in action:
+        rows = [["nama", "singkatan", "jenis", "induk"]]
+        for value in (CORPUS[0], CORPUS[1], CORPUS[4]):
+            n = next(serial)
+            rows.append([f"{value[:150]} {n}", f"U{n}", "uptd", "Dinkes"])
+        if broken:
+            rows.append([CORPUS[3], CORPUS[1], CORPUS[0], CORPUS[3]])
         return _csv(rows)
     return _csv([["kolom"], [CORPUS[0]]])
 
@@ -443,6 +483,8 @@ def shape_of(path: str) -> str:
     """``/cohorts/3/meetings/12`` → ``/cohorts/#/meetings/#``; lessons are one shape."""
     shape = re.sub(r"/[0-9a-f]{16,}(?=/|$)", "/T", path)
     shape = re.sub(r"/\d+(?=/|\.|$)", "/#", shape)
+    # An index indicator is one shape whatever its code (SID-35, SPD-05b, …).
+    shape = re.sub(r"/(indicators|region)/[A-Z]{3}-\w+(?=/|$)", r"/\1/*", shape)
     shape = re.sub(r"^/courses/[^/]+", "/courses/*", shape)
     return re.sub(r"^/courses/\*/(?!assignments/|media/)[^/]+", "/courses/*/*", shape)
 
@@ -662,10 +704,16 @@ class Walker:
         self, form: dict[str, Any], values: dict[str, str], *, with_files: bool, file_attempt: int
     ) -> None:
         index = form["index"]
-        if form["progress"]:
+        times = ["09:00", "11:00", "13:00", "15:00"]
+        if form["scripted"]:
+            self.page.evaluate(FILL_JS, [index, values, times])
+            self.page.evaluate(SUBMIT_JS, [index, None])
+            self.page.wait_for_timeout(2_000)  # stored, sent, shown in the page's list
+            self.check()
+        if form["progress"] or form["scripted"]:
             self.page.evaluate(PLAIN_FORM_JS, index)
             form = self.forms()[index]
-        self.page.evaluate(FILL_JS, [index, values, ["09:00", "11:00", "13:00", "15:00"]])
+        self.page.evaluate(FILL_JS, [index, values, times])
         if with_files:
             for f in form["fields"]:
                 if f["type"] == "file" and f["shown"] and not f["disabled"]:
@@ -686,6 +734,12 @@ class Walker:
             with self.page.expect_navigation(wait_until="load", timeout=30_000):
                 self.page.evaluate(SUBMIT_JS, [index, button])
         except PlaywrightError as exc:
+            if "Timeout" in str(exc):
+                raise AssertionError(
+                    f"{self.role}: the form to {form['action']} on {self.page.url} never left "
+                    "the page: if a script answers it, add its id to the scripted forms of "
+                    "FORMS_JS"
+                ) from exc
             if "Download is starting" not in str(exc):
                 raise
         self.check()
@@ -777,16 +831,121 @@ def hostile_server(
             db.engine.dispose()
 
 
+def region_starts(server: HostileServer) -> dict[str, list[str]]:
+    """Where each region role starts writing: their region's pages (the registry, the index,
+    the clinic) and the forms the walk would reach late, hostile search terms included."""
+    from lms.accounts.models import User
+    from lms.clinic.models import Consultation
+    from lms.extensions import db
+    from lms.innovations.models import Innovation
+
+    with server.app.app_context():
+        innovations = {i.name: i.id for i in db.session.scalars(db.select(Innovation))}
+        cases = list(
+            db.session.execute(
+                db.select(Consultation.id, Consultation.state, User.email).join(
+                    User, User.id == Consultation.requester_id
+                )
+            )
+        )
+    own = [c for c, _state, email in cases if email == "peserta1@example.org"]
+    waiting = [c for c, state, _email in cases if state == "new"]
+    active = [c for c, state, _email in cases if state == "active"]
+    region = f"/regions/{REGION}"
+    draft = innovations["SIAP ANTAR (Siaga Antar Obat Rutin) bagi lansia dengan penyakit kronis"]
+    revising = innovations["Rapor Gizi Balita Digital"]
+    submitted = innovations["Apotek Desa Terpadu"]
+    verified = innovations["Posbindu Keliling Lansia"]
+    return {
+        "participant": ["/clinic", "/clinic/new"],
+        "requester": ["/clinic/new", *(f"/clinic/{c}" for c in own), "/clinic", "/notifications"],
+        "operator": [
+            f"{region}/innovations/{revising}/edit",
+            f"{region}/innovations/{draft}/edit",
+            f"{region}/innovations/new",
+            f"{region}/innovations/{draft}",
+            f"{region}/innovations?q={CORPUS[1]}&state={CORPUS[0]}",
+            f"{region}/iid/2023/innovations",
+            "/clinic/new",
+        ],
+        "coordinator": [
+            f"{region}/innovations/{submitted}/revisions",
+            f"{region}/innovations/{draft}",
+            f"{region}/innovations/{verified}/catalogue",
+            f"{region}/innovations/{verified}/confirm",
+            *(f"/clinic/{c}/triage" for c in waiting),
+            f"{region}/people/add",
+            f"{region}/offices/new",
+            f"{region}/offices/import",
+            f"{region}/clinic?state={CORPUS[3]}",
+            f"{region}/iid/2023",
+            f"{region}/iid/2023/innovations/{verified}",
+            f"{region}/iid/2023/region",
+        ],
+        "mentor": [*(f"/clinic/{c}" for c in active[:3]), "/clinic"],
+        "leader": [
+            f"{region}/dashboard?year={CORPUS[0]}",
+            f"{region}/iid/2023",
+            f"{region}/clinic/report",
+            f"{region}/innovations/{submitted}",
+        ],
+    }
+
+
+def assignment_starts(server: HostileServer, cohort_id: int) -> list[str]:
+    """The class's assignment pages and the video form: a participant meets more of them
+    than two a URL shape lets the walk follow."""
+    from lms.extensions import db
+    from lms.submissions.models import CohortAssignment
+
+    with server.app.app_context():
+        assignments = db.session.scalars(
+            db.select(CohortAssignment).filter_by(cohort_id=cohort_id).order_by(CohortAssignment.id)
+        ).all()
+        pages = [f"/cohorts/{cohort_id}/assignments/{a.id}" for a in assignments]
+        pages += [
+            f"/cohorts/{cohort_id}/assignments/{a.id}/video"
+            for a in assignments
+            if a.spec.kind == "video"
+        ]
+    return pages
+
+
+def region_reads() -> list[str]:
+    """Where the region's people read what was stored."""
+    region = f"/regions/{REGION}"
+    return [
+        f"{region}/innovations",
+        f"{region}/clinic",
+        f"{region}/clinic/report",
+        f"{region}/dashboard",
+        f"{region}/iid/2023",
+        f"{region}/iid/2023/innovations",
+        f"{region}/people",
+        f"{region}/offices",
+        "/clinic",
+        "/notifications",
+    ]
+
+
 def stored_pages(server: HostileServer) -> tuple[list[str], list[str]]:
     """Pages that show stored values and may not be linked from where the walk went: every
-    certificate's public verification page (for the visitor), every submitted version (for
-    the admin)."""
+    certificate's public verification page and the public catalogue (for the visitor), every
+    submitted version (for the admin)."""
     from lms.certificates.models import Certificate
     from lms.extensions import db
+    from lms.innovations.models import Innovation
     from lms.submissions.models import Submission
 
     with server.app.app_context():
         public = [f"/verify/{c.code}" for c in db.session.scalars(db.select(Certificate))]
+        public += ["/inovasi", f"/inovasi?q={CORPUS[0]}"]
+        public += [
+            f"/inovasi/{slug}"
+            for slug in db.session.scalars(
+                db.select(Innovation.slug).where(Innovation.published_dt.is_not(None))
+            )
+        ]
         versions = [
             f"/cohorts/{s.assignment.cohort_id}/assignments/{s.assignment_id}"
             f"/versions/{s.latest_number}"
@@ -848,15 +1007,21 @@ def test_hostile_input_through_every_form_runs_no_script_and_breaks_no_page(
 
     # Each role writes, in order, through every form it reaches.
     walkers = {"visitor": visitor}
+    regional = region_starts(hostile_server)
     for role, email in ROLES:
         walkers[role] = current = walker(role)
         login(current, email, next_url=f"?next=javascript:{XSS}" if role == "participant" else "")
-        starts = ["/dashboard", f"/cohorts/{kit}", "/account/profile", "/checkin"]
-        starts += [
-            f"/cohorts/{kit}/search?q={CORPUS[1]}",
-            f"/cohorts/{kit}/grading/queue?status={CORPUS[0]}&trainer={CORPUS[3]}",
-            f"/admin/users?q={CORPUS[0]}",
-        ]
+        if role in regional and role not in ("participant", "requester"):
+            starts = [*regional[role], "/dashboard", "/account/profile"]
+        else:
+            starts = [*regional.get(role, []), "/dashboard", f"/cohorts/{kit}"]
+            if role == "participant":
+                starts += assignment_starts(hostile_server, kit)
+            starts += ["/account/profile", "/checkin", f"/cohorts/{kit}/search?q={CORPUS[1]}"]
+            starts += [
+                f"/cohorts/{kit}/grading/queue?status={CORPUS[0]}&trainer={CORPUS[3]}",
+                f"/admin/users?q={CORPUS[0]}",
+            ]
         current.walk(starts, budget=SUBMIT_BUDGET, submit=True)
 
     # Everyone reads what was stored.
@@ -866,6 +1031,8 @@ def test_hostile_input_through_every_form_runs_no_script_and_breaks_no_page(
             current.walk(public, budget=len(public) + 5, submit=False)
         else:
             starts = ["/dashboard", f"/cohorts/{kit}", f"/cohorts/{kit}/members"]
+            if role in regional or role == "admin":
+                starts += region_reads()
             if role == "admin":
                 starts += versions
             current.walk(starts, budget=READ_BUDGET + len(starts), submit=False)
@@ -898,6 +1065,18 @@ def test_hostile_input_through_every_form_runs_no_script_and_breaks_no_page(
         "/cohorts/#/assignments/#/video",
         "/cohorts/#/grading/submissions/#",
         "/cohorts/#/grading/assignments/#/rubric",
+        # The region's people.
+        "/clinic/new",
+        "/clinic/#/messages",
+        "/regions/#/innovations/new",
+        "/regions/#/innovations/#/edit",
+        "/regions/#/innovations/#/revisions",
+        "/regions/#/innovations/#/catalogue",
+        "/regions/#/people/add",
+        "/regions/#/offices/new",
+        "/regions/#/offices/import",
+        "/regions/#/iid/#/innovations/#/indicators/*/documents",
+        "/clinic/#/appointments/new",
     }
     reached = {sig.split(" ")[1] for sig in stats.forms}
     assert expected <= reached, f"forms never submitted: {sorted(expected - reached)}"

@@ -1,4 +1,6 @@
-"""A participant writes the innovation proposal on a phone: draft, reload, submit, receipt."""
+"""A participant writes the innovation proposal (the IID profil inovasi) on a phone: the
+sections, the six parts counted together, the results label following the stage, draft,
+reload, submit, receipt and the Word download."""
 
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ except ImportError:  # the conftest fixture explains; under CI=true it fails ins
         raise
     pytest.skip("e2e tests need the playwright package", allow_module_level=True)
 
+from docx import Document
+
 from lms.submissions.fields import word_count
 from tests.e2e.test_journeys import fits_width, login
 
@@ -30,6 +34,16 @@ SENTENCE = (
     "Pelayanan surat keterangan di kantor kecamatan kini dapat diajukan dari rumah melalui "
     "pesan singkat dan diambil dalam satu hari kerja tanpa antre panjang."
 )
+
+
+PARTS = {
+    "Latar belakang dan permasalahan": 4,
+    "Dasar hukum": 2,
+    "Isu strategis": 2,
+    "Metode pembaharuan": 3,
+    "Keunggulan dan kebaruan": 2,
+    "Cara kerja": 3,
+}
 
 
 def words(n_sentences: int) -> str:
@@ -53,30 +67,53 @@ def test_participant_writes_saves_and_submits_a_proposal_on_a_phone(
     card.get_by_role("link", name=PROPOSAL, exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(PROPOSAL)
 
+    # The profil inovasi's sections, in order.
+    sections = page.locator("form.work-form h2")
+    expect(sections.nth(0)).to_have_text("Identitas inovasi")
+    expect(sections.nth(1)).to_have_text("Rancang bangun dan pokok perubahan")
+    expect(sections.nth(2)).to_have_text("Tujuan, manfaat dan hasil")
+    expect(sections.nth(3)).to_have_text("Anggaran dan jadwal")
+
+    # A new draft starts with the participant's office and name.
+    expect(page.get_by_label("Perangkat daerah pengusul (wajib)", exact=True)).to_have_value(
+        "SMP Negeri 1"
+    )
+    expect(page.get_by_label("Nama inovator / tim (wajib)", exact=True)).to_have_value(
+        "Hj. Rosmiati, S.Pd., M.Pd."
+    )
     page.get_by_label("Nama inovasi (wajib)", exact=True).fill("SIKAP Kilat")
+    page.get_by_label("Kontak inovator (wajib)", exact=True).fill("smpn1@example.org")
     page.get_by_label("Bentuk inovasi (wajib)", exact=True).select_option("pelayanan_publik")
     page.get_by_label("Jenis inovasi (wajib)", exact=True).select_option("digital")
     page.get_by_label("Inisiator (wajib)", exact=True).select_option("asn")
-    page.get_by_label("Urusan pemerintahan (wajib)", exact=True).fill("Administrasi kependudukan")
-    page.get_by_label("Tahapan (wajib)", exact=True).select_option("uji_coba")
+    page.get_by_label("Urusan pemerintahan (wajib)", exact=True).select_option(
+        label="Administrasi kependudukan dan pencatatan sipil"
+    )
+    # The class is of 2023: the 2023 index rules name the themes (marked uncertain there).
+    page.get_by_label("Inovasi tematik", exact=True).select_option("non_tematik")
+    expect(page.locator("#tematik-hint")).to_contain_text("Indeks Inovasi Daerah 2023")
+    stage = page.get_by_label("Tahapan (wajib)", exact=True)
+    stage.select_option("uji_coba")
     page.get_by_label("Tanggal uji coba", exact=True).fill("2023-10-02")
-    page.get_by_label("Permasalahan (wajib)", exact=True).fill(
-        "Warga menunggu tiga hari untuk surat keterangan."
+
+    # The six parts: each required, counted together, the total shown as they are typed.
+    total = 0
+    for label, n in PARTS.items():
+        page.get_by_label(f"{label} (wajib)", exact=True).fill(words(n))
+        total += word_count(words(n))
+    assert total >= 300
+    expected = (
+        f"Rancang bangun sekarang {total} dari minimal 300 kata (keenam bagian dihitung bersama)."
     )
-    rancang = page.get_by_label("Rancang bangun (wajib)", exact=True)
-    rancang.fill(words(14))
-    # The live count follows the typing (JavaScript, counting as the server does); the
-    # minimum is in the hint.
-    assert word_count(words(14)) >= 300
-    expect(page.locator("#rancang_bangun-count")).to_have_text(
-        f"Sekarang {word_count(words(14))} kata."
-    )
-    expect(page.locator("#rancang_bangun-hint")).to_contain_text("Minimal 300 kata.")
-    page.get_by_label("Pokok perubahan (wajib)", exact=True).fill(words(5))
-    assert word_count(words(5)) >= 100
-    expect(page.locator("#pokok_perubahan-count")).to_have_text(
-        f"Sekarang {word_count(words(5))} kata."
-    )
+    expect(page.locator("#latar_belakang-count")).to_have_text(expected)
+    expect(page.locator("#cara_kerja-count")).to_have_text(expected)
+    expect(page.locator("#rancang_bangun-hint")).to_contain_text("minimal 300 kata")
+
+    # The results are "expected" before implementation, "achieved" at it: the label follows.
+    expect(page.get_by_label("Hasil yang diharapkan (wajib)", exact=True)).to_be_visible()
+    stage.select_option("penerapan")
+    expect(page.get_by_label("Hasil yang dicapai (wajib)", exact=True)).to_be_visible()
+    stage.select_option("uji_coba")
     page.get_by_label("Tujuan (wajib)", exact=True).fill("Surat selesai dalam satu hari kerja.")
     page.get_by_label("Manfaat (wajib)", exact=True).fill("Warga tidak perlu datang dua kali.")
     page.get_by_label("Hasil yang diharapkan (wajib)", exact=True).fill("90% surat selesai 1 hari.")
@@ -88,8 +125,11 @@ def test_participant_writes_saves_and_submits_a_proposal_on_a_phone(
     expect(page.get_by_text("Draf tersimpan.")).to_be_visible()
     page.reload()
     expect(page.get_by_label("Nama inovasi (wajib)", exact=True)).to_have_value("SIKAP Kilat")
-    expect(page.get_by_label("Rancang bangun (wajib)", exact=True)).to_have_value(words(14))
-    expect(page.get_by_label("Tahapan (wajib)", exact=True)).to_have_value("uji_coba")
+    expect(page.get_by_label("Cara kerja (wajib)", exact=True)).to_have_value(words(3))
+    expect(stage).to_have_value("uji_coba")
+    expect(page.get_by_label("Urusan pemerintahan (wajib)", exact=True)).to_have_value(
+        "adminduk_capil"
+    )
     expect(page.get_by_label("Tanggal uji coba", exact=True)).to_have_value("2023-10-02")
 
     for criterion in (
@@ -103,10 +143,18 @@ def test_participant_writes_saves_and_submits_a_proposal_on_a_phone(
     page.get_by_label("Saya menyatakan bahwa karya ini adalah karya saya sendiri").check()
     page.get_by_role("button", name="Kirim", exact=True).click()
 
-    # The receipt page (or, without it, the work page with a flash) names version 1.
-    expect(page).to_have_url(re.compile(r"/assignments/\d+(/versions/1)?$"))
+    # The receipt names version 1 and shows the sections; the proposal comes as a DOCX.
+    expect(page).to_have_url(re.compile(r"/assignments/\d+/versions/1$"))
     expect(page.get_by_text(re.compile(r"Versi 1\b")).first).to_be_visible()
+    expect(page.get_by_role("heading", name="Rancang bangun dan pokok perubahan")).to_be_visible()
     fits_width(page)
+    page.screenshot(path=screenshot_dir / "proposal-receipt-360.png", full_page=True)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Unduh proposal (DOCX)").click()
+    document = Document(download.value.path())
+    headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
+    assert headings[:2] == ["Identitas inovasi", "Rancang bangun dan pokok perubahan"]
+    assert document.paragraphs[0].text == "SIKAP Kilat"
 
     page.goto(f"/cohorts/{live_server.cohort_ids['KIT-2023-I']}/assignments")
     card = page.get_by_role("listitem").filter(

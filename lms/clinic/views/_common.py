@@ -14,6 +14,7 @@ from lms.attendance.queries import status_label
 from lms.clinic.forms import category_labels, urgency_labels
 from lms.clinic.models import Message
 from lms.clinic.stages import StageSet, current_stages
+from lms.lazytext import lazy_gettext as _l
 from lms.timefmt import local_datetime
 
 

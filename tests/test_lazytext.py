@@ -1,0 +1,18 @@
+"""Translated labels and messages that carry a person's text never turn it into HTML."""
+
+from __future__ import annotations
+
+from flask import render_template_string
+from wtforms import Label
+
+from lms.lazytext import lazy_gettext as _l
+
+
+def test_a_lazy_label_with_user_text_is_escaped_in_templates_and_forms(app_ctx):
+    hostile = '<img src=x onerror="alert(1)">'
+    message = _l("Komentar untuk %(c)s", c=hostile)
+    page = render_template_string("<p>{{ m }}</p>", m=message)
+    assert "<img" not in page and "&lt;img" in page
+    label = Label("c", message)()
+    assert "<img" not in label and "&lt;img" in label
+    assert str(message) == f"Komentar untuk {hostile}"  # as text it is unchanged
