@@ -16,3 +16,15 @@ def test_a_lazy_label_with_user_text_is_escaped_in_templates_and_forms(app_ctx):
     label = Label("c", message)()
     assert "<img" not in label and "&lt;img" in label
     assert str(message) == f"Komentar untuk {hostile}"  # as text it is unchanged
+
+
+def test_no_module_uses_flask_babels_lazy_strings_directly():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "lms"
+    direct = [
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if "flask_babel import lazy_gettext" in path.read_text(encoding="utf-8")
+    ]
+    assert not direct, f"use lms.lazytext.lazy_gettext (escaped in templates): {direct}"
