@@ -27,7 +27,6 @@ from typing import Any, TypeVar
 from flask import abort, current_app, flash
 from flask_babel import format_decimal
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.file import FileField, FileRequired
 from wtforms.validators import ValidationError

@@ -5,8 +5,6 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
-
 from lms import audit
 from lms.accounts import civil_service as cs
 from lms.accounts.models import User

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from flask import url_for
-from flask_babel import lazy_gettext as _l
 
 from lms.attendance import exports, queries
 from lms.attendance.models import Meeting

@@ -16,7 +16,6 @@ from typing import Any
 
 from flask_babel import format_date, format_decimal, get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (

@@ -12,7 +12,6 @@ certificate's stored PDF from the upload store when it is current.
 from __future__ import annotations
 
 from flask import current_app, url_for
-from flask_babel import lazy_gettext as _l
 
 from lms.cohorts.models import Cohort
 from lms.db import utcnow

@@ -11,7 +11,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import (

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
-
 from lms import audit
 from lms.accounts import operations as accounts
 from lms.accounts.models import User

@@ -4,7 +4,6 @@ participants; smaller ones stay direct downloads (views/reports.py)."""
 from __future__ import annotations
 
 from flask import url_for
-from flask_babel import lazy_gettext as _l
 
 from lms.cohorts.models import Cohort, Membership
 from lms.extensions import db

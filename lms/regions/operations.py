@@ -6,8 +6,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
-
 from lms import audit
 from lms.accounts import operations as accounts
 from lms.accounts.models import User

@@ -7,7 +7,6 @@ from typing import Any
 from flask import current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from lms import profile
 from lms.attendance.queries import status_label
