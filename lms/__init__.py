@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, has_request_context, request, session
+from flask import Blueprint, Flask, current_app, g, has_request_context, request, session
 from flask_login import current_user
 
 from lms.config import DEFAULT_SECRET_KEY, Config, TestingConfig
@@ -177,7 +177,10 @@ class LMS:
                 app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
             csrf.init_app(app)
         if "babel" not in app.extensions:
+            from lms.template_gettext import install_template_gettext
+
             babel.init_app(app, locale_selector=_select_locale)
+            install_template_gettext(app)  # the same strings, found once per request
         if login == "own":
             login_manager.init_app(app)
             login_manager.login_view = "lms.accounts.login"
@@ -190,6 +193,7 @@ class LMS:
         limiter.init_app(app)
 
         app.register_blueprint(self._blueprint(), url_prefix=url_prefix or None)
+        urls.install_template_url_for(app)  # the same URLs, built once per process
         app.extensions["lms"] = LMSState(
             extension=self,
             db=host_db if host_db is not None else lms_db.own,

@@ -59,3 +59,49 @@ def test_a_read_then_write_transaction_waits_for_another_writer(tmp_path):
     with engine.connect() as conn:
         # Both increments landed: the second transaction read after the first committed.
         assert conn.exec_driver_sql("SELECT n FROM counter").scalar() == 2
+
+
+def test_writers_take_turns_across_processes_and_threads(tmp_path):
+    from lms.db import WriterTurn
+
+    path = str(tmp_path / "t.sqlite3")
+    first, second = WriterTurn(path), WriterTurn(path)  # two open files: as two processes
+    assert first.acquire()
+    assert not second.acquire(timeout=0.05)  # the file is locked
+    waited: list[bool] = []
+    other = threading.Thread(target=lambda: waited.append(first.acquire(timeout=0.05)))
+    other.start()
+    other.join()
+    assert waited == [False]  # another thread of the same process waits too
+    assert first.acquire()  # the holder itself goes straight on
+    first.release()
+    first.release()
+    assert second.acquire(timeout=1)
+    second.release()
+
+
+def test_a_write_request_gives_the_turn_back_when_its_connection_returns(tmp_path):
+    from flask import Flask
+
+    from lms.db import writer_turns
+
+    engine = _engine(tmp_path / "r.sqlite3")
+    turn = writer_turns[engine]
+    app = Flask(__name__)
+    with app.test_request_context("/", method="POST"):
+        for statement in ("CREATE TABLE t (n INTEGER)", "INSERT INTO t VALUES (1)"):
+            with engine.begin() as conn:
+                assert conn.info.get("lms_writer_turn") is True
+                assert turn._owner == threading.get_ident()
+                conn.exec_driver_sql(statement)
+            assert turn._owner is None
+        try:
+            with engine.begin() as conn:
+                conn.exec_driver_sql("INSERT INTO t VALUES (2)")
+                raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
+        assert turn._owner is None
+    with app.test_request_context("/"), engine.connect() as conn:  # a GET reads, no turn
+        assert conn.exec_driver_sql("SELECT count(*) FROM t").scalar() == 1
+        assert turn._owner is None

@@ -166,5 +166,5 @@ def toggle_admin(user_id: int):
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    user = queries.signed_in(int(user_id)) if user_id.isdigit() else None
     return user if user is not None and user.active else None

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
+from functools import cache, wraps
 from typing import Any
 
+import sqlalchemy as sa
 from flask import abort, g
 from flask_login import current_user
 
@@ -14,16 +15,23 @@ from lms.extensions import db
 from lms.security import declare_rule, login_redirect
 
 
-def cohort_and_membership(cohort_id: int, user_id: int) -> tuple[Cohort, Membership | None]:
-    """The cohort and the user's membership of it in one query; 404 for no such cohort."""
-    row = db.session.execute(
-        db.select(Cohort, Membership)
+@cache
+def _statement() -> Any:
+    """The cohort :cohort_id and the membership of :user_id: built once per process, executed
+    on every class page (building and keying it cost about as much as running it)."""
+    return (
+        sa.select(Cohort, Membership)
         .outerjoin(
             Membership,
-            (Membership.cohort_id == Cohort.id) & (Membership.user_id == user_id),
+            (Membership.cohort_id == Cohort.id) & (Membership.user_id == sa.bindparam("user_id")),
         )
-        .where(Cohort.id == cohort_id)
-    ).first()
+        .where(Cohort.id == sa.bindparam("cohort_id"))
+    )
+
+
+def cohort_and_membership(cohort_id: int, user_id: int) -> tuple[Cohort, Membership | None]:
+    """The cohort and the user's membership of it in one query; 404 for no such cohort."""
+    row = db.session.execute(_statement(), {"cohort_id": cohort_id, "user_id": user_id}).first()
     if row is None:
         abort(404)
     return row[0], row[1]

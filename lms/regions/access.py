@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import wraps
+from functools import cache, wraps
 from typing import Any
 
+import sqlalchemy as sa
 from flask import abort, g
 from flask_login import current_user
 
@@ -47,6 +48,34 @@ def region_access(region: Region, user: Any) -> RegionAccess:
     )
 
 
+@cache
+def _region_and_roles() -> Any:
+    """The region :code with each role (and office) :user_id holds there, one row per role
+    (one row of NULLs for none): built once per process, executed on every region page."""
+    return (
+        sa.select(Region, RegionMembership.role, RegionMembership.office_id)
+        .outerjoin(
+            RegionMembership,
+            (RegionMembership.region_id == Region.id)
+            & (RegionMembership.user_id == sa.bindparam("user_id")),
+        )
+        .where(Region.code == sa.bindparam("code"))
+    )
+
+
+def region_and_access(code: str, user: Any) -> tuple[Region, RegionAccess]:
+    """The region of the URL and what ``user`` (logged in) holds there, in one query; 404 for
+    no such region."""
+    rows = db.session.execute(_region_and_roles(), {"code": code, "user_id": user.id}).all()
+    if not rows:
+        abort(404)
+    return rows[0][0], RegionAccess(
+        roles={role for _region, role, _office in rows if role is not None},
+        office_ids={office for _region, role, office in rows if office is not None},
+        is_admin=bool(user.is_admin),
+    )
+
+
 def region_role(*roles: str) -> Callable[[Callable], Callable]:
     """People holding one of ``roles`` in the region in the URL (``region_code``); admins too.
 
@@ -58,8 +87,7 @@ def region_role(*roles: str) -> Callable[[Callable], Callable]:
         def wrapper(*args: Any, **kwargs: Any):
             if not current_user.is_authenticated:
                 return login_redirect()
-            region = db.first_or_404(db.select(Region).filter_by(code=kwargs["region_code"]))
-            access = region_access(region, current_user)
+            region, access = region_and_access(kwargs["region_code"], current_user)
             if not access.has(*roles):
                 abort(403)
             g.region, g.access = region, access

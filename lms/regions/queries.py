@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import aliased, contains_eager
 
@@ -120,22 +122,24 @@ def membership_in(region: Region, membership_id: int) -> RegionMembership | None
     return membership
 
 
+@functools.cache
+def _roles_statement() -> Any:
+    # Built once per process with a bound :user_id (the dashboard runs it on every visit).
+    return (
+        db.select(RegionMembership)
+        .where(RegionMembership.user_id == sa.bindparam("user_id"))
+        .join(RegionMembership.region)
+        .outerjoin(RegionMembership.office)
+        .options(contains_eager(RegionMembership.region), contains_eager(RegionMembership.office))
+        .order_by(Region.name, RegionMembership.role)
+    )
+
+
 def roles_of(user: Any) -> list[RegionMembership]:
     """A person's roles in every region, with the region and the office (one query)."""
     if not getattr(user, "is_authenticated", False):
         return []
-    return list(
-        db.session.scalars(
-            db.select(RegionMembership)
-            .filter_by(user_id=user.id)
-            .join(RegionMembership.region)
-            .outerjoin(RegionMembership.office)
-            .options(
-                contains_eager(RegionMembership.region), contains_eager(RegionMembership.office)
-            )
-            .order_by(Region.name, RegionMembership.role)
-        )
-    )
+    return list(db.session.scalars(_roles_statement(), {"user_id": user.id}))
 
 
 # --- free-text offices ----------------------------------------------------------------------

@@ -1,0 +1,47 @@
+"""Translations for templates, looked up once per request and language.
+
+Flask-Babel's template ``_()`` finds the request's translations afresh on every call (three
+lookups of its context on ``g``, the locale turned into a string, a dictionary key): a
+noticeable share of a small page's time, 25 to 60 times a page. The callables installed here
+keep the translations found on the request's Babel context with the locale and domain they
+were found for, and look again whenever either changes (``force_locale``, ``refresh``), so
+every string is the one Flask-Babel itself would give.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, g
+from flask_babel import get_translations
+
+
+def request_translations() -> Any:
+    """The translations of the current request's locale and domain (Flask-Babel's own)."""
+    try:
+        context = g._flask_babel
+    except (AttributeError, RuntimeError):  # not looked up yet, or no app context
+        return get_translations()
+    locale = getattr(context, "babel_locale", None)
+    domain = getattr(context, "babel_domain", None)
+    kept = getattr(context, "lms_translations", None)
+    if kept is not None and locale is not None and kept[0] is locale and kept[1] is domain:
+        return kept[2]
+    translations = get_translations()  # chooses the locale (and domain) when not chosen yet
+    context.lms_translations = (
+        getattr(context, "babel_locale", None),
+        getattr(context, "babel_domain", None),
+        translations,
+    )
+    return translations
+
+
+def install_template_gettext(app: Flask) -> None:
+    """Replace the template callables Flask-Babel installed (``babel.init_app``)."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: request_translations().ugettext(s),
+        ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: request_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
+    )
