@@ -68,7 +68,12 @@ def _seed(conn: sa.Connection) -> None:
         locale="id",
     )
     add(
-        "lms_user_account", id=2, email="widya@example.org", nip=None, full_name="Widya", locale="id"
+        "lms_user_account",
+        id=2,
+        email="widya@example.org",
+        nip=None,
+        full_name="Widya",
+        locale="id",
     )
     add(
         "lms_cohort",

@@ -33,8 +33,8 @@ from lms import storage
 from lms.accounts.models import User
 from lms.attendance.importing.marks import NOTE_MAX
 from lms.attendance.models import STATUSES, AttendanceRecord
-from lms.lazytext import lazy_gettext as _l
 from lms.imports import ImportSizeCheck, import_file_field
+from lms.lazytext import lazy_gettext as _l
 
 #: Excuse attachments: a doctor's note or a letter, photographed or scanned.
 EXCUSE_FILE_KINDS = frozenset({"pdf", "jpeg", "png", "webp"})

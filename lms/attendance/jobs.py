@@ -9,9 +9,9 @@ from lms.attendance import exports, queries
 from lms.attendance.models import Meeting
 from lms.cohorts.models import STAFF_ROLES, Cohort
 from lms.extensions import db
-from lms.lazytext import lazy_gettext as _l
 from lms.jobs.kinds import N_, JobContext, job_kind
 from lms.jobs.permissions import cohort_members
+from lms.lazytext import lazy_gettext as _l
 
 WORKBOOK = "attendance.workbook"
 

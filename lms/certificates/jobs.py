@@ -16,9 +16,9 @@ from flask import current_app, url_for
 from lms.cohorts.models import Cohort
 from lms.db import utcnow
 from lms.errors import DomainError
-from lms.lazytext import lazy_gettext as _l
 from lms.jobs.kinds import N_, JobContext, job_kind
 from lms.jobs.permissions import cohort_members
+from lms.lazytext import lazy_gettext as _l
 
 from . import pdf, queries
 

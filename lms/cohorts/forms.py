@@ -21,8 +21,8 @@ from wtforms.validators import (
 
 from lms.accounts.civil_service import normalize_rank
 from lms.accounts.forms import NIPField, ProfileFieldsMixin, email_field, rank_choices
-from lms.lazytext import lazy_gettext as _l
 from lms.imports import ImportSizeCheck, import_file_field
+from lms.lazytext import lazy_gettext as _l
 from lms.regions.forms import region_select
 
 

@@ -9,9 +9,9 @@ from lms.cohorts.models import Cohort, Membership
 from lms.extensions import db
 from lms.grading import exports
 from lms.grading.queries import gradebook as gradebook_queries
-from lms.lazytext import lazy_gettext as _l
 from lms.jobs.kinds import N_, JobContext, job_kind
 from lms.jobs.permissions import cohort_members
+from lms.lazytext import lazy_gettext as _l
 
 GRADEBOOK_XLSX = "grading.gradebook_xlsx"
 GRADEBOOK_CSV = "grading.gradebook_csv"

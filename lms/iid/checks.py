@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 
 from flask_babel import LazyString, format_date
 
-from lms.lazytext import lazy_gettext as _l
 from lms.iid.rules import Indicator, RuleSet
+from lms.lazytext import lazy_gettext as _l
 
 if TYPE_CHECKING:
     from lms.iid.queries import Doc, Subject, YearData

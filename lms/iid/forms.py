@@ -21,8 +21,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
-from lms.lazytext import lazy_gettext as _l
 from lms.iid.rules import Row, RuleSet
+from lms.lazytext import lazy_gettext as _l
 
 
 def optional_level(value: Any) -> int | None:

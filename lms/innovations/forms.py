@@ -23,9 +23,9 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 from wtforms.widgets import CheckboxInput, DateInput, ListWidget
 
 from lms import profile
-from lms.lazytext import lazy_gettext as _l
 from lms.innovations.display import confirmation_labels, file_role_labels, parse_date
 from lms.innovations.models import FILE_ROLES, STAGES
+from lms.lazytext import lazy_gettext as _l
 
 LINE_MAX = 300
 TEXT_MAX = 20000

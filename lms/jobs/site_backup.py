@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from lms.errors import DomainError
-from lms.lazytext import lazy_gettext as _l
 from lms.jobs.kinds import N_, JobContext, job_kind
 from lms.jobs.permissions import admins
+from lms.lazytext import lazy_gettext as _l
 
 BACKUP = "site.backup"
 

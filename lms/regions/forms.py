@@ -10,8 +10,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 
 from lms.extensions import db
-from lms.lazytext import lazy_gettext as _l
 from lms.imports import ImportSizeCheck, import_file_field
+from lms.lazytext import lazy_gettext as _l
 from lms.regions.models import OFFICE_KINDS, REGION_KINDS, REGION_ROLES, Office, Region
 
 
