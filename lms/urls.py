@@ -139,3 +139,5 @@ def install_template_url_for(app: Flask) -> None:
         return url
 
     app.jinja_env.globals["url_for"] = template_url_for
+    # Addresses printed for people to type or scan come from LMS_PUBLIC_URL.
+    app.jinja_env.globals["public_url"] = public_url

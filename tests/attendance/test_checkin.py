@@ -225,3 +225,19 @@ def test_a_scan_is_recorded_in_few_statements_and_reads_nothing_afterwards(
     sql = [v for v in verbs if v in ("SELECT", "INSERT", "UPDATE", "DELETE")]
     assert sql == ["SELECT", "SELECT", "SELECT", "INSERT", "INSERT"], statements
     assert "INTO lms_audit_event" in [s for s in statements if s.startswith("INSERT")][-1]
+
+
+def test_the_check_in_screen_prints_the_public_address_whatever_the_host_header(
+    app, client, make_user, make_cohort, make_meeting, login_as, monkeypatch
+):
+    monkeypatch.setitem(app.config, "LMS_PUBLIC_URL", "https://kelas.lamaru.go.id")
+    _participant, organizer, _stranger, cohort = _people(make_user, make_cohort)
+    meeting = make_meeting(cohort)
+    login_as(organizer)
+    name = app.config["SESSION_COOKIE_NAME"]
+    client.set_cookie(name, client.get_cookie(name).value, domain="evil.example")
+    base = f"http://evil.example/cohorts/{cohort.id}/meetings/{meeting.id}"
+    html = client.get(base + "/screen").get_data(as_text=True)
+    state = client.get(base + "/screen.json").get_json()
+    assert "https://kelas.lamaru.go.id/checkin" in html and "evil.example" not in html
+    assert state["url"].startswith("https://kelas.lamaru.go.id/checkin/")

@@ -24,6 +24,7 @@ from lms.errors import DomainError
 from lms.extensions import db, limiter
 from lms.security import login_required, public, writes_on_get
 from lms.unit_of_work import unit_of_work
+from lms.urls import public_url
 
 #: A QR scanned before logging in stays valid this long while the person logs in.
 PENDING_MINUTES = 15
@@ -43,7 +44,7 @@ def _screen_state(meeting: Meeting) -> dict:
         "step": codes.time_step(now),
         "seconds_left": codes.seconds_left(now),
         "count": queries.checked_in_count(meeting),
-        "url": url_for("lms.attendance.checkin_token", token=_token(meeting, now), _external=True),
+        "url": public_url("lms.attendance.checkin_token", token=_token(meeting, now)),
     }
 
 
@@ -73,7 +74,7 @@ def checkin_screen_state(cohort_id: int, meeting_id: int):
 @cohort_role("organizer")
 def checkin_qr(cohort_id: int, meeting_id: int):
     meeting = queries.meeting_of(g.cohort, meeting_id)
-    url = url_for("lms.attendance.checkin_token", token=_token(meeting), _external=True)
+    url = public_url("lms.attendance.checkin_token", token=_token(meeting))
     buffer = io.BytesIO()
     segno.make(url, error="m").save(buffer, kind="svg", scale=8, border=2, xmldecl=False)
     response = Response(buffer.getvalue(), mimetype="image/svg+xml")
