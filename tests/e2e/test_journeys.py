@@ -185,10 +185,10 @@ def test_organizer_adds_participant(browse: Browsing, in_live_app) -> None:
     page.get_by_role("link", name="Tambah anggota").click()
     page.get_by_label("Email", exact=True).fill(bad_email)
     page.get_by_label("Nama lengkap dengan gelar").fill("Salah Nip, S.T.")
-    page.get_by_label("NIP", exact=True).fill("19860926 201505 1")
+    page.get_by_label("NIP / NI PPPK", exact=True).fill("19860926 201505 1")
     page.get_by_role("button", name="Tambahkan").click()
 
-    nip = page.get_by_label("NIP", exact=True)
+    nip = page.get_by_label("NIP / NI PPPK", exact=True)
     expect(nip).to_have_attribute("aria-invalid", "true")
     expect(nip).to_have_attribute("aria-describedby", re.compile(r"\bnip-error\b"))
     error = page.locator("#nip-error")
