@@ -16,7 +16,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 
-from lms.db import Base, configure_sqlite
+from lms.db import Base, configure_postgresql, configure_sqlite
 
 
 class _SQLAlchemy(SQLAlchemy):
@@ -24,6 +24,8 @@ class _SQLAlchemy(SQLAlchemy):
         engine = super()._make_engine(bind_key, options, app)
         if engine.dialect.name == "sqlite":
             configure_sqlite(engine)
+        elif engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg":
+            configure_postgresql(engine)
         return engine
 
 
