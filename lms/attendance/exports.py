@@ -466,9 +466,10 @@ def cohort_calendar(cohort: Cohort, meetings: Iterable[Meeting]) -> bytes:
     return calendar.to_ical()
 
 
-def person_calendar(user: User, meetings: Iterable[Meeting]) -> bytes:
-    """Every meeting of the cohorts ``user`` belongs to. ``meetings`` should have their
-    cohort and trainers loaded. The calendar's zone is the one most of the meetings use."""
+def person_calendar(user: User, meetings: Iterable[Meeting], others: Iterable[Event] = ()) -> bytes:
+    """Every meeting of the cohorts ``user`` belongs to, then ``others`` (the clinic's
+    appointments). ``meetings`` should have their cohort and trainers loaded. The calendar's
+    zone is the one most of the meetings use."""
     meetings = list(meetings)
     zones: dict[str, int] = {}
     for meeting in meetings:
@@ -483,6 +484,8 @@ def person_calendar(user: User, meetings: Iterable[Meeting]) -> bytes:
     stamp = utcnow()
     for meeting in meetings:
         calendar.add_component(_event(meeting, meeting.cohort, stamp))
+    for event in others:
+        calendar.add_component(event)
     return calendar.to_ical()
 
 

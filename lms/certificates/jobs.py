@@ -11,6 +11,9 @@ certificate's stored PDF from the upload store when it is current.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import current_app, url_for
 
 from lms.cohorts.models import Cohort
@@ -59,6 +62,18 @@ def _reporter(ctx: JobContext, total: int, message: str, start: int = 5):
     return progress
 
 
+def _write_batch(ctx: JobContext, extension: str, write: Callable[..., Any], message: str) -> None:
+    """Every issued certificate of the class into one file, drawn by ``write``."""
+    cohort = ctx.object
+    ctx.progress(2, MSG_LOADING)
+    total = queries.issued_count(cohort)
+    if not total:
+        raise DomainError(ERROR_NONE)
+    plan = queries.plan_or_default(cohort)
+    with ctx.open_result(file_name(cohort, extension)) as out:
+        write(queries.iter_issued(cohort), plan, out, progress=_reporter(ctx, total, message))
+
+
 @job_kind(
     BATCH_PDF,
     title=_l("Sertifikat: satu PDF untuk dicetak"),
@@ -67,19 +82,7 @@ def _reporter(ctx: JobContext, total: int, message: str, start: int = 5):
     back=_back,
 )
 def batch_pdf(ctx: JobContext) -> None:
-    cohort = ctx.object
-    ctx.progress(2, MSG_LOADING)
-    total = queries.issued_count(cohort)
-    if not total:
-        raise DomainError(ERROR_NONE)
-    plan = queries.plan_or_default(cohort)
-    with ctx.open_result(file_name(cohort, "pdf")) as out:
-        pdf.write_merged(
-            queries.iter_issued(cohort),
-            plan,
-            out,
-            progress=_reporter(ctx, total, MSG_DRAWING),
-        )
+    _write_batch(ctx, "pdf", pdf.write_merged, MSG_DRAWING)
 
 
 @job_kind(
@@ -90,16 +93,4 @@ def batch_pdf(ctx: JobContext) -> None:
     back=_back,
 )
 def batch_zip(ctx: JobContext) -> None:
-    cohort = ctx.object
-    ctx.progress(2, MSG_LOADING)
-    total = queries.issued_count(cohort)
-    if not total:
-        raise DomainError(ERROR_NONE)
-    plan = queries.plan_or_default(cohort)
-    with ctx.open_result(file_name(cohort, "zip")) as out:
-        pdf.write_zip(
-            queries.iter_issued(cohort),
-            plan,
-            out,
-            progress=_reporter(ctx, total, MSG_PACKING),
-        )
+    _write_batch(ctx, "zip", pdf.write_zip, MSG_PACKING)

@@ -8,6 +8,7 @@ import io
 from collections.abc import Iterable
 
 from flask_babel import gettext as _
+from icalendar import Event
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -34,10 +35,19 @@ def case_calendar(consultation: Consultation, appointments: Iterable[Appointment
         _("Konsultasi #%(id)s · %(title)s", id=consultation.id, title=consultation.title),
         consultation.region.timezone,
     )
+    for event in appointment_events(appointments):
+        calendar.add_component(event)
+    return calendar.to_ical()
+
+
+def appointment_events(appointments: Iterable[Appointment]) -> list[Event]:
+    """The appointments as calendar events (the case's feed, and the personal feed of the
+    requester and the mentors). Each appointment's case should be loaded."""
     stamp = utcnow()
+    events = []
     for item in appointments:
         where = item.place if item.mode == "in_person" else item.link
-        calendar.add_component(
+        events.append(
             attendance_exports.calendar_event(
                 uid=appointment_uid(item),
                 start=item.start_dt,
@@ -45,13 +55,13 @@ def case_calendar(consultation: Consultation, appointments: Iterable[Appointment
                 summary=_("%(title)s — Klinik Inovasi", title=item.title),
                 location=where,
                 url=item.link if item.mode == "online" else "",
-                description=_("Konsultasi: %(title)s", title=consultation.title),
+                description=_("Konsultasi: %(title)s", title=item.consultation.title),
                 created=item.created_dt,
                 stamp=stamp,
                 cancelled=item.state == "cancelled",
             )
         )
-    return calendar.to_ical()
+    return events
 
 
 def report_filename(report: Report) -> str:

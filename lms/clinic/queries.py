@@ -512,6 +512,24 @@ def calendar_appointments(consultation: Consultation) -> list[Appointment]:
     )
 
 
+def person_appointments(user: Any) -> list[Appointment]:
+    """The appointments of the cases ``user`` asked for or is a mentor of (not merged ones),
+    cancelled ones too so that calendars that imported them drop them; with their case."""
+    mentored = db.select(CaseMentor.consultation_id).where(CaseMentor.user_id == user.id)
+    return list(
+        db.session.scalars(
+            db.select(Appointment)
+            .join(Appointment.consultation)
+            .where(
+                sa.or_(Consultation.requester_id == user.id, Consultation.id.in_(mentored)),
+                Consultation.state != "merged",
+            )
+            .options(contains_eager(Appointment.consultation))
+            .order_by(Appointment.start_dt)
+        )
+    )
+
+
 def innovation_choices(consultation: Consultation) -> list[Innovation]:
     """Registry innovations a case may be linked to at Deliver: those of its office and those
     its requester is an innovator of, in its region, not linked to another case."""

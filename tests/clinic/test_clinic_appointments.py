@@ -95,6 +95,42 @@ def test_the_case_calendar_feed_comes_from_the_attendance_builder(
     assert str(calendar["x-wr-timezone"]) == "Asia/Makassar"
 
 
+def _personal_feed(client, db, person, login_as) -> Calendar:
+    """The person's secret feed, fetched without a login (as a calendar app does)."""
+    from lms.accounts.operations import set_calendar_token
+
+    login_as(None)
+    return Calendar.from_ical(
+        client.get(f"/calendar/{set_calendar_token(person, enabled=True)}.ics").data
+    )
+
+
+def test_appointments_are_in_the_personal_feed_of_the_requester_and_mentors_only(
+    client, db, clinic, make_case, login_as
+):
+    case = make_case(state="active", mentors=[clinic.mentor])
+    other_case = make_case(state="active", mentors=[clinic.mentor2])
+    login_as(clinic.mentor)
+    _schedule(client, case, title="Sesi kasus Andi")
+    login_as(clinic.mentor2)
+    _schedule(client, other_case, title="Sesi kasus lain")
+    db.session.flush()
+
+    def summaries(person) -> set[str]:
+        feed = _personal_feed(client, db, person, login_as)
+        return {str(e["summary"]) for e in feed.walk("VEVENT")}
+
+    # make_case opens both cases for the requester; only the mentors differ.
+    assert summaries(clinic.requester) == {
+        "Sesi kasus Andi — Klinik Inovasi",
+        "Sesi kasus lain — Klinik Inovasi",
+    }
+    assert summaries(clinic.mentor) == {"Sesi kasus Andi — Klinik Inovasi"}
+    assert summaries(clinic.mentor2) == {"Sesi kasus lain — Klinik Inovasi"}
+    assert summaries(clinic.colleague) == set()
+    assert summaries(clinic.other_mentor) == set()
+
+
 def test_attendance_is_taken_as_at_class_meetings(client, db, clinic, make_case, login_as):
     case = make_case(state="active", mentors=[clinic.mentor])
     login_as(clinic.mentor)

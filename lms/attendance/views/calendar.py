@@ -1,4 +1,5 @@
-"""Calendar feeds (ICS): a cohort's, the personal one behind a secret link, and its page."""
+"""Calendar feeds (ICS): a cohort's, the personal one behind a secret link (class meetings
+and clinic appointments), and its page."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from flask_login import current_user
 from lms.accounts import operations as accounts
 from lms.attendance import bp, exports, queries
 from lms.attendance.forms import CalendarLinkForm
+from lms.clinic import exports as clinic_exports
+from lms.clinic import queries as clinic_queries
 from lms.cohorts.access import cohort_role
 from lms.cohorts.models import MEMBER_ROLES, Cohort
 from lms.security import login_required, public
@@ -46,9 +49,11 @@ def personal_calendar(token: str):
         abort(404)
     user = queries.user_by_calendar_token(token) or abort(404)
     meetings = queries.person_meetings(user)
+    appointments = clinic_queries.person_appointments(user)
     # Nobody is logged in here: write the feed in the person's own language.
     with force_locale(user.locale or "id"):
-        body = exports.person_calendar(user, meetings)
+        clinic = clinic_exports.appointment_events(appointments)
+        body = exports.person_calendar(user, meetings, clinic)
     response = _ics_response(body, exports.PERSON_ICS_FILENAME)
     response.headers["X-Robots-Tag"] = "noindex"
     return response
