@@ -1,4 +1,5 @@
-"""Data files that are checked, not trusted: course packs, the index rules, the clinic's stages.
+"""Data files that are checked, not trusted: course packs, the index rules, the clinic's stages,
+the certificates' qualification schemes.
 
 Each loader reads a TOML file, checks it and answers either the loaded data or every problem
 found, each a :class:`Problem` printed as ``file:line: message`` so that the author can jump to

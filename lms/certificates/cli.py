@@ -16,23 +16,15 @@ from flask.cli import with_appcontext
 def check_schemes_command(path: str | None) -> None:
     """Check qualification scheme files (all known ones, or those at PATH); print
     file:line: message for each problem and exit 1 when there is any."""
-    from lms.certificates.qualification import files_under, load_scheme, scheme_files
+    from lms.certificates.qualification import load_scheme, scheme_files
+    from lms.datafiles import check_files, files_under
+
+    def summary(scheme) -> str:
+        bands = ", ".join(f"{band.label} ≥ {band.min:g}" for band in scheme.bands("id"))
+        return f"{scheme.name}: {bands}"
 
     files = files_under(Path(path)) if path else scheme_files(current_app.config)
-    if not files:
-        raise click.ClickException(f"no scheme file found at {path or 'the known places'}")
-    failed = False
-    for file in files:
-        scheme, problems = load_scheme(file)
-        for problem in problems:
-            click.echo(str(problem))
-        if scheme is None:
-            failed = True
-            continue
-        bands = ", ".join(f"{band.label} ≥ {band.min:g}" for band in scheme.bands("id"))
-        click.echo(f"{file}: OK ({scheme.name}: {bands})")
-    if failed:
-        raise SystemExit(1)
+    check_files(files, load_scheme, summary, what="scheme file", path=path)
 
 
 @click.command("store-pdfs")

@@ -21,9 +21,7 @@ settings page, and ``flask lms certificates check-schemes [PATH]`` checks them.
 from __future__ import annotations
 
 import logging
-import os
 import re
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -33,6 +31,8 @@ from typing import Any
 from flask import current_app, has_app_context
 from flask_babel import format_decimal
 from flask_babel import gettext as _
+
+from lms.datafiles import Problem, data_files, read_toml
 
 log = logging.getLogger(__name__)
 
@@ -154,18 +154,6 @@ def from_rows(rows: Sequence[tuple[str, float | None]]) -> list[Band]:
 
 
 @dataclass(frozen=True)
-class Problem:
-    """What is wrong in a scheme file, and where."""
-
-    file: Path
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}"
-
-
-@dataclass(frozen=True)
 class SchemeBand:
     #: The label by language ("id", "en").
     label: Mapping[str, str]
@@ -272,17 +260,9 @@ def load_scheme(path: Path | str) -> tuple[Scheme | None, list[Problem]]:
     non-empty and unique in each language, at most 80 characters; minimums numbers from 0
     to 100 with at most one decimal, falling from band to band; a title and a source)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        return None, [Problem(path, 1, "not UTF-8 text")]
-    except OSError as exc:
-        return None, [Problem(path, 1, f"cannot read: {exc.strerror or exc}")]
-    try:
-        data = tomllib.loads(text, parse_float=Decimal)
-    except tomllib.TOMLDecodeError as exc:
-        match = re.search(r"line (\d+)", str(exc))
-        return None, [Problem(path, int(match.group(1)) if match else 1, f"invalid TOML: {exc}")]
+    data, text, unreadable = read_toml(path, decimals=True)
+    if data is None:
+        return None, unreadable
     lines = _Lines(text)
     problems: list[Problem] = []
     for key in sorted(set(data) - _TOP_KEYS):
@@ -375,26 +355,10 @@ def _minimum(
     return float(number)
 
 
-def extra_paths(value: str) -> list[Path]:
-    return [Path(p.strip()) for p in (value or "").split(os.pathsep) if p.strip()]
-
-
-def files_under(path: Path) -> list[Path]:
-    """A scheme file itself, or every *.toml directly in a folder, in name order."""
-    if path.is_file():
-        return [path]
-    if path.is_dir():
-        return sorted(p for p in path.glob("*.toml") if p.is_file())
-    return []
-
-
 def scheme_files(app_config: Mapping[str, Any] | None = None) -> list[Path]:
     """The shipped files, then those named by LMS_QUALIFICATION_PATHS (later ones win a
     name)."""
-    files = files_under(SCHEMES_DIR)
-    for path in extra_paths((app_config or {}).get("LMS_QUALIFICATION_PATHS", "") or ""):
-        files.extend(files_under(path))
-    return files
+    return data_files(SCHEMES_DIR, (app_config or {}).get("LMS_QUALIFICATION_PATHS"))
 
 
 _cache: dict[tuple, tuple[dict[str, Scheme], list[Problem]]] = {}

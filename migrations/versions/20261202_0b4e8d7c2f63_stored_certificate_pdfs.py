@@ -21,14 +21,14 @@ depends_on = None
 
 
 def upgrade():
-    with foreign_keys_off_on_sqlite(op):
-        with op.batch_alter_table("lms_certificate", schema=None) as batch_op:
-            batch_op.add_column(sa.Column("pdf_key", sa.String(length=100), nullable=True))
-            batch_op.add_column(sa.Column("pdf_fingerprint", sa.String(length=64), nullable=True))
+    table = op.batch_alter_table("lms_certificate", schema=None)
+    with foreign_keys_off_on_sqlite(op), table as batch_op:
+        batch_op.add_column(sa.Column("pdf_key", sa.String(length=100), nullable=True))
+        batch_op.add_column(sa.Column("pdf_fingerprint", sa.String(length=64), nullable=True))
 
 
 def downgrade():
-    with foreign_keys_off_on_sqlite(op):
-        with op.batch_alter_table("lms_certificate", schema=None) as batch_op:
-            batch_op.drop_column("pdf_fingerprint")
-            batch_op.drop_column("pdf_key")
+    table = op.batch_alter_table("lms_certificate", schema=None)
+    with foreign_keys_off_on_sqlite(op), table as batch_op:
+        batch_op.drop_column("pdf_fingerprint")
+        batch_op.drop_column("pdf_key")
