@@ -82,3 +82,22 @@ def job_threshold(app, monkeypatch):
         monkeypatch.setitem(app.config, "LMS_JOB_CERTIFICATES", n)
 
     return set_threshold
+
+
+#: The participants the ``issued`` fixture gives certificates to, in name order.
+NAMES = ("Ani", "Budi", "Eka")
+
+
+@pytest.fixture
+def issued(app, db, certificate_world):
+    """Certificates of Ani, Budi and Eka, issued in a request (its host prints), in name
+    order. (Modules that need others define their own ``issued``.)"""
+    from lms.certificates import operations
+
+    w = certificate_world
+    with app.test_request_context():
+        certificates = operations.issue(
+            w.cohort, [w.people[n].id for n in NAMES], actor=w.organizer
+        )
+        db.session.commit()
+    return certificates

@@ -8,30 +8,17 @@ import io
 import re
 import zipfile
 
-import pytest
 from pypdf import PdfReader
 
 from lms.certificates import jobs as certificate_jobs
-from lms.certificates import operations as ops
 from lms.certificates.models import Certificate
 from lms.jobs.models import Job
+from tests.certificates.conftest import NAMES
 from tests.helpers import csrf_token
-
-NAMES = ("Ani", "Budi", "Eka")
 
 
 def _base(world) -> str:
     return f"/cohorts/{world.cohort.id}/certificates"
-
-
-@pytest.fixture
-def issued(app, db, certificate_world):
-    """Certificates of Ani, Budi and Eka, in name order."""
-    w = certificate_world
-    with app.test_request_context():
-        certificates = ops.issue(w.cohort, [w.people[n].id for n in NAMES], actor=w.organizer)
-        db.session.commit()
-    return certificates
 
 
 def _job(db, job_id: int) -> Job:

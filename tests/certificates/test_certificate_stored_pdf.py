@@ -16,23 +16,12 @@ from lms.certificates import operations as ops
 from lms.certificates import pdf
 from lms.certificates.models import Certificate
 from lms.certificates.pdfstream import PdfStream
+from tests.certificates.conftest import NAMES
 from tests.helpers import csrf_token
-
-NAMES = ("Ani", "Budi", "Eka")
 
 
 def _base(world) -> str:
     return f"/cohorts/{world.cohort.id}/certificates"
-
-
-@pytest.fixture
-def issued(app, db, certificate_world):
-    """Certificates of Ani, Budi and Eka, issued in a request (its host prints)."""
-    w = certificate_world
-    with app.test_request_context():
-        certificates = ops.issue(w.cohort, [w.people[n].id for n in NAMES], actor=w.organizer)
-        db.session.commit()
-    return certificates
 
 
 def _text(data: bytes, page: int = 0) -> str:
