@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
+    HiddenField,
     PasswordField,
     SelectField,
     StringField,
@@ -119,6 +120,16 @@ class PhoneField(TelField):
             self.data = normalize_phone(self.data)
         except PhoneError as exc:
             raise ValidationError(str(exc)) from None
+
+
+class AdminToggleForm(FlaskForm):
+    """The users list's button: make the person an admin ("1") or no longer one."""
+
+    make_admin = HiddenField()
+
+    @property
+    def wanted(self) -> bool:
+        return self.make_admin.data == "1"
 
 
 class LoginForm(FlaskForm):

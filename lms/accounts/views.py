@@ -7,10 +7,16 @@ from flask_limiter import RateLimitExceeded
 from flask_login import current_user, login_user, logout_user
 
 from lms.accounts import bp, operations, permissions, queries
-from lms.accounts.forms import LoginForm, PasswordChangeForm, ProfileForm, UserCreateForm
+from lms.accounts.forms import (
+    AdminToggleForm,
+    LoginForm,
+    PasswordChangeForm,
+    ProfileForm,
+    UserCreateForm,
+)
 from lms.accounts.models import User
 from lms.extensions import db, limiter, login_manager
-from lms.forms import ConfirmForm, show_problem
+from lms.forms import show_problem
 from lms.security import admin_required, login_required, public, safe_next
 from lms.unit_of_work import on_commit, unit_of_work
 
@@ -151,8 +157,9 @@ def create_user():
 @unit_of_work(back="lms.accounts.users")
 def toggle_admin(user_id: int):
     user = db.get_or_404(User, user_id)
-    if ConfirmForm().validate_on_submit():
-        make_admin = request.form.get("make_admin") == "1"
+    form = AdminToggleForm()
+    if form.validate_on_submit():
+        make_admin = form.wanted
         if reason := permissions.why_not_set_admin(current_user, user, make_admin):
             flash(reason, "error")
         else:
