@@ -194,6 +194,9 @@ class LMS:
 
         app.register_blueprint(self._blueprint(), url_prefix=url_prefix or None)
         urls.install_template_url_for(app)  # the same URLs, built once per process
+        from lms.jinja_context import install_context
+
+        install_context(app)  # plain functions called from templates skip Jinja's checks
         app.extensions["lms"] = LMSState(
             extension=self,
             db=host_db if host_db is not None else lms_db.own,
