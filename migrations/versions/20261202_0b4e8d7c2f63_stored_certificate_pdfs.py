@@ -11,7 +11,6 @@ flask lms certificates store-pdfs stores them.
 import sqlalchemy as sa
 from alembic import op
 
-import lms.db
 from lms.migrating import foreign_keys_off_on_sqlite
 
 revision = "0b4e8d7c2f63"
