@@ -22,6 +22,10 @@
 - Anything else is rolled back and raised (a 500 with its request id).
 - ``on_commit(fn)`` runs ``fn`` after the commit succeeded (e-mail, queued jobs), never on a
   rolled-back request.
+- ``return drawn_after_commit(page)``: the view's work is committed first, then ``page()``
+  makes the response from the objects as they were committed (not expired, so it reads
+  nothing again). For a write that many people make at once (a room checking in): on SQLite
+  the write lock is held only for the writing, not while the page is drawn.
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ from lms.extensions import db
 
 log = logging.getLogger("lms.unit_of_work")
 
-__all__ = ["on_commit", "unit_of_work", "problem_from"]
+__all__ = ["drawn_after_commit", "on_commit", "unit_of_work", "problem_from"]
 
 
 def problem_from(exc: BaseException) -> DomainError | None:
@@ -60,6 +64,27 @@ def problem_from(exc: BaseException) -> DomainError | None:
 def on_commit(callback: Callable[[], Any]) -> None:
     """Run ``callback`` once this request's unit of work has committed."""
     g.setdefault("lms_on_commit", []).append(callback)
+
+
+class _DrawnAfterCommit:
+    __slots__ = ("page",)
+
+    def __init__(self, page: Callable[[], Any]) -> None:
+        self.page = page
+
+
+def drawn_after_commit(page: Callable[[], Any]) -> Any:
+    """What a view returns to have ``page()`` make its response after the commit."""
+    return _DrawnAfterCommit(page)
+
+
+def _commit_keeping_objects() -> None:
+    session = db.session()
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
 
 
 def _run_after_commit() -> None:
@@ -122,11 +147,16 @@ def unit_of_work(
         @wraps(fn)
         def wrapper(*args: Any, **kwargs: Any):
             try:
-                response = current_app.make_response(fn(*args, **kwargs))
-                if response.status_code >= 400:
-                    _rollback()
-                    return response
-                db.session.commit()
+                result = fn(*args, **kwargs)
+                if isinstance(result, _DrawnAfterCommit):
+                    _commit_keeping_objects()
+                    response = None
+                else:
+                    response = current_app.make_response(result)
+                    if response.status_code >= 400:
+                        _rollback()
+                        return response
+                    db.session.commit()
             except Exception as exc:
                 _rollback()
                 problem = problem_from(exc)
@@ -134,6 +164,8 @@ def unit_of_work(
                     raise
                 return _answer(problem, render, back, kwargs)
             _run_after_commit()
+            if response is None:
+                response = current_app.make_response(result.page())
             return response
 
         wrapper.unit_of_work = True  # type: ignore[attr-defined]

@@ -241,3 +241,46 @@ def test_the_check_in_screen_prints_the_public_address_whatever_the_host_header(
     state = client.get(base + "/screen.json").get_json()
     assert "https://kelas.lamaru.go.id/checkin" in html and "evil.example" not in html
     assert state["url"].startswith("https://kelas.lamaru.go.id/checkin/")
+
+
+def test_a_check_in_gives_its_turn_back_before_its_page_is_drawn(empty_database_url, tmp_path):
+    """On SQLite a process's check-ins write one at a time; the next one goes as soon as the
+    row is committed, not after the page is drawn, and a refused one gives the turn back too."""
+    import lms
+    from lms.attendance.views import checkin as views
+    from lms.errors import DomainError
+    from lms.extensions import db as database
+    from lms.unit_of_work import drawn_after_commit, unit_of_work
+
+    config = lms.TestingConfig()
+    config.SQLALCHEMY_DATABASE_URI = empty_database_url
+    config.LMS_UPLOAD_DIR = str(tmp_path)
+    app = lms.create_app(config)
+    turn = views._SQLITE_CHECKIN_TURN
+    seen: list[tuple[str, bool]] = []
+
+    @views._one_writer
+    @unit_of_work
+    def recorded():
+        database.session.execute(database.text("SELECT 1"))
+        seen.append(("writing", turn.locked()))
+        return drawn_after_commit(lambda: seen.append(("drawing", turn.locked())) or "ok")
+
+    @views._one_writer
+    @unit_of_work(render=lambda problem: (problem.message, problem.status))
+    def refused():
+        seen.append(("refusing", turn.locked()))
+        raise DomainError("Kode salah.")
+
+    with app.app_context():
+        sqlite = database.engine.dialect.name == "sqlite"
+        with app.test_request_context("/checkin/x"):
+            assert recorded().get_data(as_text=True) == "ok"
+        with app.test_request_context("/checkin/x"):
+            assert refused().status_code == 400
+        database.engine.dispose()
+    if sqlite:
+        assert seen == [("writing", True), ("drawing", False), ("refusing", True)]
+    else:  # PostgreSQL decides alone
+        assert seen == [("writing", False), ("drawing", False), ("refusing", False)]
+    assert not turn.locked()

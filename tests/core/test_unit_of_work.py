@@ -15,7 +15,7 @@ from lms.cohorts.models import Cohort
 from lms.errors import Conflict, DomainError
 from lms.extensions import db
 from lms.forms import show_problem
-from lms.unit_of_work import on_commit, unit_of_work
+from lms.unit_of_work import drawn_after_commit, on_commit, unit_of_work
 
 sent: list[str] = []
 
@@ -94,6 +94,22 @@ def app(empty_database_url, tmp_path):
         _add("KIT-OK")  # the unique code: a concurrent request's row
         return "saved"
 
+    @app.post("/drawn-after")
+    @unit_of_work(render=_page)
+    def drawn_after():
+        _add("KIT-DRAWN")
+        cohort = db.session.scalar(db.select(Cohort).filter_by(code="KIT-DRAWN"))
+        on_commit(lambda: sent.append("after commit"))
+
+        def page():
+            # Committed by now, and read from the object as committed: no statement.
+            sent.append(f"drawn, in a transaction: {db.session().in_transaction()}")
+            html = f"<p>{cohort.name} tersimpan</p>"
+            sent.append(f"in a transaction after drawing: {db.session().in_transaction()}")
+            return html
+
+        return drawn_after_commit(page)
+
     @app.get("/flashes")
     def flashes():
         flash("x")
@@ -118,6 +134,20 @@ def test_success_commits_once_then_runs_after_commit_callbacks(app):
     assert response.status_code == 302
     assert _codes(app) == {"KIT-OK"}
     assert sent == ["after commit"]
+
+
+def test_a_page_drawn_after_the_commit_shows_what_was_committed_without_reading_again(app):
+    sent.clear()
+    response = app.test_client().post("/drawn-after")
+    assert response.status_code == 200
+    assert response.get_data(as_text=True) == "<p>KIT-DRAWN tersimpan</p>"
+    # Drawn after the commit and its callbacks, and reading the cohort began no transaction.
+    assert sent == [
+        "after commit",
+        "drawn, in a transaction: False",
+        "in a transaction after drawing: False",
+    ]
+    assert _codes(app) == {"KIT-DRAWN"}
 
 
 def test_a_refused_action_writes_nothing_and_shows_the_message_beside_the_field(app):

@@ -19,11 +19,11 @@ from lms.attendance.forms import CheckInForm
 from lms.attendance.models import Meeting
 from lms.attendance.views import offline
 from lms.cohorts.access import cohort_role
-from lms.db import utcnow
+from lms.db import WRITER_TURN_SECONDS, utcnow
 from lms.errors import DomainError
 from lms.extensions import db, limiter
 from lms.security import login_required, public, writes_on_get
-from lms.unit_of_work import unit_of_work
+from lms.unit_of_work import drawn_after_commit, on_commit, unit_of_work
 from lms.urls import public_url
 
 #: A QR scanned before logging in stays valid this long while the person logs in.
@@ -136,12 +136,14 @@ def _refused(problem: DomainError, **_: Any):
 
 
 def _check_in(meeting: Meeting, when: datetime):
-    """Check in and show what was written; the unit of work commits after the page is made,
-    so nothing is read after the commit (on SQLite, reading would take the write lock again:
-    these requests write on GET, see lms.db)."""
-    g.checkin_cohort_id = meeting.cohort_id  # read now: a refusal rolls the objects back
-    result = operations.check_in(meeting, current_user, when=when)
-    return _result(result.message, ok=True, cohort_id=meeting.cohort_id)
+    """Check in, then show what was written once it is committed: a room checks in at once,
+    and on SQLite each check-in holds the write lock (and this process's turn,
+    :func:`_one_writer`) only while it writes. The page is drawn from the objects as committed
+    and reads nothing (a read would take the lock again: these requests write on GET, see
+    lms.db)."""
+    g.checkin_cohort_id = cohort_id = meeting.cohort_id  # read now: a refusal rolls back
+    message = operations.check_in(meeting, current_user, when=when).message
+    return drawn_after_commit(lambda: _result(message, ok=True, cohort_id=cohort_id))
 
 
 def _wrong_code() -> str:
@@ -157,16 +159,29 @@ _SQLITE_CHECKIN_TURN = threading.Lock()
 
 def _one_writer(view: Callable) -> Callable:
     """Take this process's check-in turn (SQLite only) before the request's first query and
-    keep it until the unit of work has committed, so that the turn is always taken before the
-    database's write lock, never while holding it; when a transaction is open already, go
-    straight on (the database decides)."""
+    keep it until the unit of work has committed (or rolled back), so that the turn is always
+    taken before the database's write lock, never while holding it; when a transaction is
+    open already, go straight on (the database decides). One turn at a time also keeps the
+    process's other check-ins from taking the GIL from the one that writes, which made each
+    turn longer."""
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any):
         if db.session().in_transaction() or db.engine.dialect.name != "sqlite":
             return view(*args, **kwargs)
-        with _SQLITE_CHECKIN_TURN:
+        held = _SQLITE_CHECKIN_TURN.acquire(timeout=WRITER_TURN_SECONDS)
+
+        def give_back() -> None:
+            nonlocal held
+            if held:
+                held = False
+                _SQLITE_CHECKIN_TURN.release()
+
+        on_commit(give_back)  # before the page is drawn (drawn_after_commit)
+        try:
             return view(*args, **kwargs)
+        finally:
+            give_back()
 
     return wrapper
 
