@@ -6,7 +6,7 @@ import functools
 from typing import Any
 
 import sqlalchemy as sa
-from flask import g
+from flask import g, has_app_context
 from sqlalchemy.orm import selectinload
 
 from lms.accounts.models import User
@@ -16,30 +16,46 @@ from lms.extensions import db
 
 @functools.cache
 def _signed_in_statement() -> Any:
-    """The account and its unread notifications' count (for the bell of the page header, see
-    lms.notifications.views.bell_count): built once per process, executed per request."""
+    """The account with its unread notifications' count (the bell of every page header, see
+    lms.notifications.views.bell_count) and whether it holds any region role or has any
+    clinic case (indexed EXISTS: most people have neither, and then the dashboard skips both
+    of its queries for them): built once per process, executed per request."""
+    from lms.clinic.queries import has_cases
     from lms.notifications.queries import unread_count_of
+    from lms.regions.queries import has_roles
 
-    return sa.select(User, unread_count_of(User.id).label("unread")).where(
-        User.id == sa.bindparam("user_id")
-    )
+    return sa.select(
+        User,
+        unread_count_of(User.id).label("unread"),
+        has_roles(User.id).label("in_regions"),
+        has_cases(User.id).label("in_clinic"),
+    ).where(User.id == sa.bindparam("user_id"))
 
 
 def signed_in(user_id: int) -> User | None:
-    """The account of a session (Flask-Login's user loader) in one query with what every
-    page header shows of it: its unread count is kept on ``g`` for this request."""
+    """The account of a session (Flask-Login's user loader) in one query with what pages
+    ask of it on every visit: kept on ``g`` for this request (:func:`loaded_with`)."""
     row = db.session.execute(_signed_in_statement(), {"user_id": user_id}).first()
     if row is None:
         return None
-    user, unread = row
-    g.lms_unread = (user.id, unread or 0)
+    user, unread, in_regions, in_clinic = row
+    g.lms_signed_in = (
+        user.id,
+        {"unread": unread or 0, "in_regions": bool(in_regions), "in_clinic": bool(in_clinic)},
+    )
     return user
+
+
+def loaded_with(user: Any, key: str) -> Any:
+    """What the user loader selected with ``user`` in this request: ``unread`` (int),
+    ``in_regions`` or ``in_clinic`` (bool); None when ``user`` was not loaded that way."""
+    loaded = g.get("lms_signed_in") if has_app_context() else None
+    return loaded[1][key] if loaded is not None and loaded[0] == user.id else None
 
 
 def unread_loaded(user: Any) -> int | None:
     """The unread count loaded with ``user`` in this request (None: not loaded with it)."""
-    loaded = g.get("lms_unread")
-    return loaded[1] if loaded is not None and loaded[0] == user.id else None
+    return loaded_with(user, "unread")
 
 
 def search_users(query: str, limit: int = 500) -> list[User]:

@@ -17,20 +17,20 @@ from lms.security import declare_rule, login_redirect
 
 
 @cache
-def _statements() -> tuple[Any, Any]:
-    """(the course of :slug, whether :user_id is a member of a class following :course_id):
-    built once per process, executed on every course page."""
-    course = sa.select(Course).where(Course.slug == sa.bindparam("slug"))
+def _statement() -> Any:
+    """The course of :slug and whether :user_id is a member of a class following it, in one
+    statement (every course page and each of a lesson's images runs it): built once per
+    process."""
     follows = (
         sa.select(CohortCourse.id)
         .join(Membership, Membership.cohort_id == CohortCourse.cohort_id)
         .where(
-            CohortCourse.course_id == sa.bindparam("course_id"),
+            CohortCourse.course_id == Course.id,
             Membership.user_id == sa.bindparam("user_id"),
         )
-        .limit(1)
+        .exists()
     )
-    return course, follows
+    return sa.select(Course, follows.label("follows")).where(Course.slug == sa.bindparam("slug"))
 
 
 def course_member(view: Callable) -> Callable:
@@ -41,16 +41,14 @@ def course_member(view: Callable) -> Callable:
     def wrapper(*args: Any, **kwargs: Any):
         if not current_user.is_authenticated:
             return login_redirect()
-        by_slug, following = _statements()
-        course = db.session.scalar(by_slug, {"slug": kwargs["course_slug"]})
-        if course is None:
+        row = db.session.execute(
+            _statement(), {"slug": kwargs["course_slug"], "user_id": current_user.id}
+        ).first()
+        if row is None:
             abort(404)
-        if not current_user.is_admin:
-            follows = db.session.scalar(
-                following, {"course_id": course.id, "user_id": current_user.id}
-            )
-            if follows is None:
-                abort(403)
+        course, follows = row
+        if not (follows or current_user.is_admin):
+            abort(403)
         g.course = course
         return view(*args, **kwargs)
 

@@ -16,6 +16,7 @@ from flask import abort
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from lms.accounts.models import User
+from lms.accounts.queries import loaded_with
 from lms.catalog.models import AssignmentSpec
 from lms.clinic.access import CaseAccess
 from lms.clinic.models import (
@@ -604,9 +605,23 @@ def _overdue_statement() -> Any:
     )
 
 
+def has_cases(user_id: Any) -> Any:
+    """Whether ``user_id`` (a column or a bound parameter) requested or mentors a case or
+    owns an action item: the people :func:`overdue_for` can find anything for. An EXISTS the
+    user loader selects with the account (lms.accounts.queries.signed_in)."""
+    return sa.or_(
+        sa.exists().where(Consultation.requester_id == user_id),
+        sa.exists().where(CaseMentor.user_id == user_id),
+        sa.exists().where(ActionItem.owner_id == user_id),
+    )
+
+
 def overdue_for(user: Any) -> list[OverdueItem]:
     """Open action items past their due date (in the case's region's zone) on the person's
-    own cases, the cases they mentor, or owned by them (one query)."""
+    own cases, the cases they mentor, or owned by them (one query; none when the user loader
+    found that the person has no case)."""
+    if loaded_with(user, "in_clinic") is False:
+        return []
     rows = db.session.execute(
         _overdue_statement(), {"user_id": user.id, "today": today_in(_EASTMOST)}
     )

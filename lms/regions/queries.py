@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import aliased, contains_eager
 
 from lms.accounts.models import User
+from lms.accounts.queries import loaded_with
 from lms.cohorts.models import Cohort, Membership
 from lms.extensions import db
 from lms.regions.importing import OfficeRow, guess_kind
@@ -135,9 +136,16 @@ def _roles_statement() -> Any:
     )
 
 
+def has_roles(user_id: Any) -> Any:
+    """Whether ``user_id`` (a column or a bound parameter) holds any region role, as an
+    EXISTS the user loader selects with the account (lms.accounts.queries.signed_in)."""
+    return sa.exists().where(RegionMembership.user_id == user_id)
+
+
 def roles_of(user: Any) -> list[RegionMembership]:
-    """A person's roles in every region, with the region and the office (one query)."""
-    if not getattr(user, "is_authenticated", False):
+    """A person's roles in every region, with the region and the office (one query; none
+    when the user loader found that there are no roles)."""
+    if not getattr(user, "is_authenticated", False) or loaded_with(user, "in_regions") is False:
         return []
     return list(db.session.scalars(_roles_statement(), {"user_id": user.id}))
 

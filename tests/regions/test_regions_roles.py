@@ -335,6 +335,32 @@ def test_region_roles_show_on_the_dashboard_in_one_query(
     assert len(roles) == 2 and len(statements) == 1
 
 
+def test_the_dashboard_asks_for_region_roles_only_of_people_who_hold_one(
+    client, db, make_user, make_cohort, make_region, give_role, login_as
+):
+    from tests.helpers import counted_queries
+
+    person = make_user()
+    make_cohort(participants=[person])
+    login_as(person)
+
+    def dashboard() -> tuple[str, list[str]]:
+        with counted_queries(db) as statements:
+            html = client.get("/dashboard").get_data(as_text=True)
+        return html, statements
+
+    html, statements = dashboard()
+    # The user loader's EXISTS found neither a role nor a clinic case: neither is queried.
+    assert "Daerah saya" not in html
+    assert len([s for s in statements if "lms_region_membership" in s]) == 1
+    assert not [s for s in statements if "lms_clinic_action.due_date" in s]
+    region = make_region(name="Kabupaten Lamaru")
+    give_role(region, person, "mentor")
+    html, statements = dashboard()  # a role given since the last page shows on the next
+    assert "Kabupaten Lamaru" in html and "Pendamping" in html
+    assert len([s for s in statements if "lms_region_membership" in s]) == 2
+
+
 def test_the_class_form_offers_the_regions(
     client, db, make_user, make_cohort, make_region, login_as
 ):
