@@ -1,7 +1,7 @@
 """The whole benchmark report: every scenario against /healthz, the targets, SQL per page.
 
-    .venv/bin/python bench/report.py [--seconds 5] [--threads 8] [--skip-postgres]
-                                     [--write-results]
+    .venv/bin/python bench/report.py [--seconds 5] [--threads 8] [--rounds 5]
+                                     [--skip-postgres] [--write-results]
 
 For each database engine, SQLite then PostgreSQL (a fresh database made and dropped here;
 skipped with a line saying why when the server cannot be reached), in a temp dir:
@@ -18,7 +18,8 @@ skipped with a line saying why when the server cannot be reached), in a temp dir
    ones), and the counts again: a list page should cost as many queries at 500 as at 10;
 4. ``gunicorn -w 2 --max-requests 0`` (else gunicorn.conf.py: gthread workers), logins
    through the form, and, from ``--threads`` client threads on the same machine,
-   ``--seconds`` per page after a warm-up: /healthz (the baseline), the dashboard and a
+   ``--seconds`` per page after a warm-up, in ``--rounds`` turns each after as long on
+   /healthz (the baseline; a page's ratio is the median of its rounds'), the dashboard and a
    long lesson (peserta1), the grading queue (widyaiswara, ~250 rows), the grade book
    (panitia), the region's IID score page (its coordinator; 300 innovations x 20
    indicators); and a check-in burst (each bench participant checks in once, 32 clients at
@@ -32,8 +33,8 @@ skipped with a line saying why when the server cannot be reached), in a temp dir
 
 Prints, per engine, one table of the scenarios with their targets (met or not) and one of
 queries per page; ``--write-results`` also writes them to bench/RESULTS.md with the machine
-and the date. A load average above 3 before or after the gunicorn scenarios is marked: such
-a run's numbers are not final. Not a test (see bench/README.md).
+and the date. A load average above 3 before the gunicorn scenarios is marked: such a run's
+numbers are not final. Not a test (see bench/README.md).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ import argparse
 import logging
 import math
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -357,7 +359,6 @@ def measure_load(port: int, cohort_id: int, args: argparse.Namespace) -> list[Ro
     coordinator = {"Cookie": common.login(port, iid_bench.COORDINATOR)}
     grading = f"/cohorts/{cohort_id}/grading"
     pages = [
-        ("/healthz", "/healthz", {}, None),
         ("dashboard (peserta1)", "/dashboard", participant, LIGHT_TARGET),
         ("lesson page (peserta1)", LESSON_PATH, participant, LIGHT_TARGET),
         ("grading queue (widyaiswara)", f"{grading}/queue", trainer, LIST_TARGET),
@@ -365,17 +366,26 @@ def measure_load(port: int, cohort_id: int, args: argparse.Namespace) -> list[Ro
         (f"IID score page ({IID_LARGE} x 20)", IID_PAGE, coordinator, IID_TARGET),
     ]
     rows: list[Row] = []
-    base = float("nan")
+    # /healthz runs in turns with each page (one round: /healthz, then the page, for
+    # --seconds / --rounds each), and a page's ratio is the median of its rounds' ratios:
+    # on a shared machine the speed drifts within a run, and a baseline measured once, at
+    # the start, would carry that drift into every ratio.
+    each = args.seconds / args.rounds
+    base = common.Result("/healthz", 0.0)
+    common.load(port, "/healthz", {}, args.threads, common.WARMUP_SECONDS)
     for name, path, headers, share in pages:
         # The score page's warm-up is long enough for each worker to analyse the region once.
         warmup = iid_bench.WARMUP_SECONDS if path == IID_PAGE else common.WARMUP_SECONDS
         common.load(port, path, headers, args.threads, warmup)
-        result = common.load(port, path, headers, args.threads, args.seconds)
-        if share is None:
-            base = result.rps
-            rows.append(_row(name, result, "req/s", 1.0, "baseline", None))
-            continue
-        ratio = result.rps / base
+        result, ratios = common.Result(path, 0.0), []
+        for _ in range(args.rounds):
+            baseline = common.load(port, "/healthz", {}, args.threads, each)
+            part = common.load(port, path, headers, args.threads, each)
+            ratios.append(part.rps / baseline.rps)
+            for total, one in ((base, baseline), (result, part)):
+                total.add(one)
+                total.seconds += one.seconds
+        ratio = statistics.median(ratios)
         rows.append(
             _row(
                 name,
@@ -384,8 +394,10 @@ def measure_load(port: int, cohort_id: int, args: argparse.Namespace) -> list[Ro
                 ratio,
                 f">= {share:.0%} of /healthz",
                 ratio >= share and not result.errors,
+                f"rounds {min(ratios):.2f}-{max(ratios):.2f}",
             )
         )
+    rows.insert(0, _row("/healthz", base, "req/s", 1.0, "baseline", None))
     crowd = common.burst(port, common.checkin_requests(LARGE), common.BURST_CLIENTS)
     count = len(crowd.latencies) + crowd.errors
     rows.append(
@@ -393,7 +405,7 @@ def measure_load(port: int, cohort_id: int, args: argparse.Namespace) -> list[Ro
             f"check-in burst ({count}, {common.BURST_CLIENTS} clients)",
             crowd,
             "check-ins/s",
-            crowd.rps / base,
+            crowd.rps / base.rps,
             "0 errors, p99 < 250 ms",
             count == LARGE and not crowd.errors and crowd.percentile_ms(99) < 250,
         )
@@ -574,12 +586,13 @@ def run_engine(engine: str, database_url: str | None, args: argparse.Namespace) 
         f"- {certificate_data}",
         f"- {workbook_data}",
         f"- server: gunicorn {' '.join(common.GUNICORN_ARGS)} (gthread, gunicorn.conf.py); client: "
-        f"{args.threads} threads on the same machine, {args.seconds:g} s per page after "
+        f"{args.threads} threads on the same machine, {args.seconds:g} s per page in "
+        f"{args.rounds} rounds, each after as long on /healthz, after "
         f"{common.WARMUP_SECONDS:g} s warm-up ({iid_bench.WARMUP_SECONDS:g} s for the IID score "
         "page, so that each worker analyses the region once); workbook and certificates: in "
         "process, after gunicorn has stopped",
         f"- load average (1 min) before and after the gunicorn scenarios: {load_before} and "
-        f"{load_after}" + _load_note(load_before, load_after),
+        f"{load_after}" + _load_note(load_before),
     ]
     if database_url is None:
         report.lines.append("- queries: SQLite's count includes the `BEGIN` of each request")
@@ -591,9 +604,11 @@ busy_note = " (well above 1 before: something else was busy)"
 FINAL_LOAD = 3.0
 
 
-def _load_note(before: object, after: object) -> str:
-    if any(_load(x) > FINAL_LOAD for x in (before, after)):
-        return f" (above {FINAL_LOAD:g}: the machine was busy, not a final number; rerun)"
+def _load_note(before: object) -> str:
+    # Only the load before is judged: after the scenarios it is mostly their own client
+    # threads and workers, on a quiet machine as on a busy one.
+    if _load(before) > FINAL_LOAD:
+        return f" (above {FINAL_LOAD:g} before: the machine was busy, not a final number; rerun)"
     return busy_note if _busy(before) else ""
 
 
@@ -630,7 +645,7 @@ def _say(engine: str) -> Callable[[str], None]:
 def document(reports: list[EngineReport], args: argparse.Namespace, seconds: float) -> str:
     cpus, python = common.machine_lines()
     command = "bench/report.py " + " ".join(
-        [f"--seconds {args.seconds:g}", f"--threads {args.threads}"]
+        [f"--seconds {args.seconds:g}", f"--threads {args.threads}", f"--rounds {args.rounds}"]
         + (["--skip-postgres"] if args.skip_postgres else [])
     )
     head = [
@@ -648,7 +663,9 @@ def document(reports: list[EngineReport], args: argparse.Namespace, seconds: flo
         "are exact.",
         "- columns: throughput is requests (or check-ins, or certificates) per second; p50/p99 "
         "latency of single requests; errors: anything but a 200 (and, for check-ins, a page "
-        "without 'Presensi tercatat'); vs /healthz: throughput over /healthz's in the same run.",
+        "without 'Presensi tercatat'); vs /healthz: the median, over the rounds, of the page's "
+        "throughput over /healthz's in the turn just before it (the range of the rounds' "
+        "ratios is in the result column); /healthz's row sums all its turns.",
     ]
     body: list[str] = []
     for report in reports:
@@ -660,6 +677,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5.0, help="per page (default 5)")
     parser.add_argument("--threads", type=int, default=8, help="client threads (default 8)")
+    parser.add_argument(
+        "--rounds", type=int, default=5, help="turns of /healthz and each page (default 5)"
+    )
     parser.add_argument("--skip-postgres", action="store_true", help="SQLite only")
     parser.add_argument(
         "--write-results", action="store_true", help="also write the report to bench/RESULTS.md"
