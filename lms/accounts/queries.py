@@ -48,7 +48,8 @@ def signed_in(user_id: int) -> User | None:
 
 def loaded_with(user: Any, key: str) -> Any:
     """What the user loader selected with ``user`` in this request: ``unread`` (int),
-    ``in_regions`` or ``in_clinic`` (bool); None when ``user`` was not loaded that way."""
+    ``in_regions`` or ``in_clinic`` (bool), as they were when the request began (a view that
+    writes them reads them again); None when ``user`` was not loaded that way."""
     loaded = g.get("lms_signed_in") if has_app_context() else None
     return loaded[1][key] if loaded is not None and loaded[0] == user.id else None
 
