@@ -270,6 +270,24 @@ def test_an_action_item_needs_an_owner_of_the_case(client, db, clinic, make_case
     assert db.session.scalar(db.select(db.func.count(ActionItem.id))) == 0
 
 
+def test_an_overdue_item_stays_on_its_owner_s_dashboard_after_they_leave_the_case(
+    client, db, clinic, make_case, login_as
+):
+    from lms.clinic import operations
+
+    case = make_case(state="active", mentors=[clinic.mentor, clinic.mentor2])
+    login_as(clinic.mentor)
+    assert (
+        _add_action(client, case, clinic.mentor2, date.today() - timedelta(days=3)).status_code
+        == 302
+    )
+    operations.set_mentors(case, [clinic.mentor], actor=clinic.mentor)
+    db.session.commit()
+    # Neither requester nor mentor now, but still the item's owner.
+    login_as(clinic.mentor2)
+    assert "Kirim data antrean" in page(client.get("/dashboard"))
+
+
 def test_the_dashboard_takes_one_more_query_whatever_the_number_of_items(
     client, db, clinic, make_case, login_as
 ):
