@@ -81,6 +81,37 @@ def test_participants_download_only_their_own(certificate_world, issued, login_a
     assert ani.number in dashboard and url in dashboard
 
 
+def test_the_dashboard_lists_only_valid_certificates_of_classes_still_followed(
+    app, certificate_world, issued, login_as, make_cohort, db
+):
+    from lms.certificates import operations
+    from lms.cohorts.models import Membership
+    from tests.helpers import counted_queries
+
+    w = certificate_world
+    ani, budi, eka = (issued[w.people[n].id] for n in ("Ani", "Budi", "Eka"))
+    make_cohort(name="Kelas Lanjutan Ani", participants=[w.people["Ani"]])
+    client = login_as(w.people["Ani"])
+    client.get("/dashboard")
+    with counted_queries(db) as statements:
+        html = client.get("/dashboard").get_data(as_text=True)
+    assert ani.number in html and "Kelas Lanjutan Ani" in html
+    # The classes and their certificates come in one statement.
+    assert sum("lms_certificate" in s or "lms_membership" in s for s in statements) == 1
+    with app.test_request_context():  # revoking prints the PDF again (its host)
+        operations.revoke(budi, "Data pangkat keliru.", actor=w.organizer)
+        db.session.commit()
+    db.session.execute(
+        db.update(Membership)
+        .where(Membership.user_id == w.people["Eka"].id, Membership.cohort_id == w.cohort.id)
+        .values(role="trainer")
+    )
+    db.session.commit()
+    budi_page = login_as(w.people["Budi"]).get("/dashboard").get_data(as_text=True)
+    assert w.cohort.name in budi_page and budi.number not in budi_page
+    assert eka.number not in login_as(w.people["Eka"]).get("/dashboard").get_data(as_text=True)
+
+
 def test_revoke_needs_a_reason_then_the_pdf_is_gone_and_the_record_stays(
     certificate_world, issued, login_as, db
 ):
