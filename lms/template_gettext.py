@@ -16,8 +16,8 @@ from typing import Any
 
 from flask import Flask, g
 from flask_babel import get_translations
-from jinja2 import pass_context
-from jinja2.runtime import Context
+from jinja2 import pass_eval_context
+from jinja2.nodes import EvalContext
 from markupsafe import Markup
 
 #: At most this many strings without variables are kept per catalogue (``_(job.message)``
@@ -45,12 +45,12 @@ def request_translations() -> Any:
     return translations
 
 
-@pass_context
-def template_gettext(__context: Context, __string: str, **variables: Any) -> str:
+@pass_eval_context  # not the whole context: Jinja would copy it for each call in a loop
+def template_gettext(__eval_ctx: EvalContext, __string: str, **variables: Any) -> str:
     """Jinja's new-style ``_()`` / ``gettext()``: the translation, marked safe when the
     template escapes, always formatted with ``variables`` (which are escaped)."""
     translations = request_translations()
-    autoescape = __context.eval_ctx.autoescape
+    autoescape = __eval_ctx.autoescape
     if not variables:
         try:
             kept = translations.lms_formatted

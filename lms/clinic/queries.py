@@ -622,9 +622,7 @@ def overdue_for(user: Any) -> list[OverdueItem]:
     found that the person has no case)."""
     if loaded_with(user, "in_clinic") is False:
         return []
-    rows = db.session.execute(
-        _overdue_statement(), {"user_id": user.id, "today": today_in(_EASTMOST)}
-    )
+    rows = db.rows(_overdue_statement(), {"user_id": user.id, "today": today_in(_EASTMOST)})
     return [
         OverdueItem(item_id, case_id, title, due, owner, case_title)
         for item_id, case_id, title, due, owner, case_title, tz in rows

@@ -136,4 +136,9 @@ def register_app_error_handlers(app) -> None:
     """The standalone app owns every URL, so unmatched ones get our pages too (with the
     template context they need outside any blueprint)."""
     register_error_handlers(app)
-    app.context_processor(template_context)
+
+    def outside_lms() -> dict:
+        # The LMS's own pages get it from the blueprint's processor: not twice a page.
+        return {} if request and "lms" in request.blueprints else template_context()
+
+    app.context_processor(outside_lms)

@@ -52,4 +52,6 @@ def test_anonymous_dashboard_redirects_to_login_with_next(client):
 def test_an_unknown_address_gets_the_not_found_page(client):
     response = client.get("/tidak/ada/di/sini")
     assert response.status_code == 404
-    assert "Tidak ditemukan" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    # Outside the LMS's routes the page still has its language and the language switch.
+    assert "Tidak ditemukan" in html and '<html lang="id">' in html and "?lang=en" in html
