@@ -195,7 +195,7 @@ def status_counts(cohort: Cohort) -> tuple[list[Column], int]:
     if columns:
         by_id = {c.id: c for c in columns}
         params = {"cohort_id": cohort.id, "ids": list(by_id)}
-        for assignment_id, status, n in db.session.execute(_statement("counts"), params):
+        for assignment_id, status, n in db.rows(_statement("counts"), params):
             by_id[assignment_id].counts[status] += n
         # Every participant has exactly one cell per assignment.
         participants = sum(columns[0].counts.values())
@@ -232,9 +232,9 @@ def gradebook_page(
             total = db.session.scalar(_statement("matching"), params)
     shown = Page.of(page, total, per_page)
     params.update(limit=shown.per_page, offset=shown.offset)
-    people = _people(db.session.execute(_statement(kind), params))
+    people = _people(db.rows(_statement(kind), params))
     cells = _cell_rows(
-        db.session.execute(
+        db.rows(
             _statement("cells"),
             {"ids": [c.id for c in columns], "user_ids": [p.id for p in people]},
         )
@@ -250,10 +250,8 @@ def gradebook(cohort: Cohort) -> GradeBook:
     columns, participants = status_counts(cohort)
     if not columns:
         return GradeBook(cohort, columns, participants, [], Page.of(1, 0))
-    people = _people(db.session.execute(_statement("everyone"), {"cohort_id": cohort.id}))
-    cells = _cell_rows(
-        db.session.execute(_statement("all_cells"), {"ids": [c.id for c in columns]})
-    )
+    people = _people(db.rows(_statement("everyone"), {"cohort_id": cohort.id}))
+    cells = _cell_rows(db.rows(_statement("all_cells"), {"ids": [c.id for c in columns]}))
     rows = _rows(columns, people, cells)
     return GradeBook(cohort, columns, participants, rows, Page.of(1, len(rows), len(rows)))
 

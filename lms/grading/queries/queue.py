@@ -299,7 +299,7 @@ def trainer_queue(
     assignments = cohort_assignments(cohort)
     statement = _statement("all", assignment_id is not None)
     rows = _queue_rows(
-        db.session.execute(statement, _params(cohort, trainer, assignment_id)),
+        db.rows(statement, _params(cohort, trainer, assignment_id)),
         {a.id: a for a in assignments},
     )
     key = _code_sort(assignments, hides)
@@ -336,9 +336,7 @@ def trainer_queue_page(
     counts = dict.fromkeys(BUCKETS, 0)
     key = _code_sort(in_scope, hides)
     if key is not None:
-        listing = db.session.execute(
-            _statement("ids", one), _params(cohort, trainer, assignment_id)
-        ).all()
+        listing = db.rows(_statement("ids", one), _params(cohort, trainer, assignment_id)).all()
         for *_ids, in_bucket in listing:
             counts[in_bucket] += 1
         chosen = sorted(
@@ -349,23 +347,17 @@ def trainer_queue_page(
         ids = [r[0] for r in shown.rows_of(chosen)]
         position = {allocation_id: n for n, allocation_id in enumerate(ids)}
         rows = _queue_rows(
-            db.session.execute(
-                _statement("by_ids", one), _params(cohort, trainer, assignment_id, ids=ids)
-            ),
+            db.rows(_statement("by_ids", one), _params(cohort, trainer, assignment_id, ids=ids)),
             by_id,
         )
         rows.sort(key=lambda r: position[r.allocation_id])
         return QueuePage(trainer, rows, counts, assignments, shown)
 
-    for name, n in db.session.execute(
-        _statement("counts", one), _params(cohort, trainer, assignment_id)
-    ):
+    for name, n in db.rows(_statement("counts", one), _params(cohort, trainer, assignment_id)):
         counts[name] = n
     shown = Page.of(page, counts[bucket] if bucket else sum(counts.values()), per_page)
     params = _params(
         cohort, trainer, assignment_id, bucket=bucket, limit=shown.per_page, offset=shown.offset
     )
-    rows = _queue_rows(
-        db.session.execute(_statement("page", one, bucket is not None), params), by_id
-    )
+    rows = _queue_rows(db.rows(_statement("page", one, bucket is not None), params), by_id)
     return QueuePage(trainer, rows, counts, assignments, shown)
