@@ -11,8 +11,9 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, redirect, request, url_for
+from flask import abort, current_app, g, redirect, request, session, url_for
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
 #: Endpoints whose rule is "public" but which Flask creates itself (static files).
 PUBLIC_ENDPOINT_SUFFIXES = ("static",)
@@ -82,6 +83,35 @@ CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
+
+
+#: Signed CSRF tokens of this process: (secret, a session's raw token) -> the signed token.
+_signed_tokens: dict[tuple[Any, str], str] = {}
+SIGNED_TOKENS_MAX = 10_000
+
+
+def csrf_token() -> str:
+    """Flask-WTF's CSRF token for this session, signed once per process and session instead
+    of once per page (every page has the logout form; signing costs a serializer, zlib and
+    two HMACs, about a hundredth of a small page). Only while tokens have no time limit
+    (``WTF_CSRF_TIME_LIMIT = None``, lms.config): a token signed earlier for the same session
+    is then exactly as valid as a new one; otherwise Flask-WTF signs on every page, as it
+    always does. A form of Flask-WTF signs its own token, which is as valid."""
+    config = current_app.config
+    if config.get("WTF_CSRF_TIME_LIMIT", 3600) is not None:
+        return generate_csrf()
+    field = config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    secret = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+    raw = session.get(field)
+    token = _signed_tokens.get((secret, raw)) if isinstance(raw, str) else None
+    if token is None:
+        token = generate_csrf()  # makes the session's raw token when it has none yet
+        if len(_signed_tokens) >= SIGNED_TOKENS_MAX:
+            _signed_tokens.clear()
+        _signed_tokens[(secret, session[field])] = token
+    elif field not in g:
+        setattr(g, field, token)  # the page's later forms take the same one
+    return g.get(field, token)
 
 
 def set_security_headers(response):

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from lms.core import bp, queries
 from lms.extensions import db
 from lms.regions import queries as region_queries
-from lms.security import login_required, public
+from lms.security import csrf_token, login_required, public
 
 
 @bp.get("/healthz")
@@ -59,7 +59,8 @@ def template_context() -> dict:
             return url_for("lms.core.index", lang=lang)
         return url_for(request.endpoint, **(request.view_args or {}), **{**args, "lang": lang})
 
-    return {"current_locale": locale, "lang_url": lang_url}
+    # csrf_token: after Flask-WTF's processor, so that LMS pages use the kept token.
+    return {"current_locale": locale, "lang_url": lang_url, "csrf_token": csrf_token}
 
 
 def _error_page(code: int, title: str, message: str):

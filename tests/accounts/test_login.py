@@ -63,6 +63,26 @@ def test_logout_needs_post_with_csrf_and_ends_the_session(client, make_user):
     assert client.get("/dashboard").status_code == 302
 
 
+def test_a_session_keeps_one_csrf_token_from_page_to_page_and_no_other_session_can_use_it(
+    app, client, make_user, monkeypatch
+):
+    from itsdangerous import TimestampSigner
+
+    make_user(email="rina@example.org")
+    make_user(email="budi@example.org")
+    # Each signature a second later: a token signed again on each page would differ.
+    clock = iter(range(1_900_000_000, 1_900_001_000))
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda _self: next(clock))
+    _login(client, "rina@example.org", PASSWORD)
+    token = csrf_token(client, "/dashboard")
+    assert csrf_token(client, "/dashboard") == token
+    other = app.test_client()
+    _login(other, "budi@example.org", PASSWORD)
+    assert csrf_token(other, "/dashboard") != token
+    assert other.post("/logout", data={"csrf_token": token}).status_code == 400
+    assert client.post("/logout", data={"csrf_token": token}).headers["Location"] == "/login"
+
+
 def test_ten_failures_from_one_address_block_the_eleventh_attempt(client, make_user):
     make_user(email="rina@example.org")
     for i in range(10):
