@@ -103,9 +103,9 @@ class Database:
 
     def rows(self, statement: Any, params: Any = None) -> sa.CursorResult:
         """The rows of a SELECT of plain columns (no ORM entities), run on the connection the
-        session would use for it, without the ORM's per-statement work (about a tenth of a millisecond:
-        for the statements a busy page runs on every request). Pending changes are flushed
-        first, as the session's own ``execute`` would."""
+        session would use for it, without the ORM's per-statement work (about a tenth of a
+        millisecond: for the statements a busy page runs on every request). Pending changes
+        are flushed first, as the session's own ``execute`` would."""
         session = self.session
         if session.autoflush:
             session.flush()  # returns at once when nothing is pending
