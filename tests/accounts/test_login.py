@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from itsdangerous import TimestampSigner
 
 from tests.helpers import PASSWORD, csrf_token
 
@@ -66,8 +67,6 @@ def test_logout_needs_post_with_csrf_and_ends_the_session(client, make_user):
 def test_a_session_keeps_one_csrf_token_from_page_to_page_and_no_other_session_can_use_it(
     app, client, make_user, monkeypatch
 ):
-    from itsdangerous import TimestampSigner
-
     make_user(email="rina@example.org")
     make_user(email="budi@example.org")
     # Each signature a second later: a token signed again on each page would differ.

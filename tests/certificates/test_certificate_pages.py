@@ -6,8 +6,10 @@ import re
 
 import pytest
 
+from lms.certificates import operations
 from lms.certificates.models import Certificate
-from tests.helpers import csrf_token
+from lms.cohorts.models import Membership
+from tests.helpers import counted_queries, csrf_token
 
 
 def _base(world) -> str:
@@ -84,10 +86,6 @@ def test_participants_download_only_their_own(certificate_world, issued, login_a
 def test_the_dashboard_lists_only_valid_certificates_of_classes_still_followed(
     app, certificate_world, issued, login_as, make_cohort, db
 ):
-    from lms.certificates import operations
-    from lms.cohorts.models import Membership
-    from tests.helpers import counted_queries
-
     w = certificate_world
     ani, budi, eka = (issued[w.people[n].id] for n in ("Ani", "Budi", "Eka"))
     make_cohort(name="Kelas Lanjutan Ani", participants=[w.people["Ani"]])
