@@ -26,13 +26,13 @@ from typing import Any, TypeVar
 
 from flask import abort, current_app, flash
 from flask_babel import format_decimal
-from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.file import FileField, FileRequired
 from wtforms.validators import ValidationError
 
 from lms import storage
 from lms.forms import ConfirmForm
+from lms.i18n import gettext as _
 from lms.lazytext import lazy_gettext as _l
 from lms.tabular import ParsedTable
 

@@ -7,9 +7,10 @@ text into the page unescaped. These are escaped like any other text.
 
 from __future__ import annotations
 
-from flask_babel import gettext, ngettext
 from flask_babel.speaklater import LazyString
 from markupsafe import Markup, escape
+
+from lms.i18n import gettext, ngettext
 
 __all__ = ["lazy_gettext", "lazy_ngettext"]
 

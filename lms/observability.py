@@ -46,9 +46,10 @@ from flask import (
     session,
 )
 from flask.logging import has_level_handler
-from flask_babel import gettext as _
 from markupsafe import escape
 from sqlalchemy import exc as sa_exc
+
+from lms.i18n import gettext as _
 
 REQUEST_ID_HEADER = "X-Request-ID"
 #: What an incoming request id may look like; anything else gets a fresh one.

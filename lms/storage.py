@@ -25,7 +25,8 @@ from typing import BinaryIO, Protocol
 
 from flask import abort, current_app, send_file
 from flask_babel import format_decimal
-from flask_babel import gettext as _
+
+from lms.i18n import gettext as _
 
 __all__ = [
     "KINDS",

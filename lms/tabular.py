@@ -29,7 +29,7 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, Self, TypeVar
 
-from flask_babel import gettext as _
+from lms.i18n import gettext as _
 
 __all__ = [
     "FileProblem",

@@ -36,12 +36,12 @@ from functools import wraps
 from typing import Any
 
 from flask import current_app, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from lms.errors import Conflict, DomainError
 from lms.extensions import db
+from lms.i18n import gettext as _
 
 log = logging.getLogger("lms.unit_of_work")
 

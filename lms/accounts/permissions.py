@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext as _
+from lms.i18n import gettext as _
 
 
 def why_not_set_admin(actor: Any, user: Any, make_admin: bool) -> str | None:

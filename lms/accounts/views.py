@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_limiter import RateLimitExceeded
 from flask_login import current_user, login_user, logout_user
@@ -17,6 +16,7 @@ from lms.accounts.forms import (
 from lms.accounts.models import User
 from lms.extensions import db, limiter, login_manager
 from lms.forms import show_problem
+from lms.i18n import gettext as _
 from lms.security import admin_required, login_required, public, safe_next
 from lms.unit_of_work import on_commit, unit_of_work
 

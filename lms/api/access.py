@@ -21,7 +21,6 @@ from functools import wraps
 from typing import Any
 
 from flask import current_app, g, request, session
-from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_login import current_user
 
@@ -32,6 +31,7 @@ from lms.api.problems import ApiProblem
 from lms.cohorts.access import cohort_and_membership
 from lms.db import utcnow
 from lms.extensions import csrf, db, limiter
+from lms.i18n import gettext as _
 from lms.regions.access import region_access
 from lms.regions.models import Region
 from lms.security import declare_rule, login_redirect

@@ -14,13 +14,13 @@ import copy
 from typing import Any
 
 from flask import current_app, url_for
-from flask_babel import gettext as _
 from pydantic import ValidationError
 from spectree import Response, SecurityScheme, SpecTree
 from spectree.models import SecuritySchemeData
 
 from lms.api.problems import MEDIA_TYPE, ApiProblem, field_errors, invalid_body
 from lms.api.schemas import Problem
+from lms.i18n import gettext as _
 
 TITLE = "Kelas Inovasi API"
 VERSION = "1.0"

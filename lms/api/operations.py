@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask_babel import gettext as _
-
 from lms import audit
 from lms.accounts.models import User
 from lms.api import permissions, queries
@@ -23,6 +21,7 @@ from lms.attendance.models import AttendanceRecord, Meeting
 from lms.db import utcnow
 from lms.errors import Conflict, DomainError
 from lms.extensions import db
+from lms.i18n import gettext as _
 
 
 class TokenError(DomainError):

@@ -7,9 +7,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask_babel import gettext as _
-
 from lms.api.models import PersonalAccessToken
+from lms.i18n import gettext as _
 from lms.lazytext import lazy_gettext as _l
 from lms.timefmt import local_datetime
 

@@ -14,9 +14,9 @@ from typing import Any
 
 from flask import Response, current_app
 from flask_babel import get_locale
-from flask_babel import gettext as _
 
 from lms.errors import Conflict, DomainError
+from lms.i18n import gettext as _
 
 MEDIA_TYPE = "application/problem+json"
 #: Problems that say no more than their status use RFC 9457's "about:blank" type.

@@ -7,9 +7,10 @@ from datetime import date, datetime
 from typing import Literal
 from uuid import UUID
 
-from flask_babel import gettext as _
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 from pydantic.json_schema import SkipJsonSchema
+
+from lms.i18n import gettext as _
 
 Status = Literal["present", "late", "excused", "sick", "absent"]
 Role = Literal["participant", "trainer", "organizer"]

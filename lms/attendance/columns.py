@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext as _
-
 from lms.accounts.civil_service import rank_label, sex_of
+from lms.i18n import gettext as _
 
 #: Every optional column, in print order.
 OPTIONAL = ("position", "rank", "sex")

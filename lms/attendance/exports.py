@@ -22,7 +22,6 @@ from datetime import UTC, datetime, timedelta
 from babel.dates import format_date
 from flask import current_app, has_app_context
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from fpdf import FPDF
 from icalendar import Alarm, Calendar, Event
 from openpyxl import Workbook
@@ -37,6 +36,7 @@ from lms.attendance.models import Meeting
 from lms.attendance.queries import CohortReport, MeetingSummary, status_words
 from lms.cohorts.models import Cohort
 from lms.db import utcnow
+from lms.i18n import gettext as _
 from lms.pdf import FONT, PagedPdf
 from lms.spreadsheets import row_cells
 from lms.timefmt import local, local_date, local_time, zone_abbr

@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from lms import audit
@@ -25,6 +24,7 @@ from lms.cohorts.models import Cohort, Membership
 from lms.db import utcnow
 from lms.errors import Conflict, DomainError
 from lms.extensions import db
+from lms.i18n import gettext as _
 from lms.timefmt import local_datetime, to_utc
 
 MEETING_FIELDS = (

@@ -8,11 +8,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import format_decimal
-from flask_babel import gettext as _
 
 from lms.attendance.models import AttendanceRecord, ExcuseRequest, Meeting
 from lms.cohorts.models import STAFF_ROLES, Membership
 from lms.extensions import db
+from lms.i18n import gettext as _
 from lms.timefmt import local_datetime
 
 #: A queued check-in may claim a time this far ahead of the server's clock (phones drift).

@@ -23,8 +23,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import abort
-from flask_babel import gettext as _
-from flask_babel import pgettext
 from sqlalchemy.orm import joinedload, selectinload
 
 from lms.accounts.civil_service import sex_of
@@ -42,6 +40,8 @@ from lms.attendance.models import (
 from lms.cohorts.models import Cohort, Membership
 from lms.db import utcnow
 from lms.extensions import db
+from lms.i18n import gettext as _
+from lms.i18n import pgettext
 from lms.tabular import Problem, shorten
 
 EXCUSE_STATES = ("pending", "approved", "rejected", "withdrawn")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from lms.i18n import gettext as _
 from lms.spreadsheets import row_cells
 
 

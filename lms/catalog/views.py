@@ -19,7 +19,6 @@ from flask import (
     url_for,
 )
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.catalog import bp, exports, operations, queries
@@ -30,6 +29,7 @@ from lms.catalog.search import search_lessons
 from lms.cohorts.access import cohort_role
 from lms.cohorts.models import MEMBER_ROLES, STAFF_ROLES, Cohort
 from lms.forms import ConfirmForm, show_problem
+from lms.i18n import gettext as _
 from lms.security import writes_on_get
 from lms.unit_of_work import unit_of_work
 

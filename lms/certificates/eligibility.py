@@ -29,11 +29,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import format_percent
-from flask_babel import gettext as _
 
 from lms.accounts.models import User
 from lms.grading import scoring
 from lms.grading.models import Grade
+from lms.i18n import gettext as _
 
 from . import qualification as scheme_rules
 from .models import CertificatePlan

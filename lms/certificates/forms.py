@@ -15,7 +15,6 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from flask_babel import format_date, format_decimal, get_locale
-from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -44,6 +43,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
+from lms.i18n import gettext as _
 from lms.lazytext import lazy_gettext as _l
 
 from . import eligibility, qualification

@@ -8,9 +8,8 @@ import secrets
 import string
 from datetime import date
 
-from flask_babel import gettext as _
-
 from lms.db import utcnow
+from lms.i18n import gettext as _
 
 PATTERN_FIELDS = ("seq", "cohort_code", "year", "month", "month_roman")
 _ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")

@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,6 +22,7 @@ from lms.cohorts.models import Cohort
 from lms.db import utcnow
 from lms.errors import Conflict, DomainError
 from lms.extensions import db
+from lms.i18n import gettext as _
 
 from . import eligibility, pdf, qualification
 from .eligibility import Candidate

@@ -69,13 +69,14 @@ from typing import IO, Any
 
 from babel.dates import format_date
 from flask import current_app, has_request_context
-from flask_babel import force_locale, ngettext
-from flask_babel import gettext as _
+from flask_babel import force_locale
 from fpdf import FPDF
 from num2words import num2words
 
 from lms import storage
 from lms.accounts.civil_service import format_nip
+from lms.i18n import gettext as _
+from lms.i18n import ngettext
 from lms.pdf import FONT, FONT_DIR
 from lms.urls import public_url
 

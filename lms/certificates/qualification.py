@@ -30,9 +30,9 @@ from typing import Any
 
 from flask import current_app, has_app_context
 from flask_babel import format_decimal
-from flask_babel import gettext as _
 
 from lms.datafiles import Problem, data_files, read_toml
+from lms.i18n import gettext as _
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from lms.attendance.queries import cohort_report
@@ -16,6 +15,7 @@ from lms.cohorts.models import Cohort
 from lms.extensions import db
 from lms.grading.models import Grade
 from lms.grading.queries.submission import rubric_for
+from lms.i18n import gettext as _
 from lms.submissions.models import CohortAssignment, Submission, SubmissionVersion
 
 from . import qualification

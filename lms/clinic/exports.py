@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable
 
-from flask_babel import gettext as _
 from icalendar import Event
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -18,6 +17,7 @@ from lms.clinic.models import Appointment, Consultation
 from lms.clinic.queries import Report
 from lms.clinic.stages import StageSet
 from lms.db import utcnow
+from lms.i18n import gettext as _
 from lms.spreadsheets import row_cells
 from lms.timefmt import local
 

@@ -12,8 +12,6 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask_babel import gettext as _
-
 from lms import audit, markdown
 from lms.accounts.models import User
 from lms.attendance import permissions as attendance_rules
@@ -42,6 +40,7 @@ from lms.clinic.stages import StageSet
 from lms.db import utcnow
 from lms.errors import Conflict, DomainError, check_fresh
 from lms.extensions import db
+from lms.i18n import gettext as _
 from lms.innovations import operations as innovations
 from lms.innovations import queries as innovation_queries
 from lms.innovations.models import Innovation

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext as _
-
 from lms.clinic.access import CaseAccess
 from lms.clinic.models import OPEN_STATES, ActionItem, Consultation
 from lms.clinic.stages import Stage, StageSet
+from lms.i18n import gettext as _
 
 #: States in which the thread takes new messages.
 TALKING_STATES = ("new", "active", "done")

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from flask_babel import gettext as _
 
 from lms import tabular
 from lms.accounts import civil_service as cs
+from lms.i18n import gettext as _
 from lms.tabular import Problem, cell_text, shorten
 
 __all__ = ["COLUMNS", "MemberRow", "ParsedImport", "Problem", "parse_member_file"]

@@ -6,11 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from flask_babel import gettext as _
-
 from lms.accounts.civil_service import guess_status, rank_problem, sex_problem
 from lms.cohorts.models import MEMBER_ROLES, STAFF_ROLES, Membership
 from lms.extensions import db
+from lms.i18n import gettext as _
 
 
 def roles_in(user: Any, cohort_id: int, roles: Iterable[str]) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from sqlalchemy.orm import contains_eager
 
 from lms.accounts.models import User
@@ -10,6 +9,7 @@ from lms.cohorts import permissions
 from lms.cohorts.importing import MemberRow, Problem
 from lms.cohorts.models import ROLES, Cohort, Membership
 from lms.extensions import db
+from lms.i18n import gettext as _
 
 
 def role_counts(cohort: Cohort) -> dict[str, int]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.accounts.operations import PROFILE_FIELDS
@@ -15,6 +14,7 @@ from lms.cohorts.importing import MemberRow, column_label, parse_member_file
 from lms.cohorts.models import MEMBER_ROLES, STAFF_ROLES, Cohort
 from lms.errors import DomainError
 from lms.forms import ConfirmForm, show_problem
+from lms.i18n import gettext as _
 from lms.imports import confirmed_rows, discard_pending, preview
 from lms.security import admin_required
 from lms.unit_of_work import on_commit, unit_of_work

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 
 from lms.core import bp, queries
 from lms.extensions import db
+from lms.i18n import gettext as _
 from lms.regions import queries as region_queries
 from lms.security import csrf_token, login_required, public
 

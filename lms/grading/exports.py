@@ -24,7 +24,6 @@ from datetime import date
 from typing import Any
 
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
@@ -35,6 +34,7 @@ from lms.db import utcnow
 from lms.grading.queries.gradebook import Cell, GradeBook
 from lms.grading.queries.queue import QueueRow, bucket_labels
 from lms.grading.status import outcome_labels, status_labels
+from lms.i18n import gettext as _
 from lms.spreadsheets import row_cells
 from lms.timefmt import local
 

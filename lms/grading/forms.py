@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -29,6 +28,7 @@ from lms.grading import rubric_content, scoring
 from lms.grading.models import DEFAULT_TOLERANCE, OUTCOMES
 from lms.grading.operations import MAX_COMMENT, MarkerChoice
 from lms.grading.scoring import MarkingInput
+from lms.i18n import gettext as _
 from lms.lazytext import lazy_gettext as _l
 
 

@@ -8,8 +8,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask_babel import gettext as _
-
 from lms import audit
 from lms.accounts.models import User
 from lms.catalog.models import Rubric, RubricCriterion
@@ -33,6 +31,7 @@ from lms.grading.queries.submission import (
     work_of,
 )
 from lms.grading.scoring import MarkingInput
+from lms.i18n import gettext as _
 from lms.lazytext import lazy_gettext as _l
 from lms.submissions.models import CohortAssignment, Submission, SubmissionVersion
 

@@ -6,13 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from flask_babel import gettext as _
-
 from lms.catalog.models import Rubric
 from lms.cohorts.models import Membership
 from lms.extensions import db
 from lms.grading.models import Allocation, Grade, GradingPlan, Review
 from lms.grading.status import RELEASABLE, grade_status
+from lms.i18n import gettext as _
 from lms.submissions.models import CohortAssignment, Submission
 
 

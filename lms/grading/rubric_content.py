@@ -22,10 +22,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from flask_babel import gettext as _
-
 from lms.catalog.models import Rubric
 from lms.catalog.packs import band_contradiction
+from lms.i18n import gettext as _
 
 #: Longest texts kept (the column sizes of Rubric, RubricCriterion and Review.band).
 MAX_TITLE = 200

@@ -25,8 +25,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from flask_babel import gettext as _
-
+from lms.i18n import gettext as _
 from lms.profile import label_of
 from lms.submissions.video import format_duration, whole_seconds
 

@@ -11,9 +11,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import format_decimal
-from flask_babel import gettext as _
 
 from lms.grading.models import Grade, Review
+from lms.i18n import gettext as _
 
 STATUSES = (
     "not_submitted",

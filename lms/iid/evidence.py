@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 from datetime import date, time
 from typing import Any
 
-from flask_babel import gettext as _
-
 from lms import storage
 from lms.accounts.models import User
 from lms.attendance.models import AttendanceRecord, Meeting
@@ -29,6 +27,7 @@ from lms.catalog.models import AssignmentSpec
 from lms.certificates.models import Certificate
 from lms.cohorts.models import Cohort, Membership
 from lms.extensions import db
+from lms.i18n import gettext as _
 from lms.iid.models import ClassDocument
 from lms.iid.rules import Indicator, RuleSet
 from lms.iid.scoring import level_from_count

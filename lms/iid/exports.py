@@ -17,13 +17,13 @@ import zipfile
 from collections import defaultdict
 from typing import IO, Any
 
-from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlalchemy.orm import selectinload
 
 from lms import profile, storage
 from lms.extensions import db
+from lms.i18n import gettext as _
 from lms.iid import checks, queries, scoring
 from lms.iid.evidence import bimtek_bundle
 from lms.iid.rules import RuleSet, rules_for

@@ -9,12 +9,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from flask_babel import gettext as _
-
 from lms import audit
 from lms.db import utcnow
 from lms.errors import DomainError, check_fresh
 from lms.extensions import db
+from lms.i18n import gettext as _
 from lms.iid import permissions
 from lms.iid.models import (
     CLASS_DOCUMENT_KINDS,

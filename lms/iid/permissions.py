@@ -8,8 +8,7 @@ the coordinator's alone.
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-
+from lms.i18n import gettext as _
 from lms.iid.models import Evidence
 from lms.iid.rules import RuleSet
 from lms.innovations.models import Innovation

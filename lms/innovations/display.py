@@ -10,10 +10,10 @@ from typing import Any
 from babel.dates import format_date
 from flask import has_request_context
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from markupsafe import Markup
 
 from lms import profile
+from lms.i18n import gettext as _
 
 
 def _locale() -> str:

@@ -7,10 +7,10 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable
 
-from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from lms.i18n import gettext as _
 from lms.innovations import display
 from lms.innovations.models import STAGES, Innovation
 from lms.innovations.queries import Dashboard

@@ -10,13 +10,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from flask_babel import gettext as _
-
 from lms import audit, markdown, profile
 from lms.accounts.models import User
 from lms.db import utcnow
 from lms.errors import DomainError, check_fresh
 from lms.extensions import db
+from lms.i18n import gettext as _
 from lms.innovations import permissions, queries
 from lms.innovations.display import parse_date
 from lms.innovations.models import (

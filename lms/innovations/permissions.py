@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext as _
-
+from lms.i18n import gettext as _
 from lms.innovations.display import state_label
 from lms.innovations.models import Innovation
 from lms.regions.access import RegionAccess

@@ -25,10 +25,10 @@ from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.forms import ConfirmForm
+from lms.i18n import gettext as _
 from lms.jobs import kinds, operations, permissions, queries
 
 

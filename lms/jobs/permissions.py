@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask_babel import gettext as _
-
 from lms.db import utcnow
+from lms.i18n import gettext as _
 from lms.jobs import kinds
 from lms.jobs.models import Job
 

@@ -16,12 +16,12 @@ from flask import (
     url_for,
 )
 from flask_babel import format_decimal
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.db import utcnow
 from lms.extensions import db
 from lms.forms import ConfirmForm
+from lms.i18n import gettext as _
 from lms.jobs import bp, kinds, pages, permissions, queries, queue, results
 from lms.jobs.models import Job
 from lms.security import admin_required, login_required

@@ -8,10 +8,10 @@ from typing import Any
 
 from flask import g, has_request_context
 from flask_babel import force_locale
-from flask_babel import gettext as _
 
 from lms.db import utcnow
 from lms.extensions import db
+from lms.i18n import gettext as _
 from lms.notifications import kinds, mail
 from lms.notifications.models import Notification, OutboxMessage
 from lms.unit_of_work import on_commit

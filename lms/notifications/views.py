@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
 from lms.accounts import queries as account_queries
 from lms.db import _is_write_request
 from lms.forms import ConfirmForm
+from lms.i18n import gettext as _
 from lms.notifications import bp, kinds, operations, queries
 from lms.notifications.models import Notification
 from lms.paging import requested

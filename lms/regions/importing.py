@@ -11,9 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask_babel import gettext as _
-
 from lms import tabular
+from lms.i18n import gettext as _
 from lms.regions.matching import text_key
 from lms.regions.models import OFFICE_KINDS
 from lms.tabular import Problem, cell_text, shorten

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext as _
-
+from lms.i18n import gettext as _
 from lms.regions.access import RegionAccess
 from lms.regions.models import RegionMembership
 

@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 from sqlalchemy.orm import aliased, contains_eager
 
 from lms.accounts.models import User
 from lms.accounts.queries import loaded_with
 from lms.cohorts.models import Cohort, Membership
 from lms.extensions import db
+from lms.i18n import gettext as _
 from lms.regions.importing import OfficeRow, guess_kind
 from lms.regions.matching import Suggestion, suggest, text_key
 from lms.regions.models import Office, Region, RegionMembership

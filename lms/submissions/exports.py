@@ -24,11 +24,11 @@ from docx.oxml.ns import qn
 from docx.shared import Pt, RGBColor
 from docx.text.paragraph import Paragraph
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AMP_SUBSTITUTE, HTML_PLACEHOLDER_RE
 
+from lms.i18n import gettext as _
 from lms.markdown import EXTENSIONS
 from lms.submissions.models import CohortAssignment, Submission, SubmissionVersion
 from lms.submissions.receipts import FieldRow, _slug, field_rows, human_size, self_check_labels

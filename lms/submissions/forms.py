@@ -14,7 +14,6 @@ from datetime import date, datetime, time
 from typing import Any
 
 from flask import request
-from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -37,6 +36,7 @@ from wtforms.widgets import CheckboxInput, DateInput, ListWidget
 
 from lms import profile
 from lms.errors import DomainError
+from lms.i18n import gettext as _
 from lms.lazytext import lazy_gettext as _l
 from lms.profile import results_label, urusan_groups
 from lms.submissions.fields import PP38_CRITERIA, VIDEO_ELEMENTS, shown_fields

@@ -10,14 +10,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flask_babel import gettext as _
-
 from lms import audit, profile, storage
 from lms.catalog.models import AssignmentSpec, CohortCourse
 from lms.cohorts.models import Cohort, Membership
 from lms.db import utcnow
 from lms.errors import Conflict, DomainError
 from lms.extensions import db
+from lms.i18n import gettext as _
 from lms.submissions import permissions, queries
 from lms.submissions.fields import (
     FIELDS_BY_KIND,

@@ -12,12 +12,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app
-from flask_babel import gettext as _
 
 from lms import profile
 from lms.catalog.models import AssignmentSpec
 from lms.cohorts.models import STAFF_ROLES, Membership
 from lms.extensions import db
+from lms.i18n import gettext as _
 from lms.submissions import queries
 from lms.submissions.fields import (
     PP38_CRITERIA,

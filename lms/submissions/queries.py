@@ -8,13 +8,13 @@ from datetime import datetime
 from typing import Any
 
 from flask import abort, url_for
-from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from lms.accounts.models import User
 from lms.catalog.models import AssignmentSpec
 from lms.cohorts.models import Cohort, Membership
 from lms.extensions import db
+from lms.i18n import gettext as _
 from lms.submissions.models import (
     CohortAssignment,
     Extension,

@@ -16,11 +16,11 @@ from babel.dates import format_date
 from babel.numbers import format_decimal
 from flask import has_request_context
 from flask_babel import force_locale, get_locale
-from flask_babel import gettext as _
 from fpdf import FPDF
 from markupsafe import Markup
 
 from lms import profile
+from lms.i18n import gettext as _
 from lms.markdown import render
 from lms.pdf import FONT, PagedPdf
 from lms.submissions.fields import FIELDS_BY_KIND, PP38_CRITERIA, Field

@@ -18,8 +18,9 @@ import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
 from mutagen.mp4 import MP4
+
+from lms.i18n import gettext as _
 
 __all__ = [
     "DEFAULT_MAX_SECONDS",

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 from flask import current_app, g
-from flask_babel import gettext as _
 
 from lms.api import v1
 from lms.api.access import api_public
@@ -16,6 +15,7 @@ from lms.certificates import queries as certificate_queries
 from lms.certificates.models import KINDS
 from lms.certificates.numbering import normalize_code
 from lms.extensions import limiter
+from lms.i18n import gettext as _
 
 #: One budget with the verification page and its JSON (lms.certificates.views.verify): only
 #: unknown codes count, per address; past it every lookup answers 429 until the window passes.

@@ -6,7 +6,6 @@ import logging
 import time
 
 from flask import Response
-from flask_babel import gettext as _
 from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, default_exceptions
@@ -15,6 +14,7 @@ from lms.api import v1
 from lms.api.access import choose_locale
 from lms.api.problems import ApiProblem, code_for_status, problem_response
 from lms.extensions import limiter
+from lms.i18n import gettext as _
 
 log = logging.getLogger("lms.api")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import g
-from flask_babel import gettext as _
 
 from lms.api import v1
 from lms.api.access import api_region
@@ -16,6 +15,7 @@ from lms.api.schemas import (
     InnovationQuery,
     RegionScoreOut,
 )
+from lms.i18n import gettext as _
 from lms.iid import permissions as iid_permissions
 from lms.iid import queries as iid_queries
 from lms.iid.rules import UnknownYear

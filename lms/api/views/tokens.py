@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.api import bp, operations, permissions, queries
@@ -17,6 +16,7 @@ from lms.api.models import PersonalAccessToken
 from lms.db import utcnow
 from lms.extensions import db
 from lms.forms import ConfirmForm, show_problem
+from lms.i18n import gettext as _
 from lms.security import login_required
 from lms.unit_of_work import unit_of_work
 

@@ -11,9 +11,8 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from flask_babel import gettext as _
-
 from lms import storage, tabular
+from lms.i18n import gettext as _
 from lms.tabular import Problem, cell_text, shorten
 
 __all__ = [

@@ -19,9 +19,9 @@ from typing import Any
 
 from babel.numbers import format_decimal
 from flask_babel import get_locale
-from flask_babel import gettext as _
 
 from lms import tabular
+from lms.i18n import gettext as _
 from lms.tabular import Problem, cell_text, shorten
 from lms.timefmt import to_utc
 

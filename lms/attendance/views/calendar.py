@@ -7,7 +7,6 @@ import re
 
 from flask import Response, abort, flash, g, redirect, render_template, url_for
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.accounts import operations as accounts
@@ -17,6 +16,7 @@ from lms.clinic import exports as clinic_exports
 from lms.clinic import queries as clinic_queries
 from lms.cohorts.access import cohort_role
 from lms.cohorts.models import MEMBER_ROLES, Cohort
+from lms.i18n import gettext as _
 from lms.security import login_required, public
 from lms.unit_of_work import unit_of_work
 from lms.urls import public_url

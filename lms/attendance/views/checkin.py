@@ -11,7 +11,6 @@ from typing import Any
 
 import segno
 from flask import Response, flash, g, jsonify, redirect, render_template, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.attendance import bp, codes, operations, queries
@@ -22,6 +21,7 @@ from lms.cohorts.access import cohort_role
 from lms.db import WRITER_TURN_SECONDS, utcnow
 from lms.errors import DomainError
 from lms.extensions import db, limiter
+from lms.i18n import gettext as _
 from lms.security import login_required, public, writes_on_get
 from lms.unit_of_work import drawn_after_commit, on_commit, unit_of_work
 from lms.urls import public_url

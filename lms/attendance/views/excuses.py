@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms import storage
@@ -13,6 +12,7 @@ from lms.cohorts.access import cohort_role
 from lms.cohorts.models import Cohort
 from lms.errors import DomainError
 from lms.forms import show_problem
+from lms.i18n import gettext as _
 from lms.unit_of_work import unit_of_work
 
 

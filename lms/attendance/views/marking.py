@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import abort, flash, g, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.accounts.models import User
@@ -18,6 +17,7 @@ from lms.cohorts.access import cohort_role
 from lms.cohorts.models import Cohort
 from lms.errors import DomainError
 from lms.forms import ConfirmForm, show_problem
+from lms.i18n import gettext as _
 from lms.imports import discard_pending, expired_message, load_pending, save_pending
 from lms.unit_of_work import on_commit, unit_of_work
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import abort, current_app, flash, g, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.attendance import bp, operations, permissions, queries
@@ -25,6 +24,7 @@ from lms.cohorts.models import MEMBER_ROLES, Cohort
 from lms.db import utcnow
 from lms.errors import DomainError
 from lms.forms import ConfirmForm, show_problem
+from lms.i18n import gettext as _
 from lms.imports import (
     PENDING_MAX_AGE,
     discard_pending,

@@ -17,13 +17,13 @@ import re
 from typing import Any
 
 from flask import Response, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from lms import STATIC_DIR
 from lms.attendance import bp
 from lms.db import utcnow
+from lms.i18n import gettext as _
 from lms.security import public
 
 #: What the service worker keeps for offline use (paths under lms/static), besides the pages.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
+from lms.i18n import gettext as _
 
 BASE = "/cohorts/<int:cohort_id>/certificates"
 

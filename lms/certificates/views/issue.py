@@ -16,8 +16,7 @@ from __future__ import annotations
 import io
 
 from flask import abort, flash, g, redirect, render_template, request, send_file, url_for
-from flask_babel import format_percent, ngettext
-from flask_babel import gettext as _
+from flask_babel import format_percent
 from flask_login import current_user
 
 from lms import storage
@@ -31,6 +30,8 @@ from lms.cohorts.access import cohort_role
 from lms.cohorts.models import Cohort
 from lms.errors import DomainError
 from lms.forms import show_problem
+from lms.i18n import gettext as _
+from lms.i18n import ngettext
 from lms.jobs import pages as job_pages
 from lms.jobs import permissions as job_permissions
 from lms.jobs import queries as job_queries

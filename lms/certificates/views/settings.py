@@ -11,7 +11,6 @@ assignment can be required; hence ``writes_on_get``.)
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms import storage
@@ -24,6 +23,7 @@ from lms.cohorts.access import cohort_role
 from lms.cohorts.models import Cohort
 from lms.db import utcnow
 from lms.errors import Conflict, DomainError
+from lms.i18n import gettext as _
 from lms.security import writes_on_get
 from lms.submissions import operations as submission_ops
 from lms.timefmt import local

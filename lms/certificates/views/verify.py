@@ -38,7 +38,6 @@ from babel.dates import format_date
 from babel.numbers import format_decimal
 from flask import Response, abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import force_locale, get_locale
-from flask_babel import gettext as _
 from flask_limiter import RateLimitExceeded
 from markupsafe import escape
 
@@ -49,6 +48,7 @@ from lms.certificates.numbering import normalize_code
 from lms.certificates.views._common import kind_label
 from lms.cohorts.models import Cohort
 from lms.extensions import limiter
+from lms.i18n import gettext as _
 from lms.security import public
 from lms.urls import public_url
 

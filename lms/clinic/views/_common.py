@@ -6,13 +6,13 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import get_locale
-from flask_babel import gettext as _
 
 from lms import profile
 from lms.attendance.queries import status_label
 from lms.clinic.forms import category_labels, urgency_labels
 from lms.clinic.models import Message
 from lms.clinic.stages import StageSet, current_stages
+from lms.i18n import gettext as _
 from lms.lazytext import lazy_gettext as _l
 from lms.timefmt import local_datetime
 

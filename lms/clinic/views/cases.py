@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import Response, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms import storage
@@ -22,6 +21,7 @@ from lms.clinic.forms import (
 from lms.clinic.views._common import event_text, labels, stages
 from lms.errors import DomainError
 from lms.forms import show_problem
+from lms.i18n import gettext as _
 from lms.notifications import operations as notifications
 from lms.notifications.views import BELL_KEY
 from lms.security import login_required, writes_on_get

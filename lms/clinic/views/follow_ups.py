@@ -4,7 +4,6 @@ their answer); the answer is recorded on the innovation."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.clinic import bp, operations, permissions, queries
@@ -14,6 +13,7 @@ from lms.clinic.views._common import labels
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.forms import show_problem
+from lms.i18n import gettext as _
 from lms.notifications import operations as notifications
 from lms.security import login_required
 from lms.unit_of_work import unit_of_work

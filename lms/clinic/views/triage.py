@@ -4,7 +4,6 @@ their load, change mentors, merge a duplicate, close with a reason)."""
 from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.clinic import bp, operations, permissions, queries
@@ -13,6 +12,7 @@ from lms.clinic.forms import CloseForm, MentorsForm, MergeForm, lock_of
 from lms.clinic.views._common import labels, stages
 from lms.errors import DomainError
 from lms.forms import show_problem
+from lms.i18n import gettext as _
 from lms.regions.access import region_role
 from lms.unit_of_work import unit_of_work
 

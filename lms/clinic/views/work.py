@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.accounts.models import User
@@ -29,6 +28,7 @@ from lms.clinic.models import Appointment, AppointmentAttendance
 from lms.clinic.views._common import labels, locale, stages
 from lms.errors import DomainError
 from lms.forms import show_problem
+from lms.i18n import gettext as _
 from lms.innovations.models import Innovation
 from lms.timefmt import to_utc
 from lms.unit_of_work import unit_of_work

@@ -11,7 +11,6 @@ from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 from sqlalchemy.orm import aliased
 
 from lms.accounts.models import User
@@ -21,6 +20,7 @@ from lms.extensions import db
 from lms.grading.models import Allocation, Grade, Review
 from lms.grading.queries.cohort import ASSIGNMENT_ORDER, cohort_assignments
 from lms.grading.status import grade_status_sql
+from lms.i18n import gettext as _
 from lms.paging import Page
 from lms.submissions.anonymity import participant_code
 from lms.submissions.models import CohortAssignment, Submission, SubmissionVersion

@@ -10,7 +10,6 @@ from typing import Any
 from babel.numbers import get_decimal_symbol
 from flask import abort, g, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.grading import scoring
@@ -18,6 +17,7 @@ from lms.grading.models import GradingPlan
 from lms.grading.queries import cohort as cohort_queries
 from lms.grading.queries import submission as submission_queries
 from lms.grading.status import outcome_labels, reason_text, status_labels
+from lms.i18n import gettext as _
 from lms.profile import label_of
 from lms.submissions.anonymity import hides_identity, participant_code
 from lms.submissions.models import CohortAssignment, Submission, SubmissionVersion

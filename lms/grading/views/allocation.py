@@ -7,8 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import get_locale, ngettext
-from flask_babel import gettext as _
+from flask_babel import get_locale
 from flask_login import current_user
 
 from lms import paging
@@ -22,6 +21,8 @@ from lms.grading.queries import cohort as cohort_queries
 from lms.grading.queries import queue as queue_queries
 from lms.grading.status import status_labels
 from lms.grading.views._common import STAFF, score_formatter, submission_url
+from lms.i18n import gettext as _
+from lms.i18n import ngettext
 from lms.submissions.anonymity import hides_identity, participant_code
 from lms.submissions.models import CohortAssignment
 from lms.submissions.queries import assignment_of, state_labels

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, g, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.catalog.models import Rubric
@@ -25,6 +24,7 @@ from lms.grading.queries import results
 from lms.grading.queries import submission as queries
 from lms.grading.status import status_labels, workflow_status
 from lms.grading.views._common import STAFF, Loaded, load_submission, review_helpers
+from lms.i18n import gettext as _
 from lms.security import safe_next
 from lms.submissions import queries as submission_queries
 from lms.submissions import receipts

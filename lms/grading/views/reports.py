@@ -7,7 +7,6 @@ import io
 
 from flask import Response, abort, g, render_template, request, send_file
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms import paging
@@ -20,6 +19,7 @@ from lms.grading.queries import progress, results
 from lms.grading.queries.cohort import graded_assignments
 from lms.grading.status import STATUSES
 from lms.grading.views._common import labels, submission_url
+from lms.i18n import gettext as _
 from lms.jobs import pages as job_pages
 from lms.submissions.anonymity import shown_name
 from lms.unit_of_work import unit_of_work

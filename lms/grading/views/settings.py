@@ -4,7 +4,6 @@ the lead trainer, and the rubric in use: the pack's, or the cohort's own adjuste
 from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.cohorts.access import cohort_role
@@ -15,6 +14,7 @@ from lms.grading.forms import GradingSettingsForm, RubricForm
 from lms.grading.queries import cohort as cohort_queries
 from lms.grading.queries.rubric import rubric_state
 from lms.grading.rubric_content import band_rows
+from lms.i18n import gettext as _
 from lms.submissions.queries import assignment_of
 from lms.unit_of_work import unit_of_work
 

@@ -97,7 +97,7 @@ def rules_of(year: int) -> RuleSet:
 
 def step_words() -> dict[str, str]:
     """The words of the gap list, translated once a page (the level's is a template)."""
-    from flask_babel import gettext as _
+    from lms.i18n import gettext as _
 
     return {
         "none": _("belum ada"),

@@ -4,13 +4,13 @@ the innovators who attended then show it as bimtek evidence ("dari kelas")."""
 from __future__ import annotations
 
 from flask import abort, current_app, flash, g, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms import storage
 from lms.cohorts.access import cohort_role
 from lms.errors import DomainError
 from lms.forms import ConfirmForm, show_problem
+from lms.i18n import gettext as _
 from lms.iid import bp, operations, queries
 from lms.iid.forms import ClassDocumentForm
 from lms.submissions.receipts import human_size

@@ -23,12 +23,12 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms import storage
 from lms.errors import DomainError
 from lms.forms import ConfirmForm, show_problem
+from lms.i18n import gettext as _
 from lms.iid import bp, checks, operations, permissions, queries, scoring
 from lms.iid.evidence import bimtek_bundle, class_evidence, training_details
 from lms.iid.forms import (

@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.forms import ConfirmForm
+from lms.i18n import gettext as _
 from lms.iid import bp, checks, operations, permissions, queries
 from lms.iid.forms import EntryForm
 from lms.iid.models import Entry

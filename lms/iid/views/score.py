@@ -13,11 +13,11 @@ from typing import Any
 
 from flask import g, jsonify, render_template, request
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from markupsafe import Markup
 
 from lms.errors import DomainError
 from lms.forms import show_problem
+from lms.i18n import gettext as _
 from lms.iid import bp, permissions, queries, scoring
 from lms.iid.checks import uncertain_indicator
 from lms.iid.forms import (

@@ -7,13 +7,13 @@ operator) and go out as attachments with ``nosniff`` (lms.storage.send_stored).
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms import storage
 from lms.accounts.models import User
 from lms.extensions import db
 from lms.forms import ConfirmForm
+from lms.i18n import gettext as _
 from lms.innovations import bp, operations, permissions, queries
 from lms.innovations.forms import FileForm, InnovatorForm
 from lms.innovations.views._common import back_to_detail, detail_url, load

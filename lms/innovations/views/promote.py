@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import abort, flash, g, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.cohorts.access import cohort_role
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.forms import show_problem
+from lms.i18n import gettext as _
 from lms.innovations import bp, display, operations, permissions, queries
 from lms.innovations.forms import PromoteForm
 from lms.innovations.models import Innovation

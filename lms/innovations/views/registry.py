@@ -8,12 +8,12 @@ another office's record answers 404 (lms.innovations.queries.innovation_in).
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, request, send_file
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.errors import Conflict, DomainError
 from lms.extensions import db
 from lms.forms import ConfirmForm, show_problem
+from lms.i18n import gettext as _
 from lms.innovations import bp, display, exports, operations, permissions, queries
 from lms.innovations.forms import (
     ArchiveForm,

@@ -8,13 +8,13 @@ is refused by the operation with its message, and nothing changes.
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms import profile
 from lms.db import utcnow
 from lms.errors import Conflict, DomainError
 from lms.forms import show_problem
+from lms.i18n import gettext as _
 from lms.innovations import bp, display, operations, permissions, queries
 from lms.innovations.forms import (
     ArchiveForm,

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.forms import show_problem
+from lms.i18n import gettext as _
 from lms.regions import bp, operations, queries
 from lms.regions.forms import RegionForm
 from lms.regions.models import Region

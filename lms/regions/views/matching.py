@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.errors import DomainError
 from lms.forms import show_problem
+from lms.i18n import gettext as _
 from lms.regions import bp, operations, queries
 from lms.regions.access import region_role
 from lms.regions.forms import MatchForm

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.errors import DomainError
 from lms.forms import ConfirmForm, show_problem
+from lms.i18n import gettext as _
 from lms.imports import confirmed_rows, discard_pending, preview
 from lms.regions import bp, operations, permissions, queries
 from lms.regions.access import region_role

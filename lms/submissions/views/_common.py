@@ -7,11 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from flask import g, url_for
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 
 from lms.errors import Conflict, DomainError
+from lms.i18n import gettext as _
+from lms.i18n import ngettext
 from lms.submissions import permissions, queries
 from lms.submissions.models import CohortAssignment, Submission, SubmissionVersion
 from lms.submissions.operations import SubmissionError, ValidationFailed

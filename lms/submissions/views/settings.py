@@ -4,11 +4,11 @@ extensions. Dates are typed and shown in the cohort's time zone and stored in UT
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.cohorts.access import cohort_role
 from lms.errors import Conflict, DomainError
+from lms.i18n import gettext as _
 from lms.submissions import bp, operations, queries
 from lms.submissions.forms import AssignmentDatesForm, ExtensionForm, posted_settings_form
 from lms.submissions.models import CohortAssignment

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_decimal
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms import storage
@@ -20,6 +19,7 @@ from lms.cohorts.access import cohort_role
 from lms.cohorts.models import MEMBER_ROLES
 from lms.db import utcnow
 from lms.errors import DomainError
+from lms.i18n import gettext as _
 from lms.submissions import bp, operations, permissions, queries
 from lms.submissions.fields import video_max_bytes
 from lms.submissions.forms import VideoForm

@@ -8,7 +8,6 @@ from typing import Any
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms import profile, storage
@@ -16,6 +15,7 @@ from lms.cohorts.access import cohort_role
 from lms.cohorts.models import MEMBER_ROLES, Cohort
 from lms.db import utcnow
 from lms.errors import DomainError
+from lms.i18n import gettext as _
 from lms.security import writes_on_get
 from lms.submissions import bp, forms, operations, permissions, queries
 from lms.submissions.fields import (
