@@ -306,7 +306,9 @@ def http(tmp: Path, args: argparse.Namespace, wanted: set[str] | None) -> int:
                 f"{result.rps / base:.2f}"
             )
         if not wanted or "checkin" in wanted:
-            crowd = common.burst(port, common.checkin_requests(500), common.BURST_CLIENTS)
+            checkins = common.checkin_requests(500)
+            common.warm_burst(port, checkins)
+            crowd = common.burst(port, checkins, common.BURST_CLIENTS)
             print(
                 f"checkin    {crowd.rps:8.1f} /s     p50 {crowd.percentile_ms(50):6.1f}  "
                 f"p99 {crowd.percentile_ms(99):6.1f}  errors {crowd.errors} "

@@ -398,7 +398,9 @@ def measure_load(port: int, cohort_id: int, args: argparse.Namespace) -> list[Ro
             )
         )
     rows.insert(0, _row("/healthz", base, "req/s", 1.0, "baseline", None))
-    crowd = common.burst(port, common.checkin_requests(LARGE), common.BURST_CLIENTS)
+    checkins = common.checkin_requests(LARGE)
+    common.warm_burst(port, checkins)
+    crowd = common.burst(port, checkins, common.BURST_CLIENTS)
     count = len(crowd.latencies) + crowd.errors
     rows.append(
         _row(

@@ -39,6 +39,7 @@ from common import (  # bench/common.py; bench/upload.py imports some of these f
     stop_gunicorn,
     timed,
     wait_ready,
+    warm_burst,
 )
 
 __all__ = [
@@ -81,7 +82,9 @@ def main(argv: list[str] | None = None) -> int:
                 results.append(result)
             organizer = {"Cookie": login(port, ORGANIZER)}
             results.append(timed(port, EXPORT_PATH, organizer, "attendance XLSX 10 mtgs"))
-            crowd = burst(port, checkin_requests(args.participants), BURST_CLIENTS)
+            checkins = checkin_requests(args.participants)
+            warm_burst(port, checkins)
+            crowd = burst(port, checkins, BURST_CLIENTS)
             crowd.scenario = f"check-in burst ({len(crowd.latencies) + crowd.errors})"
             results.append(crowd)
 
