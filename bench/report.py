@@ -23,7 +23,7 @@ skipped with a line saying why when the server cannot be reached), in a temp dir
    long lesson (peserta1), the grading queue (widyaiswara, ~250 rows), the grade book
    (panitia), the region's IID score page (its coordinator; 300 innovations x 20
    indicators); and a check-in burst (each bench participant checks in once, 32 clients at
-   a time);
+   a time, after a warm-up burst of ``common.BURST_WARMUP`` check-ins deleted again);
 5. in this process after gunicorn has stopped: the cohort's attendance workbook as its job
    makes it (520 participants x 11 meetings), against a bare openpyxl write-only dump of the
    same cells; 1,000 issued certificates in another cohort (bench/certificates.py's seeding,
@@ -591,7 +591,8 @@ def run_engine(engine: str, database_url: str | None, args: argparse.Namespace) 
         f"{args.threads} threads on the same machine, {args.seconds:g} s per page in "
         f"{args.rounds} rounds, each after as long on /healthz, after "
         f"{common.WARMUP_SECONDS:g} s warm-up ({iid_bench.WARMUP_SECONDS:g} s for the IID score "
-        "page, so that each worker analyses the region once); workbook and certificates: in "
+        "page, so that each worker analyses the region once); the check-in burst after "
+        f"{common.BURST_WARMUP} check-ins deleted again; workbook and certificates: in "
         "process, after gunicorn has stopped",
         f"- load average (1 min) before and after the gunicorn scenarios: {load_before} and "
         f"{load_after}" + _load_note(load_before),
