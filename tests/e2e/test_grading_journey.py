@@ -48,6 +48,14 @@ def _submission_id(live_server: LiveServer, email: str) -> int:
         )
 
 
+def _user_id(live_server: LiveServer, email: str) -> int:
+    from lms.accounts.models import User
+    from lms.extensions import db
+
+    with live_server.app.app_context():
+        return db.session.scalar(db.select(User.id).where(User.email == email))
+
+
 def test_live_total_equals_server_total_and_feedback_reaches_the_participant(
     browse: Browsing, live_server: LiveServer, screenshot_dir: Path
 ) -> None:
@@ -102,10 +110,14 @@ def test_live_total_equals_server_total_and_feedback_reaches_the_participant(
     expect(page.get_by_role("link", name=re.compile("^Hasil penilaian"))).to_have_count(0)
     logout(page)
 
+    # Released from the grade book: the row's button submits the page's one release form.
     login(page, "panitia@example.org")
-    page.goto(url)
-    page.get_by_role("button", name="Rilis nilai kepada peserta").click()
+    page.goto(f"/cohorts/{cohort_id}/grading/gradebook")
+    row = page.locator(f'tr[data-user="{_user_id(live_server, "peserta4@example.org")}"]')
+    row.get_by_role("button", name=re.compile("^Rilis")).click()
     expect(page.get_by_text("1 nilai dirilis kepada peserta.")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/grading/gradebook"))
+    expect(row.locator(".grading-released")).to_have_count(1)
     logout(page)
 
     login(page, "peserta4@example.org")

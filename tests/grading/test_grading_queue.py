@@ -414,3 +414,51 @@ def test_a_blind_queue_is_sorted_and_paged_by_code(app, db, queued, login_as, mo
     assert shown == codes
     html = client.get(_url(w, bucket="to_grade")).get_data(as_text=True)
     assert re.findall(r'<span class="code">(P-[A-Z2-7]+)</span>', html) == to_grade
+
+
+# Rows are kept rendered (lms.fragments) by everything they show.
+
+
+def _without_tokens(html: str) -> str:
+    return re.sub(r'name="csrf_token" value="[^"]*"', "", html)
+
+
+def test_the_queue_shows_what_changed_since_the_last_view(app, db, queued, login_as):
+    w = queued
+    ani, _budi, _citra, _dedi, eka = w.participants
+    client = login_as(w.trainers[0])
+    html = client.get(_url(w)).get_data(as_text=True)
+    assert _by_person(html, w)["Peserta Eka"] == "waiting"
+    with app.test_request_context():
+        submit_proposal(w.assignment, eka)
+        ani.full_name, ani.office = "Ani Rahmawati", "Dinas Kesehatan"
+        db.session.commit()
+    html = client.get(_url(w)).get_data(as_text=True)
+    rows = " ".join(row for _bucket, row in _rows(html).values())
+    assert _by_person(html, w)["Peserta Eka"] == "to_grade"
+    assert "Ani Rahmawati" in rows and "Dinas Kesehatan" in rows
+    # The same rows in English: the words are part of what a row is kept by.
+    english = client.get(_url(w, lang="en")).get_data(as_text=True)
+    eka_row = next(row for _b, row in _rows(english).values() if "Peserta Eka" in row)
+    assert "To grade" in eka_row and "Perlu dinilai" not in eka_row
+
+
+def test_kept_rows_are_the_rows_a_fresh_render_gives(app, db, queued, login_as, monkeypatch):
+    w = queued
+    pages = [
+        (w.trainers[0], _url(w)),
+        (w.organizer, _url(w, trainer=w.trainers[0].id)),
+        (w.organizer, f"/cohorts/{w.cohort.id}/grading/gradebook"),
+    ]
+    client = login_as(None)
+    kept = []
+    for who, url in pages:
+        login_as(who)
+        client.get(url)  # the rows are kept here, and served from there below
+        kept.append(_without_tokens(client.get(url).get_data(as_text=True)))
+    monkeypatch.setitem(app.config, "LMS_FRAGMENT_CACHE", 0)
+    app.extensions.pop("lms.fragments", None)
+    for (who, url), html in zip(pages, kept, strict=True):
+        login_as(who)
+        assert _without_tokens(client.get(url).get_data(as_text=True)) == html
+    app.extensions.pop("lms.fragments", None)  # the next test keeps rows again

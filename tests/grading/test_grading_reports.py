@@ -513,3 +513,14 @@ def test_my_results_before_submitting(app, db, graded, make_user, client, login_
     login_as(fajar)
     html = client.get(f"/cohorts/{graded.cohort.id}/grading/mine").get_data(as_text=True)
     assert 'data-state="not_submitted"' in html and "Belum dikumpulkan" in html
+
+
+def test_the_grade_book_shows_a_release_made_since_the_last_view(app, db, graded, login_as):
+    ani = graded.participants[0]
+    client = login_as(graded.organizer)
+    url = f"/cohorts/{graded.cohort.id}/grading/gradebook"
+    row = _row(client.get(url).get_data(as_text=True), ani.id)
+    assert _cell_status(row) == ["marked"] and 'form="release-one"' in row
+    _release(app, db, graded, ani)
+    row = _row(client.get(url).get_data(as_text=True), ani.id)
+    assert _cell_status(row) == ["released"] and "/release" not in row

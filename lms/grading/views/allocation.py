@@ -4,13 +4,13 @@ the participant's name and office, on the page and in the export."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 
-from lms import paging
+from lms import fragments, paging
 from lms.accounts.models import User
 from lms.cohorts.access import cohort_role
 from lms.errors import DomainError
@@ -227,6 +227,7 @@ def queue(cohort_id: int):
         args["trainer"] = trainer.id
     if assignment is not None:
         args["assignment"] = assignment.id
+    bucket_labels = queue_queries.bucket_labels()
     return render_template(
         "grading/queue.html",
         cohort=cohort,
@@ -239,21 +240,65 @@ def queue(cohort_id: int):
         bucket=bucket,
         listing=listing,
         rows=listing.rows,
+        rows_html=fragments.rows(
+            "grading/_queue_row.html", "row", _row_arguments(listing, bucket_labels)
+        ),
         page=listing.page,
         # The filters kept by the page links.
         page_args={**args, "bucket": bucket},
         buckets=queue_queries.BUCKETS,
-        bucket_labels=queue_queries.bucket_labels(),
-        grade_labels=status_labels(),
-        shown=_identity(listing.assignments),
-        code=participant_code,
+        bucket_labels=bucket_labels,
         args=args,
-        mark_url=submission_url("lms.grading.mark", cohort_id=cohort.id),
-        # Looked up once for the whole table, not once per row.
-        version_label=_("Versi %(n)d"),
-        locale=str(get_locale() or "id"),
-        score=score_formatter(),
     )
+
+
+def _row_arguments(
+    listing: queue_queries.QueuePage, bucket_labels: dict[str, str]
+) -> Iterator[tuple]:
+    """The arguments of templates/grading/_queue_row.html's macro for each row of the page:
+    everything a row shows, so that a kept row is found by them (lms.fragments)."""
+    cohort = g.cohort
+    shown = _identity(listing.assignments)
+    grade_labels = status_labels()
+    score = score_formatter()
+    mark_url = submission_url("lms.grading.mark", cohort_id=cohort.id)
+    # Looked up once for the whole table, not once per row.
+    words = (
+        _("penilaian anonim"),
+        _("Kode"),
+        _("terlambat"),
+        _("Nilai bersama"),
+        _("Versi %(n)d"),
+    )
+    actions = {"to_grade": _("Nilai"), "in_progress": _("Lanjutkan")}
+    view = _("Lihat")
+    timezone, locale = cohort.timezone, str(get_locale() or "id")
+    for n, row in enumerate(listing.rows, listing.page.offset + 1):
+        name, office, hidden = shown(row)
+        assignment, latest = row.assignment, row.latest
+        yield (
+            n,
+            row.allocation_id,
+            row.bucket,
+            bucket_labels[row.bucket],
+            name,
+            office,
+            hidden,
+            None
+            if hidden or not assignment.blind_marking
+            else participant_code(assignment.id, row.participant.id),
+            assignment.spec.title,
+            latest.number if latest else None,
+            latest.submitted_dt if latest else None,
+            latest.late if latest else False,
+            grade_labels[row.grade_status] if row.grade_status else None,
+            score(row.total),
+            mark_url.format(row.submission_id) if latest else None,
+            actions.get(row.bucket, view),
+            words,
+            timezone,
+            locale,
+        )
 
 
 @bp.get("/cohorts/<int:cohort_id>/grading/queue.csv")

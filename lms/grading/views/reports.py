@@ -4,12 +4,14 @@ progress, the flagged list, and a participant's own released results."""
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from typing import Any
 
 from flask import Response, abort, g, render_template, request, send_file
 from flask_babel import get_locale
 from flask_login import current_user
 
-from lms import paging
+from lms import fragments, paging
 from lms.cohorts.access import cohort_role
 from lms.grading import bp, exports, permissions
 from lms.grading import jobs as grading_jobs
@@ -74,30 +76,87 @@ def gradebook(cohort_id: int):
     page = paging.requested(request.args.get("page"))
     book = gradebook_queries.gradebook_page(cohort, assignment_id, status, page, paging.PER_PAGE)
     selected = book.column(assignment_id)
+    columns = [selected] if selected else book.columns
     args = {"cohort_id": cohort.id, "assignment": selected.id if selected else None}
+    words = labels()
     return render_template(
         "grading/gradebook.html",
         cohort=cohort,
         book=book,
-        columns=[selected] if selected else book.columns,
+        columns=columns,
         selected=selected,
         status=status,
         statuses=STATUSES,
         counts=selected.counts if selected else book.totals(),
         rows=book.rows,
+        rows_html=fragments.rows(
+            "grading/_gradebook_row.html", "row", _gradebook_rows(book, columns, words)
+        ),
         page=book.page,
         # The filters kept by the page links.
         page_args={**args, "status": status},
-        # Looked up once for the whole table, not once per cell.
-        version_label=_("Versi %(n)d"),
-        released_label=_("dirilis %(when)s"),
-        locale=str(get_locale() or "id"),
-        urls={
-            name: submission_url(f"lms.grading.{name}", cohort_id=cohort.id)
-            for name in ("mark", "reconcile", "release_one")
-        },
-        **labels(),
+        status_labels=words["status_labels"],
     )
+
+
+def _gradebook_rows(
+    book: gradebook_queries.GradeBook, columns: list, words: dict[str, Any]
+) -> Iterator[tuple]:
+    """The arguments of templates/grading/_gradebook_row.html's macro for each row of the
+    page: everything a row shows, so that a kept row is found by them (lms.fragments)."""
+    cohort = g.cohort
+    status_labels, badges, score = words["status_labels"], words["badges"], words["score"]
+    # Looked up once for the whole table, not once per cell.
+    row_words = (
+        words["outcome_labels"]["revisions"],
+        _("Lulus"),
+        _("Tidak lulus"),
+        _("Buka penilaian"),
+        _("Rekonsiliasi"),
+        _("Rilis"),
+        _("NIP"),
+        _("Versi %(n)d"),
+        _("dirilis %(when)s"),
+    )
+    urls = tuple(
+        submission_url(f"lms.grading.{name}", cohort_id=cohort.id)
+        for name in ("mark", "reconcile", "release_one")
+    )
+    heads = [(column.id, column.title) for column in columns]
+    timezone, locale = cohort.timezone, str(get_locale() or "id")
+    for n, row in enumerate(book.rows, book.page.offset + 1):
+        person, cells = row.user, row.cells
+        yield (
+            n,
+            person.id,
+            person.full_name,
+            person.nip_display if person.nip else None,
+            person.office,
+            tuple(
+                (
+                    column_id,
+                    title,
+                    cell.status,
+                    status_labels[cell.status],
+                    badges[cell.status],
+                    cell.has_result,
+                    cell.outcome,
+                    None if cell.total is None else score(cell.total),
+                    cell.band,
+                    cell.passed,
+                    cell.version,
+                    cell.released_dt,
+                    cell.submission_id,
+                    cell.releasable,
+                )
+                for column_id, title in heads
+                for cell in (cells[column_id],)
+            ),
+            row_words,
+            urls,
+            timezone,
+            locale,
+        )
 
 
 @bp.get("/cohorts/<int:cohort_id>/grading/gradebook.xlsx")
