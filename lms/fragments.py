@@ -7,7 +7,9 @@ participant's name, the bucket, the words in the reader's language, the URL patt
 HTML is a pure function of them, so it is kept per app in an LRU under exactly those
 arguments and no change anywhere needs to invalidate it: a changed value is a new key. Only
 hashable, plain values may be passed; the macro may use nothing else (no ``_()``, no
-``request``, no ``url_for``), so that the key stays the whole input.
+``request``, no ``url_for``), so that the key stays the whole input. A key may also be the
+raw values (an SQL row, the page's words) that a ``prepare`` function of the key alone turns
+into the macro's arguments: then a kept row costs a lookup, not even their formatting.
 
 ``LMS_FRAGMENT_CACHE`` sets how many rows an app keeps per macro (0: none; debug and
 template auto-reload keep none either, so that an edited macro shows at once).
@@ -24,30 +26,40 @@ from markupsafe import Markup
 _STORE = "lms.fragments"
 
 
-def _renderer(template: str, macro: str) -> Callable[[tuple], Markup]:
+def _renderer(
+    template: str, macro: str, prepare: Callable[[tuple], tuple] | None
+) -> Callable[[tuple], Markup]:
     app = current_app._get_current_object()
     store = app.extensions.setdefault(_STORE, {})
-    render = store.get((template, macro))
+    render = store.get((template, macro, prepare))
     if render is None:
         env = app.jinja_env
 
-        def render_one(args: tuple) -> Markup:
-            return getattr(env.get_template(template).module, macro)(*args)
+        def render_one(key: tuple) -> Markup:
+            arguments = key if prepare is None else prepare(key)
+            return getattr(env.get_template(template).module, macro)(*arguments)
 
         size = app.config.get("LMS_FRAGMENT_CACHE", 0)
         if size > 0 and not app.debug and not app.config.get("TEMPLATES_AUTO_RELOAD"):
             render = lru_cache(maxsize=size)(render_one)
         else:
             render = render_one
-        store[(template, macro)] = render
+        store[(template, macro, prepare)] = render
     return render
 
 
-def rows(template: str, macro: str, arguments: Iterable[tuple]) -> Markup:
-    """The rows ``macro`` of ``template`` renders for each tuple of ``arguments``, joined."""
-    render = _renderer(template, macro)
+def rows(
+    template: str,
+    macro: str,
+    keys: Iterable[tuple],
+    prepare: Callable[[tuple], tuple] | None = None,
+) -> Markup:
+    """The rows ``macro`` of ``template`` renders for each of ``keys``, joined: a key is the
+    macro's arguments, or what ``prepare`` (a module-level function of the key alone, run
+    only for a row not kept) turns into them."""
+    render = _renderer(template, macro, prepare)
     # Each piece is Markup from an autoescaped macro: joined as is, not escaped again.
-    return Markup("".join(map(render, arguments)))
+    return Markup("".join(map(render, keys)))
 
 
 def clear() -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 import sqlalchemy as sa
@@ -97,8 +97,9 @@ class Queue:
 @dataclass
 class QueuePage:
     trainer: User
-    #: The page's rows, in queue order.
-    rows: list[QueueRow]
+    #: The page's rows as the SQL gave them (tuples of _ROW_COLUMNS, see
+    #: :func:`queue_row`), in queue order.
+    records: list[tuple]
     #: Bucket -> rows, over every page (after the assignment filter, whatever the bucket).
     counts: dict[str, int]
     #: The cohort's assignments (for the filter), in course order.
@@ -109,6 +110,12 @@ class QueuePage:
     def total(self) -> int:
         """Rows over every page and bucket (after the assignment filter)."""
         return sum(self.counts.values())
+
+    @cached_property
+    def rows(self) -> list[QueueRow]:
+        """The page's rows, in queue order."""
+        by_id = {a.id: a for a in self.assignments}
+        return [queue_row(record, by_id) for record in self.records]
 
 
 # The queue's statements are built once per process with bound parameters (:cohort_id,
@@ -247,24 +254,39 @@ def _params(cohort: Cohort, trainer: User, assignment_id: int | None, **more: An
     }
 
 
-def _queue_rows(result: Any, by_id: dict[int, CohortAssignment]) -> list[QueueRow]:
-    return [
-        QueueRow(
-            allocation_id=row.allocation_id,
-            assignment=by_id[row.assignment_id],
-            participant=Participant(row.user_id, row.full_name, row.office or ""),
-            submission_id=row.submission_id,
-            latest=(
-                None
-                if row.version_id is None
-                else Version(row.version_id, row.number, row.submitted_dt, bool(row.late))
-            ),
-            bucket=row.bucket,
-            total=row.total,
-            grade_status=row.grade_status,
-        )
-        for row in result
-    ]
+def queue_row(record: tuple, by_id: dict[int, CohortAssignment]) -> QueueRow:
+    """The row of a record (a tuple of _ROW_COLUMNS, in their order)."""
+    (
+        allocation_id,
+        assignment_id,
+        user_id,
+        full_name,
+        office,
+        submission_id,
+        version_id,
+        number,
+        submitted_dt,
+        late,
+        total,
+        grade_status,
+        bucket,
+    ) = record
+    return QueueRow(
+        allocation_id=allocation_id,
+        assignment=by_id[assignment_id],
+        participant=Participant(user_id, full_name, office or ""),
+        submission_id=submission_id,
+        latest=None
+        if version_id is None
+        else Version(version_id, number, submitted_dt, bool(late)),
+        bucket=bucket,
+        total=total,
+        grade_status=grade_status,
+    )
+
+
+def _records(result: Any) -> list[tuple]:
+    return [tuple(row) for row in result]
 
 
 def _code_sort(
@@ -298,10 +320,10 @@ def trainer_queue(
     :func:`trainer_queue_page`."""
     assignments = cohort_assignments(cohort)
     statement = _statement("all", assignment_id is not None)
-    rows = _queue_rows(
-        db.rows(statement, _params(cohort, trainer, assignment_id)),
-        {a.id: a for a in assignments},
-    )
+    by_id = {a.id: a for a in assignments}
+    rows = [
+        queue_row(r, by_id) for r in db.rows(statement, _params(cohort, trainer, assignment_id))
+    ]
     key = _code_sort(assignments, hides)
     if key is not None:
         rows.sort(key=lambda r: key(r.assignment.id, r.participant.id, r.participant.full_name))
@@ -331,7 +353,6 @@ def trainer_queue_page(
     bucket = bucket if bucket in BUCKETS else None
     one = assignment_id is not None
     assignments = cohort_assignments(cohort)
-    by_id = {a.id: a for a in assignments}
     in_scope = [a for a in assignments if not one or a.id == assignment_id]
     counts = dict.fromkeys(BUCKETS, 0)
     key = _code_sort(in_scope, hides)
@@ -346,12 +367,11 @@ def trainer_queue_page(
         shown = Page.of(page, len(chosen), per_page)
         ids = [r[0] for r in shown.rows_of(chosen)]
         position = {allocation_id: n for n, allocation_id in enumerate(ids)}
-        rows = _queue_rows(
-            db.rows(_statement("by_ids", one), _params(cohort, trainer, assignment_id, ids=ids)),
-            by_id,
+        records = _records(
+            db.rows(_statement("by_ids", one), _params(cohort, trainer, assignment_id, ids=ids))
         )
-        rows.sort(key=lambda r: position[r.allocation_id])
-        return QueuePage(trainer, rows, counts, assignments, shown)
+        records.sort(key=lambda r: position[r[0]])
+        return QueuePage(trainer, records, counts, assignments, shown)
 
     for name, n in db.rows(_statement("counts", one), _params(cohort, trainer, assignment_id)):
         counts[name] = n
@@ -359,5 +379,5 @@ def trainer_queue_page(
     params = _params(
         cohort, trainer, assignment_id, bucket=bucket, limit=shown.per_page, offset=shown.offset
     )
-    rows = _queue_rows(db.rows(_statement("page", one, bucket is not None), params), by_id)
-    return QueuePage(trainer, rows, counts, assignments, shown)
+    records = _records(db.rows(_statement("page", one, bucket is not None), params))
+    return QueuePage(trainer, records, counts, assignments, shown)

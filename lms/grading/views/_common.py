@@ -37,11 +37,11 @@ STATUS_BADGES = {
 }
 
 
-def score_formatter() -> Callable[[float | None], str]:
-    """Totals with one decimal in the reader's language ("78,5" in Indonesian, "78.5" in
-    English); "–" for none. Totals are 0–100, so there is no grouping to do: the decimal sign
-    is looked up once per page instead of once per cell."""
-    decimal = get_decimal_symbol(str(get_locale() or "id"))
+def score_formatter(locale: str | None = None) -> Callable[[float | None], str]:
+    """Totals with one decimal in the reader's language (or ``locale``'s): "78,5" in
+    Indonesian, "78.5" in English; "–" for none. Totals are 0–100, so there is no grouping to
+    do: the decimal sign is looked up once per page instead of once per cell."""
+    decimal = get_decimal_symbol(locale or str(get_locale() or "id"))
 
     def score(value: float | None) -> str:
         if value is None:

@@ -239,9 +239,11 @@ def queue(cohort_id: int):
         assignment=assignment,
         bucket=bucket,
         listing=listing,
-        rows=listing.rows,
         rows_html=fragments.rows(
-            "grading/_queue_row.html", "row", _row_arguments(listing, bucket_labels)
+            "grading/_queue_row.html",
+            "row",
+            _row_keys(listing, bucket_labels),
+            _queue_row_arguments,
         ),
         page=listing.page,
         # The filters kept by the page links.
@@ -252,53 +254,65 @@ def queue(cohort_id: int):
     )
 
 
-def _row_arguments(
-    listing: queue_queries.QueuePage, bucket_labels: dict[str, str]
-) -> Iterator[tuple]:
-    """The arguments of templates/grading/_queue_row.html's macro for each row of the page:
-    everything a row shows, so that a kept row is found by them (lms.fragments)."""
+def _row_keys(listing: queue_queries.QueuePage, bucket_labels: dict[str, str]) -> Iterator[tuple]:
+    """What each row of the page is kept by (lms.fragments): its number, its SQL record,
+    whether the viewer sees a code instead of the name, its assignment's title and blind
+    marking, and the page's words and formats (:func:`_queue_row_arguments` makes the
+    macro's arguments of them)."""
     cohort = g.cohort
-    shown = _identity(listing.assignments)
-    grade_labels = status_labels()
-    score = score_formatter()
-    mark_url = submission_url("lms.grading.mark", cohort_id=cohort.id)
+    hidden = {a.id for a in listing.assignments if _hides(a)}
+    heads = {a.id: (a.spec.title, a.blind_marking) for a in listing.assignments}
     # Looked up once for the whole table, not once per row.
-    words = (
-        _("penilaian anonim"),
-        _("Kode"),
-        _("terlambat"),
-        _("Nilai bersama"),
-        _("Versi %(n)d"),
+    context = (
+        (
+            _("penilaian anonim"),
+            _("Kode"),
+            _("terlambat"),
+            _("Nilai bersama"),
+            _("Versi %(n)d"),
+        ),
+        tuple(bucket_labels.items()),
+        tuple(status_labels().items()),
+        (("to_grade", _("Nilai")), ("in_progress", _("Lanjutkan"))),
+        _("Lihat"),
+        submission_url("lms.grading.mark", cohort_id=cohort.id),
+        cohort.timezone,
+        str(get_locale() or "id"),
     )
-    actions = {"to_grade": _("Nilai"), "in_progress": _("Lanjutkan")}
-    view = _("Lihat")
-    timezone, locale = cohort.timezone, str(get_locale() or "id")
-    for n, row in enumerate(listing.rows, listing.page.offset + 1):
-        name, office, hidden = shown(row)
-        assignment, latest = row.assignment, row.latest
-        yield (
-            n,
-            row.allocation_id,
-            row.bucket,
-            bucket_labels[row.bucket],
-            name,
-            office,
-            hidden,
-            None
-            if hidden or not assignment.blind_marking
-            else participant_code(assignment.id, row.participant.id),
-            assignment.spec.title,
-            latest.number if latest else None,
-            latest.submitted_dt if latest else None,
-            latest.late if latest else False,
-            grade_labels[row.grade_status] if row.grade_status else None,
-            score(row.total),
-            mark_url.format(row.submission_id) if latest else None,
-            actions.get(row.bucket, view),
-            words,
-            timezone,
-            locale,
-        )
+    for n, record in enumerate(listing.records, listing.page.offset + 1):
+        assignment_id = record[1]
+        yield n, record, assignment_id in hidden, heads[assignment_id], context
+
+
+def _queue_row_arguments(key: tuple) -> tuple:
+    """The arguments of templates/grading/_queue_row.html's macro, of a row's key."""
+    n, record, hidden, (title, blind), context = key
+    words, bucket_labels, grade_labels, actions, view, mark_url, timezone, locale = context
+    (allocation_id, assignment_id, user_id, name, office, submission_id, version_id) = record[:7]
+    number, submitted_dt, late, total, grade_status, bucket = record[7:]
+    code = participant_code(assignment_id, user_id) if hidden or blind else None
+    submitted = version_id is not None
+    return (
+        n,
+        allocation_id,
+        bucket,
+        dict(bucket_labels)[bucket],
+        code if hidden else name,
+        "" if hidden else office or "",
+        hidden,
+        None if hidden else code,
+        title,
+        number if submitted else None,
+        submitted_dt if submitted else None,
+        bool(late) if submitted else False,
+        dict(grade_labels)[grade_status] if grade_status else None,
+        score_formatter(locale)(total),
+        mark_url.format(submission_id) if submitted else None,
+        dict(actions).get(bucket, view),
+        words,
+        timezone,
+        locale,
+    )
 
 
 @bp.get("/cohorts/<int:cohort_id>/grading/queue.csv")
