@@ -8,6 +8,7 @@ from flask_login import current_user
 from lms.accounts.operations import PROFILE_FIELDS
 from lms.catalog.queries import courses_with_progress
 from lms.cohorts import bp, operations, permissions, queries
+from lms.cohorts import nav as _nav  # noqa: F401  (registers the class menu, lms_cohort_nav)
 from lms.cohorts.access import cohort_role
 from lms.cohorts.forms import CohortForm, ImportForm, MemberAddForm, RoleForm
 from lms.cohorts.importing import MemberRow, column_label, parse_member_file

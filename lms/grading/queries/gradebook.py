@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 import sqlalchemy as sa
@@ -81,8 +81,17 @@ class GradeBook:
     columns: list[Column]
     #: Participants of the cohort (all of them, whatever the filters).
     participants: int
-    rows: list[BookRow]
+    #: The rows' participants as the SQL gave them: (id, full_name, nip, office) tuples.
+    people: list[tuple]
+    #: (assignment id, participant id) -> the cell's SQL record (see :func:`cell_of`); no
+    #: record: nothing submitted.
+    records: dict[tuple[int, int], tuple]
     page: Page
+
+    @cached_property
+    def rows(self) -> list[BookRow]:
+        cells = {key: cell_of(record) for key, record in self.records.items()}
+        return _rows(self.columns, [Person(*person) for person in self.people], cells)
 
     def column(self, assignment_id: int | None) -> Column | None:
         return next((c for c in self.columns if c.id == assignment_id), None)
@@ -133,11 +142,35 @@ def _cells() -> Any:
 
 @cache
 def _statement(kind: str) -> Any:
-    if kind == "counts":  # cells per assignment and status
-        cells = _cells()
-        return sa.select(cells.c.assignment_id, cells.c.status, sa.func.count()).group_by(
-            cells.c.assignment_id, cells.c.status
+    if kind == "counts":
+        # Cells per assignment and status, counted over the participants' submissions only
+        # (a cell without one is "not_submitted": status_counts adds those), and a first row
+        # (NULL, '', n) with the number of participants.
+        status = workflow_status_sql(SubmissionVersion.id)
+        participants = sa.select(
+            sa.null().label("assignment_id"), sa.literal("").label("status"), sa.func.count()
+        ).where(
+            Membership.cohort_id == sa.bindparam("cohort_id"),
+            Membership.role == "participant",
         )
+        submitted = (
+            sa.select(Submission.assignment_id, status, sa.func.count())
+            .join(
+                Membership,
+                (Membership.user_id == Submission.user_id)
+                & (Membership.cohort_id == sa.bindparam("cohort_id"))
+                & (Membership.role == "participant"),
+            )
+            .outerjoin(
+                SubmissionVersion,
+                (SubmissionVersion.submission_id == Submission.id)
+                & (SubmissionVersion.number == Submission.latest_number),
+            )
+            .outerjoin(Grade, Grade.version_id == SubmissionVersion.id)
+            .where(Submission.assignment_id.in_(sa.bindparam("ids", expanding=True)))
+            .group_by(Submission.assignment_id, status)
+        )
+        return sa.union_all(participants, submitted)
     if kind == "matching":  # participants with a cell in :status
         cells = _cells()
         return sa.select(sa.func.count(sa.distinct(cells.c.user_id))).where(
@@ -196,9 +229,14 @@ def status_counts(cohort: Cohort) -> tuple[list[Column], int]:
         by_id = {c.id: c for c in columns}
         params = {"cohort_id": cohort.id, "ids": list(by_id)}
         for assignment_id, status, n in db.rows(_statement("counts"), params):
-            by_id[assignment_id].counts[status] += n
-        # Every participant has exactly one cell per assignment.
-        participants = sum(columns[0].counts.values())
+            if assignment_id is None:
+                participants = n
+            else:
+                by_id[assignment_id].counts[status] += n
+        # Every participant has exactly one cell per assignment: those not counted yet have
+        # no submission there.
+        for column in columns:
+            column.counts["not_submitted"] += participants - sum(column.counts.values())
     return columns, participants
 
 
@@ -217,7 +255,7 @@ def gradebook_page(
     selected = next((c for c in columns if c.id == assignment_id), None)
     status = status if status in STATUSES else None
     if not columns:
-        return GradeBook(cohort, columns, participants, [], Page.of(1, 0, per_page))
+        return GradeBook(cohort, columns, participants, [], {}, Page.of(1, 0, per_page))
     params: dict[str, Any] = {"cohort_id": cohort.id, "status": status}
     kind = "people"
     if status is None:
@@ -232,16 +270,16 @@ def gradebook_page(
             total = db.session.scalar(_statement("matching"), params)
     shown = Page.of(page, total, per_page)
     params.update(limit=shown.per_page, offset=shown.offset)
-    people = _people(db.rows(_statement(kind), params))
-    cells = _cell_rows(
+    people = [tuple(row) for row in db.rows(_statement(kind), params)]
+    records = _records(
         db.rows(
             _statement("cells"),
-            {"ids": [c.id for c in columns], "user_ids": [p.id for p in people]},
+            {"ids": [c.id for c in columns], "user_ids": [p[0] for p in people]},
         )
         if people
         else ()
     )
-    return GradeBook(cohort, columns, participants, _rows(columns, people, cells), shown)
+    return GradeBook(cohort, columns, participants, people, records, shown)
 
 
 def gradebook(cohort: Cohort) -> GradeBook:
@@ -249,34 +287,35 @@ def gradebook(cohort: Cohort) -> GradeBook:
     queries, whatever the size of the cohort)."""
     columns, participants = status_counts(cohort)
     if not columns:
-        return GradeBook(cohort, columns, participants, [], Page.of(1, 0))
-    people = _people(db.rows(_statement("everyone"), {"cohort_id": cohort.id}))
-    cells = _cell_rows(db.rows(_statement("all_cells"), {"ids": [c.id for c in columns]}))
-    rows = _rows(columns, people, cells)
-    return GradeBook(cohort, columns, participants, rows, Page.of(1, len(rows), len(rows)))
+        return GradeBook(cohort, columns, participants, [], {}, Page.of(1, 0))
+    people = [tuple(row) for row in db.rows(_statement("everyone"), {"cohort_id": cohort.id})]
+    records = _records(db.rows(_statement("all_cells"), {"ids": [c.id for c in columns]}))
+    shown = Page.of(1, len(people), len(people))
+    return GradeBook(cohort, columns, participants, people, records, shown)
 
 
-def _people(result: Any) -> list[Person]:
-    return [Person(*row) for row in result]
+def _records(result: Any) -> dict[tuple[int, int], tuple]:
+    """(assignment id, participant id) -> the record of each row of a "cells" statement."""
+    return {(row[1], row[2]): tuple(row) for row in result}
 
 
-def _cell_rows(result: Any) -> dict[tuple[int, int], Cell]:
-    """(assignment id, participant id) -> the cell of each row of a "cells" statement."""
-    found = {}
-    for row in result:
-        cell = Cell(
-            row.status,
-            submission_id=row.id,
-            version=row.latest_number or None,
-            submitted_dt=row.submitted_dt,
-            late=bool(row.late),
-        )
-        if row.grade_id is not None:
-            cell.grade_id, cell.outcome = row.grade_id, row.grade_outcome
-            cell.total, cell.band, cell.passed = row.grade_total, row.grade_band, row.grade_passed
-            cell.released_dt = row.grade_released_dt
-        found[(row.assignment_id, row.user_id)] = cell
-    return found
+def cell_of(record: tuple | None) -> Cell:
+    """The cell of a record of a "cells" statement (None: nothing submitted)."""
+    if record is None:
+        return Cell("not_submitted")
+    (submission_id, _a, _u, latest_number, submitted_dt, late, status, grade_id) = record[:8]
+    _grade_status, outcome, total, band, passed, released_dt = record[8:]
+    cell = Cell(
+        status,
+        submission_id=submission_id,
+        version=latest_number or None,
+        submitted_dt=submitted_dt,
+        late=bool(late),
+    )
+    if grade_id is not None:
+        cell.grade_id, cell.outcome = grade_id, outcome
+        cell.total, cell.band, cell.passed, cell.released_dt = total, band, passed, released_dt
+    return cell
 
 
 def _rows(

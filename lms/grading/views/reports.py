@@ -20,7 +20,7 @@ from lms.grading.queries import gradebook as gradebook_queries
 from lms.grading.queries import progress, results
 from lms.grading.queries.cohort import graded_assignments
 from lms.grading.status import STATUSES
-from lms.grading.views._common import labels, submission_url
+from lms.grading.views._common import labels, score_formatter, submission_url
 from lms.i18n import gettext as _
 from lms.jobs import pages as job_pages
 from lms.submissions.anonymity import shown_name
@@ -88,9 +88,11 @@ def gradebook(cohort_id: int):
         status=status,
         statuses=STATUSES,
         counts=selected.counts if selected else book.totals(),
-        rows=book.rows,
         rows_html=fragments.rows(
-            "grading/_gradebook_row.html", "row", _gradebook_rows(book, columns, words)
+            "grading/_gradebook_row.html",
+            "row",
+            _gradebook_keys(book, columns, words),
+            _gradebook_row_arguments,
         ),
         page=book.page,
         # The filters kept by the page links.
@@ -99,64 +101,82 @@ def gradebook(cohort_id: int):
     )
 
 
-def _gradebook_rows(
+def _gradebook_keys(
     book: gradebook_queries.GradeBook, columns: list, words: dict[str, Any]
 ) -> Iterator[tuple]:
-    """The arguments of templates/grading/_gradebook_row.html's macro for each row of the
-    page: everything a row shows, so that a kept row is found by them (lms.fragments)."""
+    """What each row of the page is kept by (lms.fragments): its number, its participant's
+    and cells' SQL records, the columns, and the page's words and formats
+    (:func:`_gradebook_row_arguments` makes the macro's arguments of them)."""
     cohort = g.cohort
-    status_labels, badges, score = words["status_labels"], words["badges"], words["score"]
     # Looked up once for the whole table, not once per cell.
-    row_words = (
-        words["outcome_labels"]["revisions"],
-        _("Lulus"),
-        _("Tidak lulus"),
-        _("Buka penilaian"),
-        _("Rekonsiliasi"),
-        _("Rilis"),
-        _("NIP"),
-        _("Versi %(n)d"),
-        _("dirilis %(when)s"),
+    context = (
+        (
+            words["outcome_labels"]["revisions"],
+            _("Lulus"),
+            _("Tidak lulus"),
+            _("Buka penilaian"),
+            _("Rekonsiliasi"),
+            _("Rilis"),
+            _("NIP"),
+            _("Versi %(n)d"),
+            _("dirilis %(when)s"),
+        ),
+        tuple(
+            submission_url(f"lms.grading.{name}", cohort_id=cohort.id)
+            for name in ("mark", "reconcile", "release_one")
+        ),
+        tuple(words["status_labels"].items()),
+        tuple(words["badges"].items()),
+        cohort.timezone,
+        str(get_locale() or "id"),
     )
-    urls = tuple(
-        submission_url(f"lms.grading.{name}", cohort_id=cohort.id)
-        for name in ("mark", "reconcile", "release_one")
-    )
-    heads = [(column.id, column.title) for column in columns]
-    timezone, locale = cohort.timezone, str(get_locale() or "id")
-    for n, row in enumerate(book.rows, book.page.offset + 1):
-        person, cells = row.user, row.cells
-        yield (
-            n,
-            person.id,
-            person.full_name,
-            person.nip_display if person.nip else None,
-            person.office,
-            tuple(
-                (
-                    column_id,
-                    title,
-                    cell.status,
-                    status_labels[cell.status],
-                    badges[cell.status],
-                    cell.has_result,
-                    cell.outcome,
-                    None if cell.total is None else score(cell.total),
-                    cell.band,
-                    cell.passed,
-                    cell.version,
-                    cell.released_dt,
-                    cell.submission_id,
-                    cell.releasable,
-                )
-                for column_id, title in heads
-                for cell in (cells[column_id],)
-            ),
-            row_words,
-            urls,
-            timezone,
-            locale,
+    heads = tuple((column.id, column.title) for column in columns)
+    records = book.records
+    for n, person in enumerate(book.people, book.page.offset + 1):
+        cells = tuple(records.get((column_id, person[0])) for column_id, _title in heads)
+        yield n, person, cells, heads, context
+
+
+def _gradebook_row_arguments(key: tuple) -> tuple:
+    """The arguments of templates/grading/_gradebook_row.html's macro, of a row's key."""
+    n, person, records, heads, context = key
+    row_words, urls, status_labels, badges, timezone, locale = context
+    status_labels, badges = dict(status_labels), dict(badges)
+    person = gradebook_queries.Person(*person)
+    score = score_formatter(locale)
+    cells = []
+    for (column_id, title), record in zip(heads, records, strict=True):
+        cell = gradebook_queries.cell_of(record)
+        cells.append(
+            (
+                column_id,
+                title,
+                cell.status,
+                status_labels[cell.status],
+                badges[cell.status],
+                cell.has_result,
+                cell.outcome,
+                None if cell.total is None else score(cell.total),
+                cell.band,
+                cell.passed,
+                cell.version,
+                cell.released_dt,
+                cell.submission_id,
+                cell.releasable,
+            )
         )
+    return (
+        n,
+        person.id,
+        person.full_name,
+        person.nip_display if person.nip else None,
+        person.office,
+        tuple(cells),
+        row_words,
+        urls,
+        timezone,
+        locale,
+    )
 
 
 @bp.get("/cohorts/<int:cohort_id>/grading/gradebook.xlsx")
