@@ -5,12 +5,13 @@ share of the SQL, and a trainer reloads the same page after each marking with mo
 unchanged. A row here is a Jinja macro whose arguments are every value it shows (the
 participant's name, the bucket, the words in the reader's language, the URL pattern…): the
 HTML is a pure function of them, so it is kept per app in an LRU under exactly those
-arguments and no change anywhere needs to invalidate it: a changed value is a new key. Only
-hashable, plain values may be passed; the macro may use nothing else (no ``_()``, no
-``request``, no ``url_for``), so that the key stays the whole input; only a key that holds
-the locale and the request's script root (all they depend on) lets a macro use ``_()`` and
-``url_for`` (the class menu, lms.cohorts.nav). A key may also be the
-raw values (an SQL row, the page's words) that a ``prepare`` function of the key alone turns
+arguments and no change anywhere needs to invalidate it: a changed value is a new key.
+
+Only hashable, plain values may be passed, and the macro may use nothing else (no ``_()``,
+``request`` or ``url_for``), so that the key stays the whole input. The one exception: a
+key that holds the locale and the request's script root, all that ``_()`` and ``url_for``
+depend on, lets its macro use them (the class menu, lms.cohorts.nav). A key may also be raw
+values (an SQL record, the page's words) that a ``prepare`` function of the key alone turns
 into the macro's arguments: then a kept row costs a lookup, not even their formatting.
 
 ``LMS_FRAGMENT_CACHE`` sets how many rows an app keeps per macro (0: none; debug and

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache, cached_property
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -110,12 +110,6 @@ class QueuePage:
     def total(self) -> int:
         """Rows over every page and bucket (after the assignment filter)."""
         return sum(self.counts.values())
-
-    @cached_property
-    def rows(self) -> list[QueueRow]:
-        """The page's rows, in queue order."""
-        by_id = {a.id: a for a in self.assignments}
-        return [queue_row(record, by_id) for record in self.records]
 
 
 # The queue's statements are built once per process with bound parameters (:cohort_id,
