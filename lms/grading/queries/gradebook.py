@@ -113,7 +113,7 @@ class GradeBook:
 def _cells() -> Any:
     """A subquery of one row per participant of :cohort_id and assignment in :ids:
     (user_id, assignment_id, status)."""
-    return (
+    query = (
         sa.select(
             Membership.user_id.label("user_id"),
             CohortAssignment.id.label("assignment_id"),
@@ -126,18 +126,25 @@ def _cells() -> Any:
             (Submission.assignment_id == CohortAssignment.id)
             & (Submission.user_id == Membership.user_id),
         )
-        .outerjoin(
-            SubmissionVersion,
-            (SubmissionVersion.submission_id == Submission.id)
-            & (SubmissionVersion.number == Submission.latest_number),
-        )
-        .outerjoin(Grade, Grade.version_id == SubmissionVersion.id)
+    )
+    return (
+        _with_latest(query)
         .where(
             Membership.cohort_id == sa.bindparam("cohort_id"),
             Membership.role == "participant",
         )
         .subquery("cells")
     )
+
+
+def _with_latest(query: Any) -> Any:
+    """``query`` (over Submission) with the submission's newest version and that version's
+    grade outer-joined."""
+    return query.outerjoin(
+        SubmissionVersion,
+        (SubmissionVersion.submission_id == Submission.id)
+        & (SubmissionVersion.number == Submission.latest_number),
+    ).outerjoin(Grade, Grade.version_id == SubmissionVersion.id)
 
 
 @cache
@@ -153,23 +160,17 @@ def _statement(kind: str) -> Any:
             Membership.cohort_id == sa.bindparam("cohort_id"),
             Membership.role == "participant",
         )
-        submitted = (
-            sa.select(Submission.assignment_id, status, sa.func.count())
-            .join(
+        submitted = _with_latest(
+            sa.select(Submission.assignment_id, status, sa.func.count()).join(
                 Membership,
                 (Membership.user_id == Submission.user_id)
                 & (Membership.cohort_id == sa.bindparam("cohort_id"))
                 & (Membership.role == "participant"),
             )
-            .outerjoin(
-                SubmissionVersion,
-                (SubmissionVersion.submission_id == Submission.id)
-                & (SubmissionVersion.number == Submission.latest_number),
-            )
-            .outerjoin(Grade, Grade.version_id == SubmissionVersion.id)
-            .where(Submission.assignment_id.in_(sa.bindparam("ids", expanding=True)))
-            .group_by(Submission.assignment_id, status)
         )
+        submitted = submitted.where(
+            Submission.assignment_id.in_(sa.bindparam("ids", expanding=True))
+        ).group_by(Submission.assignment_id, status)
         return sa.union_all(participants, submitted)
     if kind == "matching":  # participants with a cell in :status
         cells = _cells()
@@ -177,7 +178,7 @@ def _statement(kind: str) -> Any:
             cells.c.status == sa.bindparam("status")
         )
     if kind in ("cells", "all_cells"):  # the cells of :user_ids (all_cells: of everyone)
-        query = (
+        query = _with_latest(
             sa.select(
                 Submission.id,
                 Submission.assignment_id,
@@ -188,14 +189,7 @@ def _statement(kind: str) -> Any:
                 workflow_status_sql(SubmissionVersion.id).label("status"),
                 *GRADE_COLUMNS,
             )
-            .outerjoin(
-                SubmissionVersion,
-                (SubmissionVersion.submission_id == Submission.id)
-                & (SubmissionVersion.number == Submission.latest_number),
-            )
-            .outerjoin(Grade, Grade.version_id == SubmissionVersion.id)
-            .where(Submission.assignment_id.in_(sa.bindparam("ids", expanding=True)))
-        )
+        ).where(Submission.assignment_id.in_(sa.bindparam("ids", expanding=True)))
         if kind == "cells":
             query = query.where(Submission.user_id.in_(sa.bindparam("user_ids", expanding=True)))
         return query
