@@ -110,8 +110,11 @@ def test_live_total_equals_server_total_and_feedback_reaches_the_participant(
     expect(page.get_by_role("link", name=re.compile("^Hasil penilaian"))).to_have_count(0)
     logout(page)
 
-    # Released from the grade book: the row's button submits the page's one release form.
+    # The grading page offers the release; it is made from the grade book, whose row button
+    # submits the page's one release form.
     login(page, "panitia@example.org")
+    page.goto(url)
+    expect(page.get_by_role("button", name="Rilis nilai kepada peserta")).to_be_visible()
     page.goto(f"/cohorts/{cohort_id}/grading/gradebook")
     row = page.locator(f'tr[data-user="{_user_id(live_server, "peserta4@example.org")}"]')
     row.get_by_role("button", name=re.compile("^Rilis")).click()
