@@ -28,6 +28,8 @@ class Config:
         self.SECRET_KEY = os.environ.get("LMS_SECRET_KEY", DEFAULT_SECRET_KEY)
         self.SQLALCHEMY_DATABASE_URI = os.environ.get("LMS_DATABASE_URL")  # None: instance/
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        #: MB of a SQLite database read through a memory map (lms.db; 0: none).
+        self.LMS_SQLITE_MMAP_MB = _env_int("LMS_SQLITE_MMAP_MB", 256)
         self.LMS_HTTPS = https
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
