@@ -119,6 +119,25 @@ def test_buckets_and_counts(queued, login_as):
     assert _by_person(html, w) == {"Peserta Ani": "in_progress"}
 
 
+def test_a_participant_who_left_the_class_leaves_the_queue(app, db, queued, login_as, monkeypatch):
+    """The page's ids are chosen among the class's participants and the rest of its row
+    joined to them only: whoever is no longer a participant is on no page and in no count."""
+    w = queued
+    _ani, budi, _citra, _dedi, eka = w.participants
+    with app.test_request_context():
+        cohorts.remove_member(cohorts.membership_of(w.cohort, eka), actor=None)
+        cohorts.change_role(cohorts.membership_of(w.cohort, budi), "organizer", actor=None)
+        db.session.commit()
+    monkeypatch.setattr("lms.paging.PER_PAGE", 2)
+    client = login_as(w.trainers[0])
+    seen: dict[str, str] = {}
+    for page in (1, 2, 3):
+        html = client.get(_url(w, page=page)).get_data(as_text=True)
+        seen.update(_by_person(html, w))
+    assert seen == {"Peserta Ani": "to_grade", "Peserta Citra": "done", "Peserta Dedi": "to_grade"}
+    assert _counts(html) == {"waiting": 0, "to_grade": 2, "in_progress": 0, "done": 1}
+
+
 def test_the_bucket_filter_keeps_the_counts_of_all(queued, login_as):
     w = queued
     client = login_as(w.trainers[0])
