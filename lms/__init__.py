@@ -108,7 +108,7 @@ class LMS:
         user_adapter: Any = None,
     ) -> None:
         from lms import cli, urls
-        from lms.db import configure_sqlite, sqlite_mmap_bytes
+        from lms.db import configure_sqlite, sqlite_mmap_mb
         from lms.extensions import LMSState, babel, csrf, limiter, login_manager, migrate
         from lms.extensions import db as lms_db
 
@@ -167,7 +167,7 @@ class LMS:
             with app.app_context():
                 engine = host_db.engine
             if engine.dialect.name == "sqlite":
-                configure_sqlite(engine, sqlite_mmap_bytes(app))
+                configure_sqlite(engine, sqlite_mmap_mb(app))
                 if engine.url.database not in (None, "", ":memory:"):
                     engine.dispose()  # pooled connections were opened without the settings
         app.teardown_appcontext(lms_db.remove_session_override)

@@ -6,6 +6,8 @@ import os
 from datetime import timedelta
 
 DEFAULT_SECRET_KEY = "dev-only-change-me"
+#: MB of a SQLite database read through a memory map (lms.db.configure_sqlite).
+DEFAULT_SQLITE_MMAP_MB = 256
 
 
 def _env_bool(name: str, default: bool = False) -> bool:
@@ -29,7 +31,7 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = os.environ.get("LMS_DATABASE_URL")  # None: instance/
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         #: MB of a SQLite database read through a memory map (lms.db; 0: none).
-        self.LMS_SQLITE_MMAP_MB = _env_int("LMS_SQLITE_MMAP_MB", 256)
+        self.LMS_SQLITE_MMAP_MB = _env_int("LMS_SQLITE_MMAP_MB", DEFAULT_SQLITE_MMAP_MB)
         self.LMS_HTTPS = https
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"

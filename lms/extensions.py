@@ -16,14 +16,14 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 
-from lms.db import Base, configure_postgresql, configure_sqlite, sqlite_mmap_bytes
+from lms.db import Base, configure_postgresql, configure_sqlite, sqlite_mmap_mb
 
 
 class _SQLAlchemy(SQLAlchemy):
     def _make_engine(self, bind_key, options, app):  # type: ignore[override]
         engine = super()._make_engine(bind_key, options, app)
         if engine.dialect.name == "sqlite":
-            configure_sqlite(engine, sqlite_mmap_bytes(app))
+            configure_sqlite(engine, sqlite_mmap_mb(app))
         elif engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg":
             configure_postgresql(engine)
         return engine
