@@ -59,6 +59,8 @@ class Config:
         )
         #: Table rows kept rendered per process and table (lms.fragments; 0: none).
         self.LMS_FRAGMENT_CACHE = _env_int("LMS_FRAGMENT_CACHE", 4096)
+        #: Counts over a class's grading kept per process under its grading token (0: none).
+        self.LMS_GRADING_COUNTS_KEPT = _env_int("LMS_GRADING_COUNTS_KEPT", 512)
         self.LMS_LOGIN_FAILURES = os.environ.get("LMS_LOGIN_FAILURES", "10 per 15 minutes")
         #: Unknown certificate codes looked up per client address before 429.
         self.LMS_VERIFY_MISSES = os.environ.get("LMS_VERIFY_MISSES", "20 per 10 minutes")

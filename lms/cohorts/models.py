@@ -65,6 +65,9 @@ class Cohort(TimestampMixin, Base):
     region_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("lms_region.id", ondelete="SET NULL"), index=True
     )
+    #: A new random value whenever the cohort's participants, submissions or grading change
+    #: (lms.grading.kept): counts over the whole cohort are kept per process under it.
+    grading_token: Mapped[str | None] = mapped_column(sa.String(16))
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="cohort", cascade="all, delete-orphan"

@@ -16,6 +16,7 @@ from lms.accounts.civil_service import format_nip
 from lms.accounts.models import User
 from lms.cohorts.models import Cohort, Membership
 from lms.extensions import db
+from lms.grading.kept import kept
 from lms.grading.models import Grade
 from lms.grading.queries.cohort import Column, graded_assignments
 from lms.grading.queries.work import GRADE_COLUMNS
@@ -147,6 +148,20 @@ def _with_latest(query: Any) -> Any:
     ).outerjoin(Grade, Grade.version_id == SubmissionVersion.id)
 
 
+def _cell_columns() -> tuple:
+    """A cell's record: see :func:`cell_of`."""
+    return (
+        Submission.id,
+        Submission.assignment_id,
+        Submission.user_id,
+        Submission.latest_number,
+        SubmissionVersion.submitted_dt,
+        SubmissionVersion.late,
+        workflow_status_sql(SubmissionVersion.id).label("status"),
+        *GRADE_COLUMNS,
+    )
+
+
 @cache
 def _statement(kind: str) -> Any:
     if kind == "counts":
@@ -177,22 +192,20 @@ def _statement(kind: str) -> Any:
         return sa.select(sa.func.count(sa.distinct(cells.c.user_id))).where(
             cells.c.status == sa.bindparam("status")
         )
-    if kind in ("cells", "all_cells"):  # the cells of :user_ids (all_cells: of everyone)
-        query = _with_latest(
-            sa.select(
-                Submission.id,
-                Submission.assignment_id,
-                Submission.user_id,
-                Submission.latest_number,
-                SubmissionVersion.submitted_dt,
-                SubmissionVersion.late,
-                workflow_status_sql(SubmissionVersion.id).label("status"),
-                *GRADE_COLUMNS,
-            )
-        ).where(Submission.assignment_id.in_(sa.bindparam("ids", expanding=True)))
-        if kind == "cells":
-            query = query.where(Submission.user_id.in_(sa.bindparam("user_ids", expanding=True)))
-        return query
+    if kind == "all_cells":  # the cells of everyone in :ids
+        return _with_latest(sa.select(*_cell_columns())).where(
+            Submission.assignment_id.in_(sa.bindparam("ids", expanding=True))
+        )
+    if kind in ("page", "page_in_status"):
+        # A page of "people" or "people_in_status", each with their cells in :column_ids
+        # (a person without any: one row of NULLs), in the page's order: one statement.
+        people = _statement("people" if kind == "page" else "people_in_status").subquery()
+        query = sa.select(people, *_cell_columns()).outerjoin(
+            Submission,
+            (Submission.user_id == people.c.id)
+            & Submission.assignment_id.in_(sa.bindparam("column_ids", expanding=True)),
+        )
+        return _with_latest(query).order_by(people.c.full_name, people.c.id)
     # "people", "everyone", "people_in_status": participants by name (a page of them; all of
     # them; a page of those with a cell in :status)
     people = (
@@ -216,22 +229,33 @@ def _statement(kind: str) -> Any:
 
 def status_counts(cohort: Cohort) -> tuple[list[Column], int]:
     """The graded assignments with their counts per workflow status, and the number of
-    participants, counted in SQL (two queries, whatever the size of the cohort)."""
+    participants, counted in SQL (two queries, whatever the size of the cohort; one while the
+    counts kept for the cohort's grading token hold: lms.grading.kept)."""
     columns = graded_assignments(cohort)
     participants = 0
     if columns:
-        by_id = {c.id: c for c in columns}
-        params = {"cohort_id": cohort.id, "ids": list(by_id)}
-        for assignment_id, status, n in db.rows(_statement("counts"), params):
-            if assignment_id is None:
-                participants = n
-            else:
-                by_id[assignment_id].counts[status] += n
-        # Every participant has exactly one cell per assignment: those not counted yet have
-        # no submission there.
+        ids = tuple(c.id for c in columns)
+        participants, counted = kept(("gradebook", ids), cohort, lambda: _counted(cohort, ids))
         for column in columns:
-            column.counts["not_submitted"] += participants - sum(column.counts.values())
+            column.counts.update(counted[column.id])
     return columns, participants
+
+
+def _counted(cohort: Cohort, ids: tuple[int, ...]) -> tuple[int, dict[int, dict[str, int]]]:
+    """The number of participants, and assignment id -> workflow status -> cells."""
+    participants = 0
+    counted = {assignment_id: dict.fromkeys(STATUSES, 0) for assignment_id in ids}
+    params = {"cohort_id": cohort.id, "ids": list(ids)}
+    for assignment_id, status, n in db.rows(_statement("counts"), params):
+        if assignment_id is None:
+            participants = n
+        else:
+            counted[assignment_id][status] += n
+    # Every participant has exactly one cell per assignment: those not counted yet have no
+    # submission there.
+    for counts in counted.values():
+        counts["not_submitted"] += participants - sum(counts.values())
+    return participants, counted
 
 
 def gradebook_page(
@@ -243,36 +267,39 @@ def gradebook_page(
 ) -> GradeBook:
     """Page ``page`` of the participants (by name, then id) whose cell in ``assignment_id``
     (None: in any graded assignment) has ``status`` (None: everyone), with every count over
-    the whole cohort. Four queries (five with a status over several assignments), whatever
-    the size of the cohort; a page past the end is the last one."""
+    the whole cohort. Three queries (four with a status over several assignments; one fewer
+    while the counts are kept), whatever the size of the cohort; a page past the end is the
+    last one."""
     columns, participants = status_counts(cohort)
     selected = next((c for c in columns if c.id == assignment_id), None)
     status = status if status in STATUSES else None
     if not columns:
         return GradeBook(cohort, columns, participants, [], {}, Page.of(1, 0, per_page))
-    params: dict[str, Any] = {"cohort_id": cohort.id, "status": status}
-    kind = "people"
+    params: dict[str, Any] = {
+        "cohort_id": cohort.id,
+        "status": status,
+        "column_ids": [c.id for c in columns],
+    }
+    kind = "page"
     if status is None:
         total = participants
     else:
         scope = [selected] if selected else columns
         params["ids"] = [c.id for c in scope]
-        kind = "people_in_status"
+        kind = "page_in_status"
         if len(scope) == 1:
             total = scope[0].counts[status]
         else:
             total = db.session.scalar(_statement("matching"), params)
     shown = Page.of(page, total, per_page)
     params.update(limit=shown.per_page, offset=shown.offset)
-    people = [tuple(row) for row in db.rows(_statement(kind), params)]
-    records = _records(
-        db.rows(
-            _statement("cells"),
-            {"ids": [c.id for c in columns], "user_ids": [p[0] for p in people]},
-        )
-        if people
-        else ()
-    )
+    people: list[tuple] = []
+    records: dict[tuple[int, int], tuple] = {}
+    for row in db.rows(_statement(kind), params):
+        if not people or people[-1][0] != row[0]:
+            people.append(tuple(row[:4]))
+        if row[4] is not None:  # a cell with a submission: a record as _records makes
+            records[(row[5], row[6])] = tuple(row[4:])
     return GradeBook(cohort, columns, participants, people, records, shown)
 
 
@@ -289,12 +316,13 @@ def gradebook(cohort: Cohort) -> GradeBook:
 
 
 def _records(result: Any) -> dict[tuple[int, int], tuple]:
-    """(assignment id, participant id) -> the record of each row of a "cells" statement."""
+    """(assignment id, participant id) -> the record of each row of an "all_cells" statement."""
     return {(row[1], row[2]): tuple(row) for row in result}
 
 
 def cell_of(record: tuple | None) -> Cell:
-    """The cell of a record of a "cells" statement (None: nothing submitted)."""
+    """The cell of a record of an "all_cells" statement, or of a page's row from its fifth
+    column on (None: nothing submitted)."""
     if record is None:
         return Cell("not_submitted")
     (submission_id, _a, _u, latest_number, submitted_dt, late, status, grade_id) = record[:8]

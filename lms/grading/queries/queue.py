@@ -17,6 +17,7 @@ from lms.accounts.models import User
 from lms.catalog.models import AssignmentSpec, CohortCourse
 from lms.cohorts.models import Cohort, Membership
 from lms.extensions import db
+from lms.grading.kept import kept
 from lms.grading.models import Allocation, Grade, Review
 from lms.grading.queries.cohort import ASSIGNMENT_ORDER, cohort_assignments
 from lms.grading.status import grade_status_sql
@@ -358,8 +359,9 @@ def trainer_queue_page(
     hides: Callable[[CohortAssignment], bool] | None = None,
 ) -> QueuePage:
     """Page ``page`` of :func:`trainer_queue` (only the rows in ``bucket`` when given) with
-    the counts per bucket over every row: three queries, whatever the size of the queue; a
-    page past the end is the last one.
+    the counts per bucket over every row: three queries, whatever the size of the queue (two
+    while the counts kept for the cohort's grading token hold: lms.grading.kept); a page past
+    the end is the last one.
 
     Rows are sorted and cut into pages in SQL. Where the viewer sees codes instead of names
     (``hides``: blind marking), a code (an HMAC) cannot be sorted on in SQL: then only the ids,
@@ -388,8 +390,15 @@ def trainer_queue_page(
         records.sort(key=lambda r: position[r[0]])
         return QueuePage(trainer, records, counts, assignments, shown)
 
-    for name, n in db.rows(_statement("counts", one), _params(cohort, trainer, assignment_id)):
-        counts[name] = n
+    counts.update(
+        kept(
+            ("queue", trainer.id, assignment_id),
+            cohort,
+            lambda: dict(
+                db.rows(_statement("counts", one), _params(cohort, trainer, assignment_id)).all()
+            ),
+        )
+    )
     shown = Page.of(page, counts[bucket] if bucket else sum(counts.values()), per_page)
     params = _params(
         cohort, trainer, assignment_id, bucket=bucket, limit=shown.per_page, offset=shown.offset

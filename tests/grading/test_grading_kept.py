@@ -1,0 +1,210 @@
+"""Counts over a class's grading kept between requests (lms.grading.kept): the grade book and
+the queue show every change at once, and count again only after one."""
+
+from __future__ import annotations
+
+import re
+
+from lms.cohorts import operations as cohorts
+from lms.cohorts.models import Cohort
+from lms.grading import operations as grading
+from lms.grading.queries import gradebook
+from lms.grading.queries import submission as grading_queries
+from lms.grading.status import STATUSES
+from lms.submissions import operations as subs
+from tests.grading.conftest import allocate, mark, submit_proposal
+from tests.helpers import counted_queries
+
+
+def _book_counts(html: str) -> dict[str, int]:
+    """Status -> cells, as the grade book's filter shows them."""
+    return {
+        m.group(1): int(m.group(2))
+        for m in re.finditer(
+            r'data-status="(\w+)"[^>]*>[^<]*\(<span class="count">(\d+)</span>', html
+        )
+    }
+
+
+def _queue_counts(html: str) -> dict[str, int]:
+    return {
+        m.group(1): int(m.group(2))
+        for m in re.finditer(
+            r'data-bucket="(\w+)"[^>]*>[^<]*\(<span class="count">(\d+)</span>\)', html
+        )
+    }
+
+
+def _fresh_book_counts(app, cohort_id: int) -> dict[str, int]:
+    """The same counts computed afresh, nothing kept."""
+    with app.test_request_context():
+        app.config["LMS_GRADING_COUNTS_KEPT"], size = 0, app.config["LMS_GRADING_COUNTS_KEPT"]
+        try:
+            from lms.extensions import db
+
+            cohort = db.session.get(Cohort, cohort_id)
+            columns, _participants = gradebook.status_counts(cohort)
+        finally:
+            app.config["LMS_GRADING_COUNTS_KEPT"] = size
+    totals = dict.fromkeys(STATUSES, 0)
+    for column in columns:
+        for status, n in column.counts.items():
+            totals[status] += n
+    return totals
+
+
+def _token(db, cohort) -> str | None:
+    return db.session.scalar(db.select(Cohort.grading_token).filter_by(id=cohort.id))
+
+
+def test_the_grade_book_shows_every_change_since_the_last_view(
+    app, db, grading_world, login_as, make_user
+):
+    w = grading_world
+    ani, budi, _citra, dedi = w.participants
+    t1 = w.trainers[0]
+    client = login_as(w.organizer)
+    url = f"/cohorts/{w.cohort.id}/grading/gradebook"
+
+    def shown() -> dict[str, int]:
+        counts = _book_counts(client.get(url).get_data(as_text=True))
+        fresh = _fresh_book_counts(app, w.cohort.id)
+        assert counts == {s: n for s, n in fresh.items() if s in counts}
+        return counts
+
+    assert shown()["not_marked"] == 4
+    with app.test_request_context():
+        allocate(w.assignment, ani, t1)
+        allocate(w.assignment, budi, t1)
+        mark(w.submission_of(ani), t1)
+        db.session.commit()
+    assert (shown()["marked"], shown()["not_marked"]) == (1, 3)
+    with app.test_request_context():
+        mark(w.submission_of(budi), t1, done=False)
+        db.session.commit()
+    assert shown()["in_progress"] == 1
+    with app.test_request_context():
+        submission = w.submission_of(ani)
+        grade = grading_queries.grade_of(grading_queries.latest_version(submission))
+        assert grading.release([grade], w.organizer) == (1, 0)
+        db.session.commit()
+    assert (shown()["released"], shown()["marked"]) == (1, 0)
+    with app.test_request_context():
+        cohorts.remove_member(cohorts.membership_of(w.cohort, dedi), actor=w.organizer)
+        db.session.commit()
+    assert shown()["not_marked"] == 1  # Citra; Dedi left the class
+    newcomer = make_user(full_name="Peserta Baru")
+    with app.test_request_context():
+        cohorts.add_member(w.cohort, email=newcomer.email, role="participant", actor=w.organizer)
+        db.session.commit()
+    assert shown()["not_submitted"] == 1
+    with app.test_request_context():
+        submit_proposal(w.assignment, newcomer)
+        db.session.commit()
+    assert (shown()["not_submitted"], shown()["not_marked"]) == (0, 2)
+
+
+def _counting(statements: list[str]) -> bool:
+    """Whether the grade book's counts statement ran."""
+    return any("UNION ALL" in statement for statement in statements)
+
+
+def test_the_counts_are_counted_once_while_nothing_they_count_changes(
+    app, db, grading_world, login_as
+):
+    w = grading_world
+    client = login_as(w.organizer)
+    url = f"/cohorts/{w.cohort.id}/grading/gradebook"
+    with counted_queries(db) as first:
+        assert client.get(url).status_code == 200
+    with counted_queries(db) as again:
+        assert client.get(url + "?page=1&status=not_marked").status_code == 200
+    assert _counting(first) and not _counting(again)
+    with app.test_request_context():
+        w.participants[0].office = "Dinas Baru"  # not counted: the counts stay kept
+        db.session.commit()
+    with counted_queries(db) as unrelated:
+        client.get(url)
+    assert not _counting(unrelated)
+    with app.test_request_context():
+        allocate(w.assignment, w.participants[0], w.trainers[0])
+        mark(w.submission_of(w.participants[0]), w.trainers[0])
+        db.session.commit()
+    with counted_queries(db) as after:
+        html = client.get(url).get_data(as_text=True)
+    assert _counting(after) and _book_counts(html)["marked"] == 1
+
+
+def test_the_queue_counts_follow_the_trainers_marking(app, db, grading_world, login_as):
+    w = grading_world
+    ani, budi, *_rest = w.participants
+    t1 = w.trainers[0]
+    with app.test_request_context():
+        allocate(w.assignment, ani, t1)
+        allocate(w.assignment, budi, t1)
+        db.session.commit()
+    client = login_as(t1)
+    url = f"/cohorts/{w.cohort.id}/grading/queue"
+    assert _queue_counts(client.get(url).get_data(as_text=True))["to_grade"] == 2
+    with app.test_request_context():
+        mark(w.submission_of(ani), t1)
+        db.session.commit()
+    counts = _queue_counts(client.get(url).get_data(as_text=True))
+    assert (counts["to_grade"], counts["done"]) == (1, 1)
+    with app.test_request_context():
+        submit_proposal(w.assignment, ani, nama_inovasi="Si Cepat 2")  # a new version
+        db.session.commit()
+    counts = _queue_counts(client.get(url).get_data(as_text=True))
+    assert (counts["to_grade"], counts["done"]) == (2, 0)
+
+
+def test_every_kind_of_change_gives_the_class_a_new_token_and_no_other(app, db, grading_world):
+    w = grading_world
+    ani, budi, *_rest = w.participants
+    t1, t2, _t3 = w.trainers
+    changes = {
+        "allocation": lambda: allocate(w.assignment, ani, t1),
+        "marking": lambda: mark(w.submission_of(ani), t1, done=False),
+        "marking done": lambda: mark(w.submission_of(ani), t1),
+        "draft": lambda: subs.save_draft(w.submission_of(budi), {"nama_inovasi": "Baru"}),
+        "markers changed": lambda: grading.set_markers(w.assignment, budi, [t2], w.organizer),
+        "plan": lambda: grading.update_plan(
+            w.assignment, blind=True, tolerance=5, lead_trainer_id=None, actor=w.organizer
+        ),
+        "role": lambda: cohorts.change_role(
+            cohorts.membership_of(w.cohort, budi), "trainer", actor=w.organizer
+        ),
+    }
+    for name, change in changes.items():
+        with app.test_request_context():
+            before, other = _token(db, w.cohort), _token(db, w.other_cohort)
+            change()
+            db.session.commit()
+            assert _token(db, w.cohort) != before, name
+            assert _token(db, w.other_cohort) == other, name
+
+
+def test_a_change_rolled_back_keeps_the_token(app, db, grading_world):
+    w = grading_world
+    with app.test_request_context():
+        before = _token(db, w.cohort)
+        allocate(w.assignment, w.participants[0], w.trainers[0])
+        db.session.rollback()
+        db.session.commit()
+        assert _token(db, w.cohort) == before
+
+
+def test_inside_the_writing_transaction_the_counts_are_fresh(app, db, grading_world):
+    w = grading_world
+    ani = w.participants[0]
+    with app.test_request_context():
+        cohort = db.session.get(Cohort, w.cohort.id)
+        columns, _n = gradebook.status_counts(cohort)
+        assert columns[0].counts["marked"] == 0
+        allocate(w.assignment, ani, w.trainers[0])
+        mark(w.submission_of(ani), w.trainers[0])  # flushed, not committed yet
+        columns, _n = gradebook.status_counts(cohort)
+        assert columns[0].counts["marked"] == 1
+        db.session.commit()
+        columns, _n = gradebook.status_counts(cohort)  # the new token: counted again
+        assert columns[0].counts["marked"] == 1
