@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import abort, g
 from flask_login import current_user
 
+from lms.accounts.queries import class_loaded_with
 from lms.cohorts.models import Cohort, Membership
 from lms.extensions import db
 from lms.security import declare_rule, login_redirect
@@ -30,9 +31,12 @@ def _statement() -> Any:
 
 
 def cohort_and_membership(cohort_id: int, user_id: int) -> tuple[Cohort, Membership | None]:
-    """The cohort and the user's membership of it in one query; 404 for no such cohort."""
-    row = db.session.execute(_statement(), {"cohort_id": cohort_id, "user_id": user_id}).first()
+    """The cohort and the user's membership of it in one query (none when the user loader
+    selected them already); 404 for no such cohort."""
+    row = class_loaded_with(user_id, cohort_id)
     if row is None:
+        row = db.session.execute(_statement(), {"cohort_id": cohort_id, "user_id": user_id}).first()
+    if row is None or row[0] is None:
         abort(404)
     return row[0], row[1]
 

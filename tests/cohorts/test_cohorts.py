@@ -299,3 +299,25 @@ def test_only_admins_and_the_regions_coordinators_tie_a_class_to_a_region(
     assert done.status_code == 302
     db.session.refresh(cohort)
     assert cohort.region_id == region.id
+
+
+def test_a_class_page_of_no_such_class_is_not_found(client, make_user, login_as):
+    login_as(make_user())
+    assert client.get("/cohorts/987654/members").status_code == 404
+
+
+def test_a_class_page_finds_the_class_and_membership_with_the_account(
+    client, make_user, make_cohort, login_as, db
+):
+    organizer, outsider = make_user(), make_user()
+    cohort = make_cohort(organizers=[organizer])
+    make_cohort(organizers=[outsider])
+    url = f"/cohorts/{cohort.id}/members"
+    login_as(organizer)
+    with counted_queries(db) as statements:
+        assert client.get(url).status_code == 200
+    loaded = [s for s in statements if "FROM lms_user_account LEFT OUTER JOIN lms_cohort" in s]
+    alone = [s for s in statements if s.lstrip().startswith("SELECT lms_cohort.id")]
+    assert len(loaded) == 1 and not alone
+    login_as(outsider)  # the same statement finds no membership of this class
+    assert client.get(url).status_code == 403
