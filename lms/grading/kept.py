@@ -57,8 +57,8 @@ def kept(key: Hashable, cohort: Cohort, compute: Callable[[], T]) -> T:
     """The value of ``compute()`` for ``key`` over ``cohort`` as it stands now: computed once
     per process and grading token. The value is shared between requests: never change it."""
     size = current_app.config.get("LMS_GRADING_COUNTS_KEPT", 0)
-    session = sa.orm.object_session(cohort)
-    if size <= 0 or (session is not None and cohort.id in session.info.get(_PENDING, ())):
+    info = getattr(sa.orm.object_session(cohort), "info", {})
+    if size <= 0 or info.get(_EVERY) or cohort.id in info.get(_PENDING, ()):
         return compute()  # this transaction changed the cohort: its token is not new yet
     store = current_app.extensions.get(_KEY)
     if store is None:
@@ -137,7 +137,8 @@ def _new_tokens(session: Session) -> None:
         update = update.where(table.c.id.in_(sorted(pending)))
     session.connection().execute(update)
     for obj in list(session.identity_map.values()):
-        if isinstance(obj, Cohort) and (every or obj.id in pending):
+        # the identity, not obj.id: an expired cohort would be read again for it
+        if isinstance(obj, Cohort) and (every or sa.inspect(obj).identity[0] in pending):
             attributes.set_committed_value(obj, "grading_token", token)
 
 
