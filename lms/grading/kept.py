@@ -124,8 +124,10 @@ def _note_changes(session: Session, _context: Any) -> None:
 def _new_tokens(session: Session) -> None:
     # At the end of the transaction (or of a savepoint, inside it): the cohort rows are
     # locked from here to the commit only, after the other writes, so that two transactions
-    # writing the same class's submissions do not each wait for the other's locks.
-    session.flush()
+    # writing the same class's submissions do not each wait for the other's locks. Only a
+    # session with such rows pending is flushed here (a host app's own sessions are not).
+    if any(isinstance(o, _WATCHED) for o in (*session.new, *session.dirty, *session.deleted)):
+        session.flush()
     pending = session.info.pop(_PENDING, set())
     every = session.info.pop(_EVERY, False)
     if not (pending or every):
