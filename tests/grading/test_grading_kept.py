@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from lms.cohorts import operations as cohorts
 from lms.cohorts.models import Cohort
 from lms.grading import operations as grading
 from lms.grading.queries import gradebook
 from lms.grading.queries import submission as grading_queries
-from lms.grading.status import STATUSES
 from lms.submissions import operations as subs
 from tests.grading.conftest import allocate, mark, submit_proposal
 from tests.helpers import counted_queries
@@ -37,20 +38,11 @@ def _queue_counts(html: str) -> dict[str, int]:
 
 def _fresh_book_counts(app, cohort_id: int) -> dict[str, int]:
     """The same counts computed afresh, nothing kept."""
-    with app.test_request_context():
-        app.config["LMS_GRADING_COUNTS_KEPT"], size = 0, app.config["LMS_GRADING_COUNTS_KEPT"]
-        try:
-            from lms.extensions import db
+    from lms.extensions import db
 
-            cohort = db.session.get(Cohort, cohort_id)
-            columns, _participants = gradebook.status_counts(cohort)
-        finally:
-            app.config["LMS_GRADING_COUNTS_KEPT"] = size
-    totals = dict.fromkeys(STATUSES, 0)
-    for column in columns:
-        for status, n in column.counts.items():
-            totals[status] += n
-    return totals
+    with pytest.MonkeyPatch.context() as patch, app.test_request_context():
+        patch.setitem(app.config, "LMS_GRADING_COUNTS_KEPT", 0)
+        return gradebook.gradebook_page(db.session.get(Cohort, cohort_id)).totals()
 
 
 def _token(db, cohort) -> str | None:
