@@ -14,7 +14,9 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql.functions import FunctionElement
 
 from lms.config import DEFAULT_SQLITE_MMAP_MB
 
@@ -53,6 +55,61 @@ class UTCDateTime(sa.types.TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+class _JsonArray(FunctionElement):
+    """A JSON array of its arguments."""
+
+    type = sa.JSON()
+    inherit_cache = True
+
+
+class _JsonArrayAgg(FunctionElement):
+    """The JSON array of its argument over the rows of a group ([] for none)."""
+
+    type = sa.JSON()
+    inherit_cache = True
+
+
+@compiles(_JsonArray)
+def _json_array(element: _JsonArray, compiler: sa.sql.compiler.SQLCompiler, **kw: object) -> str:
+    return f"json_array({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_JsonArray, "postgresql")
+def _json_build_array(
+    element: _JsonArray, compiler: sa.sql.compiler.SQLCompiler, **kw: object
+) -> str:
+    return f"json_build_array({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_JsonArrayAgg)
+def _json_group_array(
+    element: _JsonArrayAgg, compiler: sa.sql.compiler.SQLCompiler, **kw: object
+) -> str:
+    return f"json_group_array({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_JsonArrayAgg, "postgresql")
+def _json_agg(element: _JsonArrayAgg, compiler: sa.sql.compiler.SQLCompiler, **kw: object) -> str:
+    # json_agg of no rows is NULL; json_group_array's is [].
+    return f"coalesce(json_agg({compiler.process(element.clauses, **kw)}), json_build_array())"
+
+
+def json_empty_list() -> _JsonArray:
+    """[] as a JSON value (the other branch of a CASE around :func:`json_rows`)."""
+    return _JsonArray()
+
+
+def json_rows(statement: sa.Select) -> sa.ScalarSelect:
+    """The rows of a SELECT of plain columns as one JSON value, a list of lists ([] for no
+    rows): a scalar subquery, so that a list can ride along in another statement
+    (the user loader's, lms.accounts.queries.select_with_account) instead of costing a
+    round trip of its own. Values come back as JSON gives them: dates and datetimes as ISO
+    text. Row order is the statement's in practice on both engines, not by guarantee:
+    sort again where it matters."""
+    rows = statement.correlate(None).subquery()
+    return sa.select(_JsonArrayAgg(_JsonArray(*rows.c))).scalar_subquery()
 
 
 class Base(DeclarativeBase):

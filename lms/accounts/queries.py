@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,14 +16,52 @@ from lms.cohorts.models import Membership
 from lms.extensions import db
 
 
+@dataclass(frozen=True)
+class _PageColumns:
+    columns: Callable[[Any], dict[str, Any]]
+    params: Callable[[], dict[str, Any]]
+
+
+#: endpoint -> what its page has the user loader select with the account.
+_PAGE_COLUMNS: dict[str, _PageColumns] = {}
+
+
+def select_with_account(
+    endpoint: str,
+    columns: Callable[[Any], dict[str, Any]],
+    params: Callable[[], dict[str, Any]] = dict,
+) -> None:
+    """Have the user loader select a page's own values with the account on requests for
+    ``endpoint``, instead of the page running a statement of its own: ``columns(user_id)``
+    gives ``{key: scalar expression}`` on the bound account id (``lms.db.json_rows`` for a
+    list), built once per process; ``params()`` the values of any other bound parameter, per
+    request. The page reads them with :func:`loaded_with` (None when the account was not
+    loaded so: another page, a host app's own user loader), and must then run the same
+    expressions itself (:func:`select_page_columns`)."""
+    _PAGE_COLUMNS[endpoint] = _PageColumns(columns, params)
+    _signed_in_statement.cache_clear()
+
+
+def select_page_columns(endpoint: str, user_id: int) -> dict[str, Any]:
+    """What the user loader would have selected for ``endpoint``'s page, in a statement."""
+    page = _PAGE_COLUMNS[endpoint]
+    columns = page.columns(sa.bindparam("user_id"))
+    row = db.session.execute(
+        sa.select(*(value.label(key) for key, value in columns.items())),
+        {"user_id": user_id, **page.params()},
+    ).one()
+    return row._asdict()
+
+
 @functools.cache
-def _signed_in_statement(with_cohort: bool) -> Any:
+def _signed_in_statement(with_cohort: bool, endpoint: str | None) -> tuple[Any, tuple[str, ...]]:
     """The account with its unread notifications' count (the bell of every page header, see
     lms.notifications.views.bell_count) and whether it holds any region role or has any
-    clinic case (indexed EXISTS: most people have neither, and then the dashboard skips both
-    of its queries for them); ``with_cohort``: also the class :cohort_id and the account's
+    clinic case (indexed EXISTS: most people have neither, and then pages skip what they
+    would look up for them); ``with_cohort``: also the class :cohort_id and the account's
     membership of it (outer-joined: the class page's rule, lms.cohorts.access, needs them
-    next). Built once per process, executed per request."""
+    next); ``endpoint``: also that page's own columns (:func:`select_with_account`). Built
+    once per process, executed per request; with the keys of the page's columns."""
     from lms.clinic.queries import has_cases
     from lms.cohorts.models import Cohort
     from lms.notifications.queries import unread_count_of
@@ -33,12 +73,14 @@ def _signed_in_statement(with_cohort: bool) -> Any:
         has_roles(User.id).label("in_regions"),
         has_cases(User.id).label("in_clinic"),
     )
+    page = _PAGE_COLUMNS[endpoint].columns(sa.bindparam("user_id")) if endpoint else {}
+    query = query.add_columns(*(value.label(key) for key, value in page.items()))
     if with_cohort:
         joined = sa.outerjoin(User, Cohort, Cohort.id == sa.bindparam("cohort_id")).outerjoin(
             Membership, (Membership.cohort_id == Cohort.id) & (Membership.user_id == User.id)
         )
         query = query.add_columns(Cohort, Membership).select_from(joined)
-    return query.where(User.id == sa.bindparam("user_id"))
+    return query.where(User.id == sa.bindparam("user_id")), tuple(page)
 
 
 def _cohort_in_url() -> int | None:
@@ -52,19 +94,24 @@ def _cohort_in_url() -> int | None:
 def signed_in(user_id: int) -> User | None:
     """The account of a session (Flask-Login's user loader) in one query with what pages
     ask of it on every visit: kept on ``g`` for this request (:func:`loaded_with`); on a
-    class page, with the class and the membership (:func:`class_loaded_with`)."""
+    class page, with the class and the membership (:func:`class_loaded_with`); on a page
+    that asked for it, with that page's own columns (:func:`select_with_account`)."""
     cohort_id = _cohort_in_url()
     params = {"user_id": user_id, "cohort_id": cohort_id}
-    row = db.session.execute(_signed_in_statement(cohort_id is not None), params).first()
+    endpoint = request.endpoint if has_request_context() else None
+    page = _PAGE_COLUMNS.get(endpoint) if endpoint else None
+    if page is not None:
+        params.update(page.params())
+    statement, keys = _signed_in_statement(cohort_id is not None, endpoint if page else None)
+    row = db.session.execute(statement, params).first()
     if row is None:
         return None
-    user, unread, in_regions, in_clinic, *of_class = row
-    g.lms_signed_in = (
-        user.id,
-        {"unread": unread or 0, "in_regions": bool(in_regions), "in_clinic": bool(in_clinic)},
-    )
-    if of_class:
-        g.lms_class_loaded = (user.id, cohort_id, *of_class)
+    user, unread, in_regions, in_clinic, *rest = row
+    loaded = {"unread": unread or 0, "in_regions": bool(in_regions), "in_clinic": bool(in_clinic)}
+    loaded.update(zip(keys, rest[: len(keys)], strict=True))
+    g.lms_signed_in = (user.id, loaded)
+    if cohort_id is not None:
+        g.lms_class_loaded = (user.id, cohort_id, *rest[len(keys) :])
     return user
 
 
@@ -80,9 +127,10 @@ def class_loaded_with(user_id: int, cohort_id: int) -> tuple[Any, Any] | None:
 def loaded_with(user: Any, key: str) -> Any:
     """What the user loader selected with ``user`` in this request: ``unread`` (int),
     ``in_regions`` or ``in_clinic`` (bool), as they were when the request began (a view that
-    writes them reads them again); None when ``user`` was not loaded that way."""
+    writes them reads them again), or a page's own column (:func:`select_with_account`);
+    None when ``user`` was not loaded that way."""
     loaded = g.get("lms_signed_in") if has_app_context() else None
-    return loaded[1][key] if loaded is not None and loaded[0] == user.id else None
+    return loaded[1].get(key) if loaded is not None and loaded[0] == user.id else None
 
 
 def unread_loaded(user: Any) -> int | None:

@@ -37,7 +37,7 @@ from lms.clinic.models import (
 )
 from lms.clinic.stages import StageSet
 from lms.cohorts.models import Cohort, Membership
-from lms.db import utcnow
+from lms.db import json_empty_list, json_rows, utcnow
 from lms.extensions import db
 from lms.innovations.models import Innovation, Innovator
 from lms.paging import Page, page_for, requested
@@ -572,7 +572,7 @@ class OverdueItem:
 
 @functools.cache
 def _overdue_statement() -> Any:
-    """:func:`overdue_for`'s query with bound :user_id and :today, built once per process;
+    """:func:`overdue_for`'s query with bound :user_id and :overdue_before, built once per process;
     plain columns, no ORM objects (the dashboard runs it on every visit, mostly finding
     nothing, and loading entities cost a fifth of the page even then)."""
     user_id = sa.bindparam("user_id")
@@ -593,7 +593,7 @@ def _overdue_statement() -> Any:
         .join(User, User.id == ActionItem.owner_id)
         .where(
             ActionItem.state == "open",
-            ActionItem.due_date < sa.bindparam("today"),
+            ActionItem.due_date < sa.bindparam("overdue_before"),
             Consultation.state.in_(OPEN_STATES),
             sa.or_(
                 ActionItem.owner_id == user_id,
@@ -622,12 +622,31 @@ def overdue_for(user: Any) -> list[OverdueItem]:
     found that the person has no case)."""
     if loaded_with(user, "in_clinic") is False:
         return []
-    rows = db.rows(_overdue_statement(), {"user_id": user.id, "today": today_in(_EASTMOST)})
-    return [
-        OverdueItem(item_id, case_id, title, due, owner, case_title)
-        for item_id, case_id, title, due, owner, case_title, tz in rows
-        if due < today_in(tz)
-    ]
+    return overdue_of(db.rows(_overdue_statement(), {"user_id": user.id, **overdue_params()}))
+
+
+def overdue_column(user_id: Any) -> Any:
+    """:func:`overdue_for`'s rows as one JSON value (lms.db.json_rows) on ``user_id`` (its
+    statement's bound :user_id), for a page that selects them with the account; bound
+    values: :func:`overdue_params`; read with :func:`overdue_of`. Looked for only when the
+    person has a case: the items' index is by state and due date, so for anyone else the
+    search would read every open overdue item of the install."""
+    return sa.case((has_cases(user_id), json_rows(_overdue_statement())), else_=json_empty_list())
+
+
+def overdue_params() -> dict[str, Any]:
+    return {"overdue_before": today_in(_EASTMOST)}
+
+
+def overdue_of(rows: Any) -> list[OverdueItem]:
+    """The items of :func:`overdue_for`'s rows (or their JSON lists: due dates as text) that
+    are past due in their own region's zone."""
+    items = []
+    for item_id, case_id, title, due, owner, case_title, tz in rows:
+        due_date = date.fromisoformat(due) if isinstance(due, str) else due
+        if due_date < today_in(tz):
+            items.append(OverdueItem(item_id, case_id, title, due_date, owner, case_title))
+    return items
 
 
 # --- follow-ups ------------------------------------------------------------------------------

@@ -2,33 +2,88 @@
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import contains_eager
 
+from lms.accounts import queries as account_queries
 from lms.certificates.models import Certificate
 from lms.clinic import queries as clinic_queries
 from lms.cohorts.models import Cohort, Membership
+from lms.db import json_rows
 from lms.extensions import db
 
+#: The page whose lists the user loader selects with the account (select_with_account).
+ENDPOINT = "lms.core.dashboard"
 
-@functools.cache
-def _dashboard_statements() -> tuple:
-    """(memberships with their certificate, all cohorts): built once per process with a
-    bound :user_id, so that a request only executes them (building and keying a statement
-    costs about as much as running one of these)."""
-    newest_first = (Cohort.start_date.desc(), Cohort.id.desc())
-    # A participant's valid certificate of each class (at most one: uq_lms_certificate_one_issued)
-    # comes with the membership instead of in a query of its own. 'issued' is written into the
-    # SQL: bound as a parameter, SQLite would plan the statement again on every run, because
-    # the value decides whether that partial index applies.
-    memberships = (
-        db.select(Membership, Certificate)
-        .join(Membership.cohort)
-        .options(contains_eager(Membership.cohort))
+
+@dataclass(frozen=True, slots=True)
+class ClassCard:
+    """A class the person is a member of, as the dashboard shows it."""
+
+    cohort_id: int
+    name: str
+    code: str
+    state: str
+    start_date: date
+    end_date: date
+    venue: str | None
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateCard:
+    """A participant's valid certificate of a class they are still a member of."""
+
+    id: int
+    cohort_id: int
+    number: str
+    code: str
+    jp: int
+    qualification: str
+    #: As the certificate was issued (its snapshot), else the class's name today.
+    cohort_name: str
+    issued_dt: datetime
+
+
+@dataclass
+class Dashboard:
+    memberships: list[ClassCard]
+    #: Classes an admin sees without being a member.
+    other_cohorts: list[Cohort] = field(default_factory=list)
+    certificates: list[CertificateCard] = field(default_factory=list)
+    #: Clinic action items past their due date on the person's cases (lms.clinic).
+    overdue_items: list[Any] = field(default_factory=list)
+
+
+def _columns(user_id: Any) -> dict[str, Any]:
+    """The dashboard's two lists as JSON on the bound account id: the person's classes, each
+    with their valid certificate of it (at most one: uq_lms_certificate_one_issued), and the
+    clinic's overdue items. 'issued' is written into the SQL: bound as a parameter, SQLite
+    would plan the statement again on every run (the value decides whether that partial
+    index applies)."""
+    classes = (
+        sa.select(
+            Cohort.id,
+            Cohort.name,
+            Cohort.code,
+            Cohort.state,
+            Cohort.start_date,
+            Cohort.end_date,
+            Cohort.venue,
+            Membership.role,
+            Certificate.id.label("certificate_id"),
+            Certificate.number,
+            Certificate.code.label("certificate_code"),
+            Certificate.jp,
+            Certificate.qualification,
+            Certificate.snapshot["cohort_name"].as_string().label("certificate_cohort_name"),
+            Certificate.issued_dt,
+        )
+        .select_from(Membership)
+        .join(Cohort, Cohort.id == Membership.cohort_id)
         .outerjoin(
             Certificate,
             (Certificate.cohort_id == Membership.cohort_id)
@@ -36,34 +91,73 @@ def _dashboard_statements() -> tuple:
             & (Membership.role == "participant")
             & (Certificate.state == sa.literal_column("'issued'")),
         )
-        .where(Membership.user_id == sa.bindparam("user_id"))
-        .order_by(*newest_first)
+        .where(Membership.user_id == user_id)
     )
-    return memberships, db.select(Cohort).order_by(*newest_first)
+    return {
+        "dashboard_classes": json_rows(classes),
+        "dashboard_overdue": clinic_queries.overdue_column(user_id),
+    }
 
 
-@dataclass
-class Dashboard:
-    memberships: list[Membership]
-    #: Classes an admin sees without being a member.
-    other_cohorts: list[Cohort] = field(default_factory=list)
-    certificates: list[Certificate] = field(default_factory=list)
-    #: Clinic action items past their due date on the person's cases (lms.clinic).
-    overdue_items: list[Any] = field(default_factory=list)
+def _params() -> dict[str, Any]:
+    return clinic_queries.overdue_params()
+
+
+account_queries.select_with_account(ENDPOINT, _columns, _params)
+
+
+def _utc(text: str) -> datetime:
+    value = datetime.fromisoformat(text)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _board(classes: list[list[Any]]) -> Dashboard:
+    board = Dashboard(memberships=[])
+    for cohort_id, name, code, state, start, end, venue, role, cert_id, *certificate in classes:
+        board.memberships.append(
+            ClassCard(
+                cohort_id,
+                name,
+                code,
+                state,
+                date.fromisoformat(start),
+                date.fromisoformat(end),
+                venue,
+                role,
+            )
+        )
+        if cert_id is not None:
+            number, cert_code, jp, qualification, cohort_name, issued = certificate
+            board.certificates.append(
+                CertificateCard(
+                    cert_id,
+                    cohort_id,
+                    number,
+                    cert_code,
+                    jp,
+                    qualification or "",
+                    cohort_name or name,
+                    _utc(issued),
+                )
+            )
+    # JSON keeps the rows' order only in practice: newest first, by choice here.
+    board.memberships.sort(key=lambda c: (c.start_date, c.cohort_id), reverse=True)
+    board.certificates.sort(key=lambda c: (c.issued_dt, c.id), reverse=True)
+    return board
 
 
 def dashboard_for(user: Any) -> Dashboard:
-    by_membership, every_cohort = _dashboard_statements()
-    rows = db.session.execute(by_membership, {"user_id": user.id}).all()
-    board = Dashboard(memberships=[membership for membership, _c in rows])
+    """The person's dashboard: its lists come with the account from the user loader on the
+    dashboard itself (no statement of their own), else in one statement."""
+    classes = account_queries.loaded_with(user, "dashboard_classes")
+    overdue = account_queries.loaded_with(user, "dashboard_overdue")
+    if classes is None or overdue is None:
+        found = account_queries.select_page_columns(ENDPOINT, user.id)
+        classes, overdue = found["dashboard_classes"], found["dashboard_overdue"]
+    board = _board(classes)
     if user.is_admin:
-        mine = {m.cohort_id for m in board.memberships}
-        board.other_cohorts = [c for c in db.session.scalars(every_cohort) if c.id not in mine]
-    # Their cohorts are loaded with the memberships (``c.cohort`` in the page costs no query).
-    board.certificates = sorted(
-        (c for _m, c in rows if c is not None),
-        key=lambda c: (c.issued_dt, c.id),
-        reverse=True,
-    )
-    board.overdue_items = clinic_queries.overdue_for(user)
+        mine = {c.cohort_id for c in board.memberships}
+        every = db.select(Cohort).order_by(Cohort.start_date.desc(), Cohort.id.desc())
+        board.other_cohorts = [c for c in db.session.scalars(every) if c.id not in mine]
+    board.overdue_items = clinic_queries.overdue_of(overdue)
     return board

@@ -96,6 +96,12 @@ def test_the_dashboard_lists_only_valid_certificates_of_classes_still_followed(
     assert ani.number in html and "Kelas Lanjutan Ani" in html
     # The classes and their certificates come in one statement.
     assert sum("lms_certificate" in s or "lms_membership" in s for s in statements) == 1
+    issued_as = w.cohort.name
+    w.cohort.name = "Kelas Berganti Nama"
+    db.session.commit()
+    html = client.get("/dashboard").get_data(as_text=True)
+    # The class under its name today; the certificate under the name it was issued with.
+    assert "Kelas Berganti Nama</a></h3>" in html and f"<h3>{issued_as}</h3>" in html
     with app.test_request_context():  # revoking prints the PDF again (its host)
         operations.revoke(budi, "Data pangkat keliru.", actor=w.organizer)
         db.session.commit()

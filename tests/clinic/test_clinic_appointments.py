@@ -288,7 +288,7 @@ def test_an_overdue_item_stays_on_its_owner_s_dashboard_after_they_leave_the_cas
     assert "Kirim data antrean" in page(client.get("/dashboard"))
 
 
-def test_the_dashboard_takes_one_more_query_whatever_the_number_of_items(
+def test_the_dashboard_runs_as_many_statements_whatever_the_number_of_items(
     client, db, clinic, make_case, login_as
 ):
     from tests.helpers import counted_queries
