@@ -56,13 +56,12 @@ def select_page_columns(endpoint: str, user_id: int) -> dict[str, Any]:
 @functools.cache
 def _signed_in_statement(with_cohort: bool, endpoint: str | None) -> tuple[Any, tuple[str, ...]]:
     """The account with its unread notifications' count (the bell of every page header, see
-    lms.notifications.views.bell_count) and whether it holds any region role or has any
-    clinic case (indexed EXISTS: most people have neither, and then pages skip what they
-    would look up for them); ``with_cohort``: also the class :cohort_id and the account's
+    lms.notifications.views.bell_count) and whether it holds any region role (an indexed
+    EXISTS: most people hold none, and then the dashboard does not look them up);
+    ``with_cohort``: also the class :cohort_id and the account's
     membership of it (outer-joined: the class page's rule, lms.cohorts.access, needs them
     next); ``endpoint``: also that page's own columns (:func:`select_with_account`). Built
     once per process, executed per request; with the keys of the page's columns."""
-    from lms.clinic.queries import has_cases
     from lms.cohorts.models import Cohort
     from lms.notifications.queries import unread_count_of
     from lms.regions.queries import has_roles
@@ -71,7 +70,6 @@ def _signed_in_statement(with_cohort: bool, endpoint: str | None) -> tuple[Any, 
         User,
         unread_count_of(User.id).label("unread"),
         has_roles(User.id).label("in_regions"),
-        has_cases(User.id).label("in_clinic"),
     )
     page = _PAGE_COLUMNS[endpoint].columns(sa.bindparam("user_id")) if endpoint else {}
     query = query.add_columns(*(value.label(key) for key, value in page.items()))
@@ -106,8 +104,8 @@ def signed_in(user_id: int) -> User | None:
     row = db.session.execute(statement, params).first()
     if row is None:
         return None
-    user, unread, in_regions, in_clinic, *rest = row
-    loaded = {"unread": unread or 0, "in_regions": bool(in_regions), "in_clinic": bool(in_clinic)}
+    user, unread, in_regions, *rest = row
+    loaded = {"unread": unread or 0, "in_regions": bool(in_regions)}
     loaded.update(zip(keys, rest[: len(keys)], strict=True))
     g.lms_signed_in = (user.id, loaded)
     if cohort_id is not None:
@@ -126,7 +124,7 @@ def class_loaded_with(user_id: int, cohort_id: int) -> tuple[Any, Any] | None:
 
 def loaded_with(user: Any, key: str) -> Any:
     """What the user loader selected with ``user`` in this request: ``unread`` (int),
-    ``in_regions`` or ``in_clinic`` (bool), as they were when the request began (a view that
+    ``in_regions`` (bool), as they were when the request began (a view that
     writes them reads them again), or a page's own column (:func:`select_with_account`);
     None when ``user`` was not loaded that way."""
     loaded = g.get("lms_signed_in") if has_app_context() else None

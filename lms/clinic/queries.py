@@ -16,7 +16,6 @@ from flask import abort
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from lms.accounts.models import User
-from lms.accounts.queries import loaded_with
 from lms.catalog.models import AssignmentSpec
 from lms.clinic.access import CaseAccess
 from lms.clinic.models import (
@@ -572,9 +571,9 @@ class OverdueItem:
 
 @functools.cache
 def _overdue_statement() -> Any:
-    """:func:`overdue_for`'s query with bound :user_id and :overdue_before, built once per process;
-    plain columns, no ORM objects (the dashboard runs it on every visit, mostly finding
-    nothing, and loading entities cost a fifth of the page even then)."""
+    """The dashboard's open action items past their due date (in the easternmost zone; see
+    :func:`overdue_of`) on the person's own cases, the cases they mentor, or owned by them,
+    with bound :user_id and :overdue_before; plain columns, built once per process."""
     user_id = sa.bindparam("user_id")
     mentor_of = db.select(CaseMentor.consultation_id).where(CaseMentor.user_id == user_id)
     return (
@@ -607,8 +606,7 @@ def _overdue_statement() -> Any:
 
 def has_cases(user_id: Any) -> Any:
     """Whether ``user_id`` (a column or a bound parameter) requested or mentors a case or
-    owns an action item: the people :func:`overdue_for` can find anything for. An EXISTS the
-    user loader selects with the account (lms.accounts.queries.signed_in)."""
+    owns an action item: the people :func:`overdue_column` can find anything for."""
     return sa.or_(
         sa.exists().where(Consultation.requester_id == user_id),
         sa.exists().where(CaseMentor.user_id == user_id),
@@ -616,17 +614,8 @@ def has_cases(user_id: Any) -> Any:
     )
 
 
-def overdue_for(user: Any) -> list[OverdueItem]:
-    """Open action items past their due date (in the case's region's zone) on the person's
-    own cases, the cases they mentor, or owned by them (one query; none when the user loader
-    found that the person has no case)."""
-    if loaded_with(user, "in_clinic") is False:
-        return []
-    return overdue_of(db.rows(_overdue_statement(), {"user_id": user.id, **overdue_params()}))
-
-
 def overdue_column(user_id: Any) -> Any:
-    """:func:`overdue_for`'s rows as one JSON value (lms.db.json_rows) on ``user_id`` (its
+    """The dashboard's overdue action items as one JSON value (lms.db.json_rows) on ``user_id`` (its
     statement's bound :user_id), for a page that selects them with the account; bound
     values: :func:`overdue_params`; read with :func:`overdue_of`. Looked for only when the
     person has a case: the items' index is by state and due date, so for anyone else the
@@ -638,12 +627,12 @@ def overdue_params() -> dict[str, Any]:
     return {"overdue_before": today_in(_EASTMOST)}
 
 
-def overdue_of(rows: Any) -> list[OverdueItem]:
-    """The items of :func:`overdue_for`'s rows (or their JSON lists: due dates as text) that
-    are past due in their own region's zone."""
+def overdue_of(rows: list[list[Any]]) -> list[OverdueItem]:
+    """The items of :func:`overdue_column`'s JSON lists (due dates as text) that are past
+    due in their own region's zone."""
     items = []
     for item_id, case_id, title, due, owner, case_title, tz in rows:
-        due_date = date.fromisoformat(due) if isinstance(due, str) else due
+        due_date = date.fromisoformat(due)
         if due_date < today_in(tz):
             items.append(OverdueItem(item_id, case_id, title, due_date, owner, case_title))
     return items

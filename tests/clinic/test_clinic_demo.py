@@ -43,8 +43,10 @@ def test_the_demo_clinic(app, db):
     pending = queries.pending_follow_ups(region)
     assert [f.consultation_id for f in pending] == [delivered.id]
     requester = next(c for c in cases if c.title == demo.DESIGN_TITLE).requester
-    overdue = queries.overdue_for(requester)
+    from lms.core.queries import dashboard_for
+
+    overdue = dashboard_for(requester).overdue_items
     assert [i.title for i in overdue] == ["Kirim surat dukungan kepala puskesmas"]
-    assert queries.overdue_for(mentor)
+    assert dashboard_for(mentor).overdue_items
     note = db.session.scalar(db.select(Message).filter_by(kind="note"))
     assert note is not None
