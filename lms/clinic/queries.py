@@ -615,11 +615,11 @@ def has_cases(user_id: Any) -> Any:
 
 
 def overdue_column(user_id: Any) -> Any:
-    """The dashboard's overdue action items as one JSON value (lms.db.json_rows) on ``user_id`` (its
-    statement's bound :user_id), for a page that selects them with the account; bound
-    values: :func:`overdue_params`; read with :func:`overdue_of`. Looked for only when the
-    person has a case: the items' index is by state and due date, so for anyone else the
-    search would read every open overdue item of the install."""
+    """The dashboard's overdue action items as one JSON value (lms.db.json_rows) on
+    ``user_id`` (its statement's bound :user_id), for a page that selects them with the
+    account; bound values: :func:`overdue_params`; read with :func:`overdue_of`. Looked for
+    only when the person has a case: the items' index is by state and due date, so for
+    anyone else the search would read every open overdue item of the install."""
     return sa.case((has_cases(user_id), json_rows(_overdue_statement())), else_=json_empty_list())
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ from lms.accounts import queries as account_queries
 from lms.certificates.models import Certificate
 from lms.clinic import queries as clinic_queries
 from lms.cohorts.models import Cohort, Membership
-from lms.db import json_rows
+from lms.db import UTCDateTime, json_rows
 from lms.extensions import db
 
 #: The page whose lists the user loader selects with the account (select_with_account).
@@ -99,16 +99,12 @@ def _columns(user_id: Any) -> dict[str, Any]:
     }
 
 
-def _params() -> dict[str, Any]:
-    return clinic_queries.overdue_params()
-
-
-account_queries.select_with_account(ENDPOINT, _columns, _params)
+account_queries.select_with_account(ENDPOINT, _columns, clinic_queries.overdue_params)
 
 
 def _utc(text: str) -> datetime:
-    value = datetime.fromisoformat(text)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    """A UTC datetime column's JSON text as the column itself would read it."""
+    return UTCDateTime().process_result_value(datetime.fromisoformat(text), db.engine.dialect)
 
 
 def _board(classes: list[list[Any]]) -> Dashboard:
