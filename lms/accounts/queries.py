@@ -54,14 +54,20 @@ def select_page_columns(endpoint: str, user_id: int) -> dict[str, Any]:
 
 
 @functools.cache
-def _signed_in_statement(with_cohort: bool, endpoint: str | None) -> tuple[Any, tuple[str, ...]]:
+def _signed_in_statement(
+    with_cohort: bool, endpoint: str | None, with_course: bool = False
+) -> tuple[Any, tuple[str, ...]]:
     """The account with its unread notifications' count (the bell of every page header, see
     lms.notifications.views.bell_count) and whether it holds any region role (an indexed
     EXISTS: most people hold none, and then the dashboard does not look them up);
     ``with_cohort``: also the class :cohort_id and the account's
     membership of it (outer-joined: the class page's rule, lms.cohorts.access, needs them
-    next); ``endpoint``: also that page's own columns (:func:`select_with_account`). Built
-    once per process, executed per request; with the keys of the page's columns."""
+    next); ``with_course``: also the course of :course_slug and whether the account follows
+    it (a course page's rule, lms.catalog.access); ``endpoint``: also that page's own columns
+    (:func:`select_with_account`). Built once per process, executed per request; with the
+    keys of the page's columns."""
+    from lms.catalog.access import follows_course
+    from lms.catalog.models import Course
     from lms.cohorts.models import Cohort
     from lms.notifications.queries import unread_count_of
     from lms.regions.queries import has_roles
@@ -73,11 +79,17 @@ def _signed_in_statement(with_cohort: bool, endpoint: str | None) -> tuple[Any, 
     )
     page = _PAGE_COLUMNS[endpoint].columns(sa.bindparam("user_id")) if endpoint else {}
     query = query.add_columns(*(value.label(key) for key, value in page.items()))
+    joined: Any = User
     if with_cohort:
-        joined = sa.outerjoin(User, Cohort, Cohort.id == sa.bindparam("cohort_id")).outerjoin(
+        joined = sa.outerjoin(joined, Cohort, Cohort.id == sa.bindparam("cohort_id")).outerjoin(
             Membership, (Membership.cohort_id == Cohort.id) & (Membership.user_id == User.id)
         )
-        query = query.add_columns(Cohort, Membership).select_from(joined)
+        query = query.add_columns(Cohort, Membership)
+    if with_course:
+        joined = sa.outerjoin(joined, Course, Course.slug == sa.bindparam("course_slug"))
+        query = query.add_columns(Course, follows_course(User.id).label("follows"))
+    if joined is not User:
+        query = query.select_from(joined)
     return query.where(User.id == sa.bindparam("user_id")), tuple(page)
 
 
@@ -89,27 +101,42 @@ def _cohort_in_url() -> int | None:
     return cohort_id if isinstance(cohort_id, int) else None
 
 
+def _course_in_url() -> str | None:
+    """The course a course page's URL names (``course_slug``), if any."""
+    if not has_request_context():
+        return None
+    slug = (request.view_args or {}).get("course_slug")
+    return slug if isinstance(slug, str) else None
+
+
 def signed_in(user_id: int) -> User | None:
     """The account of a session (Flask-Login's user loader) in one query with what pages
     ask of it on every visit: kept on ``g`` for this request (:func:`loaded_with`); on a
     class page, with the class and the membership (:func:`class_loaded_with`); on a page
-    that asked for it, with that page's own columns (:func:`select_with_account`)."""
-    cohort_id = _cohort_in_url()
-    params = {"user_id": user_id, "cohort_id": cohort_id}
+    that asked for it, with that page's own columns (:func:`select_with_account`); on a course
+    page, with the course and whether the account follows it (:func:`course_loaded_with`)."""
+    cohort_id, course_slug = _cohort_in_url(), _course_in_url()
+    params = {"user_id": user_id, "cohort_id": cohort_id, "course_slug": course_slug}
     endpoint = request.endpoint if has_request_context() else None
     page = _PAGE_COLUMNS.get(endpoint) if endpoint else None
     if page is not None:
         params.update(page.params())
-    statement, keys = _signed_in_statement(cohort_id is not None, endpoint if page else None)
+    statement, keys = _signed_in_statement(
+        cohort_id is not None, endpoint if page else None, course_slug is not None
+    )
     row = db.session.execute(statement, params).first()
     if row is None:
         return None
     user, unread, in_regions, *rest = row
     loaded = {"unread": unread or 0, "in_regions": bool(in_regions)}
     loaded.update(zip(keys, rest[: len(keys)], strict=True))
+    rest = rest[len(keys) :]
     g.lms_signed_in = (user.id, loaded)
     if cohort_id is not None:
-        g.lms_class_loaded = (user.id, cohort_id, *rest[len(keys) :])
+        g.lms_class_loaded = (user.id, cohort_id, *rest[:2])
+        rest = rest[2:]
+    if course_slug is not None:
+        g.lms_course_loaded = (user.id, course_slug, *rest[:2])
     return user
 
 
@@ -120,6 +147,16 @@ def class_loaded_with(user_id: int, cohort_id: int) -> tuple[Any, Any] | None:
     if loaded is None or loaded[:2] != (user_id, cohort_id):
         return None
     return loaded[2], loaded[3]
+
+
+def course_loaded_with(user_id: int, course_slug: str) -> tuple[Any, bool] | None:
+    """(course or None, whether the account follows it) as the user loader selected them
+    with the account ``user_id`` for the course ``course_slug`` in this request; None: not
+    loaded so."""
+    loaded = g.get("lms_course_loaded") if has_app_context() else None
+    if loaded is None or loaded[:2] != (user_id, course_slug):
+        return None
+    return loaded[2], bool(loaded[3])
 
 
 def loaded_with(user: Any, key: str) -> Any:

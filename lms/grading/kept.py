@@ -1,13 +1,15 @@
 """Counts over a whole cohort's grading (the grade book's cells per status, a trainer's queue
-per bucket) kept per process between requests, keyed by the cohort's ``grading_token``.
+per bucket), and its assignments with their specs and plans (:func:`kept_instances`), kept
+per process between requests, keyed by the cohort's ``grading_token``.
 
 A transaction that writes a participant's membership, a submission or version, a review, a
-grade, an allocation, a cohort assignment or its grading plan gives the cohort a new random
-token as it commits (:func:`_note_changes`, :func:`_new_tokens`), so a count is computed again
-after any change to what it counts and kept while nothing changes: an organizer paging
-through the grade book, or back and forth between filters, counts once. The token comes with
-the cohort row every class page loads already, so looking it up costs no statement; inside
-the writing transaction itself, its cohorts are counted afresh.
+grade, an allocation, a cohort assignment or its grading plan, or the class's courses, gives
+the cohort a new random token as it commits (an assignment spec: every cohort; see
+:func:`_note_changes`, :func:`_new_tokens`), so a count is computed again after any change
+to what it counts and kept while nothing changes: an organizer paging through the grade
+book, or back and forth between filters, counts once. The token comes with the cohort row
+every class page loads already, so looking it up costs no statement; inside the writing
+transaction itself, its cohorts are counted afresh.
 
 A count computed just as another transaction commits may be kept under the token before it:
 readers only see that token until the commit, and every reader after it sees the new one. Writes
@@ -25,9 +27,10 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import Session, attributes
+from sqlalchemy.orm import Session, attributes, make_transient_to_detached
 from sqlalchemy.orm.base import NO_VALUE
 
+from lms.catalog.models import AssignmentSpec, CohortCourse
 from lms.cohorts.models import Cohort, Membership
 from lms.grading.models import Allocation, Grade, GradingPlan, Review
 from lms.submissions.models import CohortAssignment, Submission, SubmissionVersion
@@ -41,10 +44,12 @@ _EVERY = "lms.grading.kept.every"
 
 # What a flushed object names its cohort by: the cohort itself, a cohort assignment, or a
 # submission (read back from the database; a deleted submission names its assignment itself).
-_BY_COHORT = (Membership, CohortAssignment)
+_BY_COHORT = (Membership, CohortAssignment, CohortCourse)
 _BY_ASSIGNMENT = (Submission, Allocation, GradingPlan)
 _BY_SUBMISSION = (SubmissionVersion, Review, Grade)
-_WATCHED = _BY_COHORT + _BY_ASSIGNMENT + _BY_SUBMISSION
+#: Shared by every class that takes the course: a change renews every token (rare: an import).
+_BY_EVERY = (AssignmentSpec,)
+_WATCHED = _BY_COHORT + _BY_ASSIGNMENT + _BY_SUBMISSION + _BY_EVERY
 
 
 class _Kept:
@@ -76,6 +81,39 @@ def kept(key: Hashable, cohort: Cohort, compute: Callable[[], T]) -> T:
     return value
 
 
+def kept_instances(
+    key: Hashable, cohort: Cohort, compute: Callable[[], list[tuple[Any, ...]]]
+) -> list[tuple[Any, ...]]:
+    """Rows of ORM instances (tuples, None allowed) of ``compute()`` for ``key`` over
+    ``cohort``, kept as :func:`kept` keeps a count: as detached copies of their loaded
+    columns (and of the many-to-one instances loaded with them), merged into this request's
+    session without a statement (``Session.merge(load=False)``). Each request gets instances
+    of its own session: they load what was not loaded, and expire, as any other; their JSON
+    values are the kept copies' own, so never change one in place."""
+    session = sa.orm.object_session(cohort)
+    copies = kept(key, cohort, lambda: [tuple(map(_detached, row)) for row in compute()])
+    return [
+        tuple(None if o is None else session.merge(o, load=False) for o in row) for row in copies
+    ]
+
+
+def _detached(obj: Any) -> Any:
+    """A detached copy of ``obj`` holding what it has loaded (columns; many-to-one instances
+    copied the same way), sharing nothing with the session ``obj`` belongs to."""
+    if obj is None:
+        return None
+    state = sa.inspect(obj)
+    copy = state.mapper.class_manager.new_instance()
+    for prop in state.mapper.column_attrs:
+        if prop.key in state.dict:
+            attributes.set_committed_value(copy, prop.key, state.dict[prop.key])
+    for rel in state.mapper.relationships:
+        if not rel.uselist and rel.key in state.dict:
+            attributes.set_committed_value(copy, rel.key, _detached(state.dict[rel.key]))
+    make_transient_to_detached(copy)
+    return copy
+
+
 def changed(session: Session, cohort_ids: Iterable[int] | None) -> None:
     """The cohorts (None: every cohort) get a new grading token when the session's
     transaction commits."""
@@ -100,7 +138,9 @@ def _note_changes(session: Session, _context: Any) -> None:
             continue
         if obj in session.dirty and not session.is_modified(obj, include_collections=False):
             continue
-        if isinstance(obj, _BY_COHORT):
+        if isinstance(obj, _BY_EVERY):
+            cohorts.add(NO_VALUE)
+        elif isinstance(obj, _BY_COHORT):
             cohorts.add(_loaded(obj, "cohort_id"))
         elif isinstance(obj, _BY_ASSIGNMENT):
             assignments.add(_loaded(obj, "assignment_id"))
@@ -109,7 +149,7 @@ def _note_changes(session: Session, _context: Any) -> None:
     if not (cohorts or assignments or submissions):
         return
     if NO_VALUE in cohorts | assignments | submissions:
-        changed(session, None)  # a value the flush did not leave loaded: every cohort
+        changed(session, None)  # a spec, or a value the flush did not leave loaded: every cohort
         return
     if assignments or submissions:
         submitted = sa.select(Submission.assignment_id).where(Submission.id.in_(submissions))

@@ -84,7 +84,7 @@ def test_nobody_sees_another_cohorts_course_or_progress(
     assert client.get(f"/cohorts/{cohort.id}/progress.xlsx").status_code == 403
 
 
-def test_a_course_page_finds_the_course_and_checks_the_reader_in_one_statement(
+def test_a_course_page_finds_the_reader_the_course_and_the_rule_in_one_statement(
     client, db, make_user, make_cohort, make_course, login_as
 ):
     people, cohort, course = _setup(make_user, make_cohort, make_course)
@@ -93,8 +93,8 @@ def test_a_course_page_finds_the_course_and_checks_the_reader_in_one_statement(
     client.get(url)  # the outline is now in the process's cache
     with counted_queries(db) as statements:
         assert client.get(url).status_code == 200
-    reads = [s for s in statements if "lms_cohort_course" in s or "FROM lms_course" in s]
-    assert len(reads) == 1
+    reads = [s for s in statements if "lms_cohort_course" in s or "lms_course." in s]
+    assert len(reads) == 1 and "FROM lms_user_account" in reads[0]  # the user loader's
     login_as(people["outsider"])
     assert client.get(url).status_code == 403
     assert client.get("/courses/tidak-ada/materi-1").status_code == 404

@@ -6,10 +6,13 @@ from __future__ import annotations
 import re
 
 import pytest
+import sqlalchemy as sa
 
+from lms.catalog.models import AssignmentSpec, CohortCourse
 from lms.cohorts import operations as cohorts
 from lms.cohorts.models import Cohort
 from lms.grading import operations as grading
+from lms.grading.queries import cohort as cohort_queries
 from lms.grading.queries import gradebook
 from lms.grading.queries import submission as grading_queries
 from lms.submissions import operations as subs
@@ -200,3 +203,70 @@ def test_inside_the_writing_transaction_the_counts_are_fresh(app, db, grading_wo
         db.session.commit()
         columns, _n = gradebook.status_counts(cohort)  # the new token: counted again
         assert columns[0].counts["marked"] == 1
+
+
+def _reads_assignments(statements: list[str]) -> bool:
+    """Whether the class's assignments were read (the grade book's columns or the queue's
+    filter): a statement that starts from the cohort's assignments with their specs."""
+    return any("FROM lms_cohort_assignment JOIN lms_assignment_spec" in s for s in statements)
+
+
+@pytest.mark.parametrize("page", ["gradebook", "queue"])
+def test_the_class_assignments_are_read_once_and_follow_a_new_title(
+    app, db, grading_world, login_as, page
+):
+    w = grading_world
+    with app.test_request_context():
+        allocate(w.assignment, w.participants[0], w.trainers[0])
+        db.session.commit()
+    client = login_as(w.organizer if page == "gradebook" else w.trainers[0])
+    url = f"/cohorts/{w.cohort.id}/grading/{page}"
+    with counted_queries(db) as first:
+        assert client.get(url).status_code == 200
+    with counted_queries(db) as again:
+        html = client.get(url).get_data(as_text=True)
+    assert _reads_assignments(first) and not _reads_assignments(again)
+    title = w.assignment.spec.title
+    assert title in html
+    with app.test_request_context():
+        before = _token(db, w.other_cohort)
+        spec = db.session.get(AssignmentSpec, w.assignment.spec_id)
+        spec.title = "Proposal Inovasi Daerah (revisi)"  # a course pack imported again
+        db.session.commit()
+        assert _token(db, w.other_cohort) != before  # the spec is every class's
+    with counted_queries(db) as after:
+        html = client.get(url).get_data(as_text=True)
+    assert _reads_assignments(after)
+    assert "Proposal Inovasi Daerah (revisi)" in html and f">{title}<" not in html
+
+
+def test_a_course_of_the_class_gives_it_a_new_token(app, db, grading_world):
+    w = grading_world
+    with app.test_request_context():
+        before = _token(db, w.cohort)
+        course = db.session.scalar(db.select(CohortCourse).filter_by(cohort_id=w.cohort.id))
+        course.position += 1
+        db.session.commit()
+        assert _token(db, w.cohort) != before
+
+
+def test_kept_assignments_are_the_requests_own_instances(app, db, grading_world):
+    w = grading_world
+    cohort_id, title = w.cohort.id, w.assignment.spec.title
+    with app.test_request_context():
+        (first,) = cohort_queries.cohort_assignments(db.session.get(Cohort, cohort_id))
+        first_id = first.id
+        db.session.commit()  # expires what this request loaded, not the kept copies
+        db.session.expunge_all()  # the next request's session starts empty
+    with app.test_request_context(), counted_queries(db) as statements:
+        cohort = db.session.get(Cohort, cohort_id)
+        read_cohort = len(statements)
+        (kept_one,) = cohort_queries.cohort_assignments(cohort)
+        assert len(statements) == read_cohort  # kept: no statement
+        assert kept_one.id == first_id and kept_one is not first
+        assert sa.inspect(kept_one).session is sa.inspect(cohort).session
+        assert kept_one.spec.title == title  # loaded with it
+        assert kept_one.cohort is cohort  # many-to-one: from the identity map
+        kept_one.blind_marking = True  # a change to it is this session's to flush
+        assert kept_one in db.session.dirty
+        db.session.rollback()

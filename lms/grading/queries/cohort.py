@@ -14,6 +14,7 @@ from lms.accounts.models import User
 from lms.catalog.models import AssignmentSpec, CohortCourse
 from lms.cohorts.models import Cohort, Membership
 from lms.extensions import db
+from lms.grading.kept import kept_instances
 from lms.grading.models import GradingPlan
 from lms.grading.status import RELEASABLE, STATUSES
 from lms.submissions.models import CohortAssignment
@@ -47,9 +48,14 @@ class Column:
 
 
 def graded_assignments(cohort: Cohort) -> list[Column]:
-    """The cohort's assignments that have a rubric, in course order then title (one query).
-    Archived specs stay while grading has started on them (they have a plan)."""
-    rows = db.session.execute(_graded_statement(), {"cohort_id": cohort.id}).all()
+    """The cohort's assignments that have a rubric, in course order then title (one query;
+    none while those kept for the cohort's grading token hold: lms.grading.kept). Archived
+    specs stay while grading has started on them (they have a plan)."""
+    rows = kept_instances(
+        ("graded_assignments",),
+        cohort,
+        lambda: db.session.execute(_graded_statement(), {"cohort_id": cohort.id}).all(),
+    )
     return [Column(assignment, plan) for assignment, plan in rows]
 
 
@@ -92,8 +98,16 @@ ASSIGNMENT_ORDER = (CohortCourse.position, AssignmentSpec.title, CohortAssignmen
 
 
 def cohort_assignments(cohort: Cohort) -> list[CohortAssignment]:
-    """The cohort's assignments with their specs, in course order then title (one query)."""
-    return list(db.session.scalars(_assignments_statement(), {"cohort_id": cohort.id}))
+    """The cohort's assignments with their specs, in course order then title (one query;
+    none while those kept for the cohort's grading token hold: lms.grading.kept)."""
+    rows = kept_instances(
+        ("assignments",),
+        cohort,
+        lambda: [
+            (a,) for a in db.session.scalars(_assignments_statement(), {"cohort_id": cohort.id})
+        ],
+    )
+    return [assignment for (assignment,) in rows]
 
 
 @cache
