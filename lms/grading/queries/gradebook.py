@@ -229,8 +229,8 @@ def _statement(kind: str) -> Any:
 
 def status_counts(cohort: Cohort) -> tuple[list[Column], int]:
     """The graded assignments with their counts per workflow status, and the number of
-    participants, counted in SQL (two queries, whatever the size of the cohort; one while the
-    counts kept for the cohort's grading token hold: lms.grading.kept)."""
+    participants, counted in SQL (two queries, whatever the size of the cohort; none while
+    the assignments and counts kept for the cohort's grading token hold: lms.grading.kept)."""
     columns = graded_assignments(cohort)
     participants = 0
     if columns:
@@ -267,9 +267,9 @@ def gradebook_page(
 ) -> GradeBook:
     """Page ``page`` of the participants (by name, then id) whose cell in ``assignment_id``
     (None: in any graded assignment) has ``status`` (None: everyone), with every count over
-    the whole cohort. Three queries (four with a status over several assignments; one fewer
-    while the counts are kept), whatever the size of the cohort; a page past the end is the
-    last one."""
+    the whole cohort. Three queries (four with a status over several assignments; two fewer
+    while the assignments and counts are kept), whatever the size of the cohort; a page past
+    the end is the last one."""
     columns, participants = status_counts(cohort)
     selected = next((c for c in columns if c.id == assignment_id), None)
     status = status if status in STATUSES else None

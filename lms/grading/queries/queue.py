@@ -359,9 +359,9 @@ def trainer_queue_page(
     hides: Callable[[CohortAssignment], bool] | None = None,
 ) -> QueuePage:
     """Page ``page`` of :func:`trainer_queue` (only the rows in ``bucket`` when given) with
-    the counts per bucket over every row: three queries, whatever the size of the queue (two
-    while the counts kept for the cohort's grading token hold: lms.grading.kept); a page past
-    the end is the last one.
+    the counts per bucket over every row: three queries, whatever the size of the queue (one
+    while the assignments and counts kept for the cohort's grading token hold:
+    lms.grading.kept); a page past the end is the last one.
 
     Rows are sorted and cut into pages in SQL. Where the viewer sees codes instead of names
     (``hides``: blind marking), a code (an HMAC) cannot be sorted on in SQL: then only the ids,
