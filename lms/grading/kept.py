@@ -91,6 +91,8 @@ def kept_instances(
     of its own session: they load what was not loaded, and expire, as any other; their JSON
     values are the kept copies' own, so never change one in place."""
     session = sa.orm.object_session(cohort)
+    if session is None:  # a detached cohort: nothing to merge into
+        return compute()
     copies = kept(key, cohort, lambda: [tuple(map(_detached, row)) for row in compute()])
     return [
         tuple(None if o is None else session.merge(o, load=False) for o in row) for row in copies
@@ -99,7 +101,8 @@ def kept_instances(
 
 def _detached(obj: Any) -> Any:
     """A detached copy of ``obj`` holding what it has loaded (columns; many-to-one instances
-    copied the same way), sharing nothing with the session ``obj`` belongs to."""
+    copied the same way), in no session: what ``obj``'s session does later (expire on
+    commit, changes) does not reach it."""
     if obj is None:
         return None
     state = sa.inspect(obj)
