@@ -93,20 +93,13 @@ def _signed_in_statement(
     return query.where(User.id == sa.bindparam("user_id")), tuple(page)
 
 
-def _cohort_in_url() -> int | None:
-    """The class a class page's URL names (``cohort_id``), if any."""
+def _in_url(name: str, kind: type) -> Any:
+    """The URL variable ``name`` of this request (``cohort_id`` of a class page,
+    ``course_slug`` of a course page) when it is a ``kind``; None otherwise."""
     if not has_request_context():
         return None
-    cohort_id = (request.view_args or {}).get("cohort_id")
-    return cohort_id if isinstance(cohort_id, int) else None
-
-
-def _course_in_url() -> str | None:
-    """The course a course page's URL names (``course_slug``), if any."""
-    if not has_request_context():
-        return None
-    slug = (request.view_args or {}).get("course_slug")
-    return slug if isinstance(slug, str) else None
+    value = (request.view_args or {}).get(name)
+    return value if isinstance(value, kind) else None
 
 
 def signed_in(user_id: int) -> User | None:
@@ -115,7 +108,7 @@ def signed_in(user_id: int) -> User | None:
     class page, with the class and the membership (:func:`class_loaded_with`); on a page
     that asked for it, with that page's own columns (:func:`select_with_account`); on a course
     page, with the course and whether the account follows it (:func:`course_loaded_with`)."""
-    cohort_id, course_slug = _cohort_in_url(), _course_in_url()
+    cohort_id, course_slug = _in_url("cohort_id", int), _in_url("course_slug", str)
     params = {"user_id": user_id, "cohort_id": cohort_id, "course_slug": course_slug}
     endpoint = request.endpoint if has_request_context() else None
     page = _PAGE_COLUMNS.get(endpoint) if endpoint else None
@@ -140,23 +133,27 @@ def signed_in(user_id: int) -> User | None:
     return user
 
 
+def _loaded_for(name: str, user_id: int, value: Any) -> tuple[Any, Any] | None:
+    """The two entities the user loader kept on ``g.<name>`` for the account ``user_id`` and
+    the URL's ``value`` in this request; None: not loaded so."""
+    loaded = g.get(name) if has_app_context() else None
+    if loaded is None or loaded[:2] != (user_id, value):
+        return None
+    return loaded[2], loaded[3]
+
+
 def class_loaded_with(user_id: int, cohort_id: int) -> tuple[Any, Any] | None:
     """(cohort or None, membership or None) as the user loader selected them with the
     account ``user_id`` for the class ``cohort_id`` in this request; None: not loaded so."""
-    loaded = g.get("lms_class_loaded") if has_app_context() else None
-    if loaded is None or loaded[:2] != (user_id, cohort_id):
-        return None
-    return loaded[2], loaded[3]
+    return _loaded_for("lms_class_loaded", user_id, cohort_id)
 
 
 def course_loaded_with(user_id: int, course_slug: str) -> tuple[Any, bool] | None:
     """(course or None, whether the account follows it) as the user loader selected them
     with the account ``user_id`` for the course ``course_slug`` in this request; None: not
     loaded so."""
-    loaded = g.get("lms_course_loaded") if has_app_context() else None
-    if loaded is None or loaded[:2] != (user_id, course_slug):
-        return None
-    return loaded[2], bool(loaded[3])
+    loaded = _loaded_for("lms_course_loaded", user_id, course_slug)
+    return None if loaded is None else (loaded[0], bool(loaded[1]))
 
 
 def loaded_with(user: Any, key: str) -> Any:
