@@ -20,6 +20,7 @@ from lms.extensions import db
 class _PageColumns:
     columns: Callable[[Any], dict[str, Any]]
     params: Callable[[], dict[str, Any]]
+    joins: Callable[[Any], Any] | None = None
 
 
 #: endpoint -> what its page has the user loader select with the account.
@@ -30,15 +31,19 @@ def select_with_account(
     endpoint: str,
     columns: Callable[[Any], dict[str, Any]],
     params: Callable[[], dict[str, Any]] = dict,
+    joins: Callable[[Any], Any] | None = None,
 ) -> None:
     """Have the user loader select a page's own values with the account on requests for
     ``endpoint``, instead of the page running a statement of its own: ``columns(user_id)``
     gives ``{key: scalar expression}`` on the bound account id (``lms.db.json_rows`` for a
     list), built once per process; ``params()`` the values of any other bound parameter, per
-    request. The page reads them with :func:`loaded_with` (None when the account was not
-    loaded so: another page, a host app's own user loader), and must then run the same
-    expressions itself (:func:`select_page_columns`)."""
-    _PAGE_COLUMNS[endpoint] = _PageColumns(columns, params)
+    request; ``joins(from_clause)``: the account's FROM with what the columns read
+    outer-joined to it (one row per account), and the columns may then be ORM entities
+    (instances of the request's session, None where nothing joined). The page reads them
+    with :func:`loaded_with` or :func:`loaded_for` (None when the account was not loaded so:
+    another page, a host app's own user loader), and must then run the same expressions
+    itself (:func:`select_page_columns`)."""
+    _PAGE_COLUMNS[endpoint] = _PageColumns(columns, params, joins)
     _signed_in_statement.cache_clear()
 
 
@@ -46,11 +51,16 @@ def select_page_columns(endpoint: str, user_id: int) -> dict[str, Any]:
     """What the user loader would have selected for ``endpoint``'s page, in a statement."""
     page = _PAGE_COLUMNS[endpoint]
     columns = page.columns(sa.bindparam("user_id"))
-    row = db.session.execute(
-        sa.select(*(value.label(key) for key, value in columns.items())),
-        {"user_id": user_id, **page.params()},
-    ).one()
-    return row._asdict()
+    query = sa.select(*_selected(columns))
+    if page.joins is not None:
+        query = query.select_from(page.joins(User)).where(User.id == sa.bindparam("user_id"))
+    row = db.session.execute(query, {"user_id": user_id, **page.params()}).one()
+    return dict(zip(columns, row, strict=True))
+
+
+def _selected(columns: dict[str, Any]) -> list[Any]:
+    """A page's columns as a SELECT lists them: expressions labelled, entities as they are."""
+    return [v.label(k) if isinstance(v, sa.ColumnElement) else v for k, v in columns.items()]
 
 
 @functools.cache
@@ -78,7 +88,7 @@ def _signed_in_statement(
         has_roles(User.id).label("in_regions"),
     )
     page = _PAGE_COLUMNS[endpoint].columns(sa.bindparam("user_id")) if endpoint else {}
-    query = query.add_columns(*(value.label(key) for key, value in page.items()))
+    query = query.add_columns(*_selected(page))
     joined: Any = User
     if with_cohort:
         joined = sa.outerjoin(joined, Cohort, Cohort.id == sa.bindparam("cohort_id")).outerjoin(
@@ -88,6 +98,9 @@ def _signed_in_statement(
     if with_course:
         joined = sa.outerjoin(joined, Course, Course.slug == sa.bindparam("course_slug"))
         query = query.add_columns(Course, follows_course(User.id).label("follows"))
+    joins = _PAGE_COLUMNS[endpoint].joins if endpoint else None
+    if joins is not None:
+        joined = joins(joined)
     if joined is not User:
         query = query.select_from(joined)
     return query.where(User.id == sa.bindparam("user_id")), tuple(page)
@@ -124,7 +137,7 @@ def signed_in(user_id: int) -> User | None:
     loaded = {"unread": unread or 0, "in_regions": bool(in_regions)}
     loaded.update(zip(keys, rest[: len(keys)], strict=True))
     rest = rest[len(keys) :]
-    g.lms_signed_in = (user.id, loaded)
+    g.lms_signed_in = (user.id, loaded, endpoint if page else None)
     if cohort_id is not None:
         g.lms_class_loaded = (user.id, cohort_id, *rest[:2])
         rest = rest[2:]
@@ -163,6 +176,16 @@ def loaded_with(user: Any, key: str) -> Any:
     None when ``user`` was not loaded that way."""
     loaded = g.get("lms_signed_in") if has_app_context() else None
     return loaded[1].get(key) if loaded is not None and loaded[0] == user.id else None
+
+
+def loaded_for(user: Any, endpoint: str) -> dict[str, Any] | None:
+    """Every value the user loader selected with ``user`` for ``endpoint``'s page in this
+    request (:func:`select_with_account`; a None among them is a NULL); None when it did not
+    select them (another page, another user loader)."""
+    loaded = g.get("lms_signed_in") if has_app_context() else None
+    if loaded is None or loaded[0] != getattr(user, "id", None) or loaded[2] != endpoint:
+        return None
+    return loaded[1]
 
 
 def unread_loaded(user: Any) -> int | None:

@@ -249,8 +249,11 @@ def _checkin_statements(dialect: str) -> tuple[Any, Any]:
 
 
 def _membership_and_record(meeting: Meeting, user: User) -> tuple[bool, AttendanceRecord | None]:
-    """(whether ``user`` is a participant of the meeting's cohort, their row if any): one
-    query."""
+    """(whether ``user`` is a participant of the meeting's cohort, their row if any): as the
+    user loader selected them on the scan's page (queries.scanned), else one query."""
+    loaded = queries.scanned(user)
+    if loaded is not None and loaded[0] is meeting:
+        return loaded[1]
     found_statement, _add = _checkin_statements(db.session.get_bind().dialect.name)
     params = {"meeting_id": meeting.id, "cohort_id": meeting.cohort_id, "user_id": user.id}
     found = db.session.execute(found_statement, params).first()

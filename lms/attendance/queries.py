@@ -16,15 +16,18 @@ Counting rules of the reports (the same on every page and export):
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort
-from sqlalchemy.orm import joinedload, selectinload
+from flask import abort, has_request_context, request
+from flask_login import current_user
+from sqlalchemy.orm import aliased, attributes, joinedload, selectinload
 
+from lms.accounts import queries as account_queries
 from lms.accounts.civil_service import sex_of
 from lms.accounts.models import User
 from lms.attendance import codes
@@ -173,15 +176,91 @@ def meeting_by_id(meeting_id: int) -> Meeting | None:
     return db.session.scalars(_meeting_with_cohort(), {"id": meeting_id}).first()
 
 
+def meeting_id_of(token: str) -> int | None:
+    """The meeting id a scanned QR token (``<meeting id>-<code>``) names; None for anything
+    else (a number too large for an id included)."""
+    head = token.partition("-")[0]
+    return int(head) if re.fullmatch(r"[0-9]{1,9}", head) else None
+
+
 def meeting_for_token(token: str, when: datetime) -> Meeting | None:
-    """The meeting of a scanned QR token (``<meeting id>-<code>``) whose code is valid now."""
-    meeting_id, _sep, code = token.partition("-")
-    if not meeting_id.isdigit():
+    """The meeting of a scanned QR token whose code is valid now (as the user loader
+    selected it with the account on the scan's page: :func:`scanned`)."""
+    meeting_id = meeting_id_of(token)
+    if meeting_id is None:
         return None
-    meeting = meeting_by_id(int(meeting_id))
-    if meeting is None or not codes.matches(meeting.secret, code, when):
+    loaded = scanned(current_user) if has_request_context() else None
+    meeting = loaded[0] if loaded is not None else meeting_by_id(meeting_id)
+    if meeting is None or meeting.id != meeting_id:
+        return None
+    if not codes.matches(meeting.secret, token.partition("-")[2], when):
         return None
     return meeting
+
+
+#: The page a QR code opens: a room scans at once, and on SQLite each scan holds the write
+#: lock from its first statement to its commit, so the user loader selects, with the
+#: account, the token's meeting and class, the account's participant membership of it and any
+#: row of it already there (lms.accounts.queries.select_with_account): one statement for three.
+SCAN_ENDPOINT = "lms.attendance.checkin_token"
+_SCANNED = aliased(Meeting, name="scanned_meeting")
+_SCANNED_COHORT = aliased(Cohort, name="scanned_cohort")
+_SCANNED_MEMBER = aliased(Membership, name="scanned_member")
+_SCANNED_RECORD = aliased(AttendanceRecord, name="scanned_record")
+
+
+def _scanned_columns(_user_id: Any) -> dict[str, Any]:
+    return {
+        "scanned_meeting": _SCANNED,
+        "scanned_cohort": _SCANNED_COHORT,
+        "scanned_member": _SCANNED_MEMBER.id,
+        "scanned_record": _SCANNED_RECORD,
+    }
+
+
+def _scanned_joins(joined: Any) -> Any:
+    return (
+        sa.outerjoin(
+            joined,
+            _SCANNED,
+            _SCANNED.id == sa.bindparam("scanned_meeting_id", type_=sa.Integer),
+        )
+        .outerjoin(_SCANNED_COHORT, _SCANNED_COHORT.id == _SCANNED.cohort_id)
+        .outerjoin(
+            _SCANNED_MEMBER,
+            (_SCANNED_MEMBER.cohort_id == _SCANNED.cohort_id)
+            & (_SCANNED_MEMBER.user_id == User.id)
+            & (_SCANNED_MEMBER.role == "participant"),
+        )
+        .outerjoin(
+            _SCANNED_RECORD,
+            (_SCANNED_RECORD.meeting_id == _SCANNED.id) & (_SCANNED_RECORD.user_id == User.id),
+        )
+    )
+
+
+def _scanned_params() -> dict[str, Any]:
+    return {"scanned_meeting_id": meeting_id_of(str((request.view_args or {}).get("token")))}
+
+
+account_queries.select_with_account(
+    SCAN_ENDPOINT, _scanned_columns, _scanned_params, joins=_scanned_joins
+)
+
+
+def scanned(user: Any) -> tuple[Meeting | None, tuple[bool, AttendanceRecord | None]] | None:
+    """What the user loader selected with ``user`` on the scan's page: the token's meeting
+    with its class (None: no such meeting), and (whether ``user`` is a participant of that
+    class, their row of the meeting if so); None when it was not loaded so (another page,
+    nobody signed in, another user loader)."""
+    loaded = account_queries.loaded_for(user, SCAN_ENDPOINT)
+    if loaded is None:
+        return None
+    meeting = loaded["scanned_meeting"]
+    if meeting is not None:
+        attributes.set_committed_value(meeting, "cohort", loaded["scanned_cohort"])
+    participant = loaded["scanned_member"] is not None
+    return meeting, (participant, loaded["scanned_record"] if participant else None)
 
 
 def meeting_for_code(code: str, when: datetime) -> Meeting | None:

@@ -194,10 +194,11 @@ def _one_writer(view: Callable) -> Callable:
 def checkin_token(token: str):
     """What the QR code opens. Anonymous visitors log in first; the scan stays pending."""
     now = utcnow()
+    signed_in = current_user.is_authenticated  # first: the user loader reads the meeting too
     meeting = queries.meeting_for_token(token, now)
     if meeting is None:
         return _result(_wrong_code(), ok=False, status=400)
-    if not current_user.is_authenticated:
+    if not signed_in:
         session["lms_pending_checkin"] = {"meeting_id": meeting.id, "scanned": now.isoformat()}
         flash(_("Masuk dulu; presensi Anda akan dicatat setelahnya."), "info")
         return redirect(url_for("lms.accounts.login", next=url_for("lms.attendance.pending")))
