@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import os
 import re
 import threading
@@ -95,6 +96,55 @@ def _json_group_array(
 def _json_agg(element: _JsonArrayAgg, compiler: sa.sql.compiler.SQLCompiler, **kw: object) -> str:
     # json_agg of no rows is NULL; json_group_array's is [].
     return f"coalesce(json_agg({compiler.process(element.clauses, **kw)}), json_build_array())"
+
+
+class _IdList(sa.types.TypeDecorator):
+    """Integer ids bound as one value: an integer array on PostgreSQL, JSON text elsewhere."""
+
+    impl = sa.String
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: sa.Dialect) -> sa.types.TypeEngine:
+        if dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import ARRAY
+
+            return dialect.type_descriptor(ARRAY(sa.Integer))
+        return dialect.type_descriptor(sa.String())
+
+    def process_bind_param(self, value: object, dialect: sa.Dialect) -> object:
+        ids = [int(v) for v in value]  # type: ignore[attr-defined]
+        return ids if dialect.name == "postgresql" else json.dumps(ids)
+
+
+class _AmongIds(FunctionElement):
+    """Whether its first argument is one of the ids of its second (an :class:`_IdList`)."""
+
+    type = sa.Boolean()
+    inherit_cache = True
+    _is_implicitly_boolean = True  # a condition as it stands: no "= 1" on SQLite
+
+
+@compiles(_AmongIds)
+def _in_json_each(element: _AmongIds, compiler: sa.sql.compiler.SQLCompiler, **kw: object) -> str:
+    column, ids = element.clauses.clauses
+    return (
+        f"{compiler.process(column, **kw)} IN "
+        f"(SELECT value FROM json_each({compiler.process(ids, **kw)}))"
+    )
+
+
+@compiles(_AmongIds, "postgresql")
+def _any_array(element: _AmongIds, compiler: sa.sql.compiler.SQLCompiler, **kw: object) -> str:
+    column, ids = element.clauses.clauses
+    return f"{compiler.process(column, **kw)} = ANY ({compiler.process(ids, **kw)})"
+
+
+def among_ids(column: sa.ColumnElement, name: str) -> sa.ColumnElement[bool]:
+    """``column IN :name`` with the list of integer ids ``name`` bound as one value, not as an
+    expanding IN's parameter per id: the statement's text is the same whatever the list's
+    length, so PostgreSQL prepares it once (and psycopg, which keeps its parsing of a
+    statement only up to 50 parameters, parses it once)."""
+    return _AmongIds(column, sa.bindparam(name, type_=_IdList()))
 
 
 def json_empty_list() -> _JsonArray:
