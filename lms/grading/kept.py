@@ -3,13 +3,13 @@ per bucket), and its assignments with their specs and plans (:func:`kept_instanc
 per process between requests, keyed by the cohort's ``grading_token``.
 
 A transaction that writes a participant's membership, a submission or version, a review, a
-grade, an allocation, a cohort assignment or its grading plan, or the class's courses, gives
-the cohort a new random token as it commits (an assignment spec: every cohort; see
-:func:`_note_changes`, :func:`_new_tokens`), so a count is computed again after any change
-to what it counts and kept while nothing changes: an organizer paging through the grade
-book, or back and forth between filters, counts once. The token comes with the cohort row
-every class page loads already, so looking it up costs no statement; inside the writing
-transaction itself, its cohorts are counted afresh.
+grade, an allocation, a cohort assignment or its grading plan, the class's courses, or the
+name, NIP or office of one of its people gives the cohort a new random token as it commits
+(an assignment spec: every cohort; see :func:`_note_changes`, :func:`_new_tokens`), so a
+count is computed again after any change to what it counts and kept while nothing changes:
+an organizer paging through the grade book, or back and forth between filters, counts once.
+The token comes with the cohort row every class page loads already, so looking it up costs
+no statement; inside the writing transaction itself, its cohorts are counted afresh.
 
 A count computed just as another transaction commits may be kept under the token before it:
 readers only see that token until the commit, and every reader after it sees the new one. Writes
@@ -30,6 +30,7 @@ from flask import current_app
 from sqlalchemy.orm import Session, attributes, make_transient_to_detached
 from sqlalchemy.orm.base import NO_VALUE
 
+from lms.accounts.models import User
 from lms.catalog.models import AssignmentSpec, CohortCourse
 from lms.cohorts.models import Cohort, Membership
 from lms.grading.models import Allocation, Grade, GradingPlan, Review
@@ -49,7 +50,10 @@ _BY_ASSIGNMENT = (Submission, Allocation, GradingPlan)
 _BY_SUBMISSION = (SubmissionVersion, Review, Grade)
 #: Shared by every class that takes the course: a change renews every token (rare: an import).
 _BY_EVERY = (AssignmentSpec,)
-_WATCHED = _BY_COHORT + _BY_ASSIGNMENT + _BY_SUBMISSION + _BY_EVERY
+#: A person's name, NIP and office: the queue and the grade book keep their pages' order and
+#: people by them (a change renews the tokens of the person's classes).
+_PERSON_SHOWN = ("full_name", "nip", "office")
+_WATCHED = _BY_COHORT + _BY_ASSIGNMENT + _BY_SUBMISSION + _BY_EVERY + (User,)
 
 
 class _Kept:
@@ -136,12 +140,18 @@ def _note_changes(session: Session, _context: Any) -> None:
     cohorts: set[Any] = set()
     assignments: set[Any] = set()
     submissions: set[Any] = set()
+    people: set[Any] = set()
     for obj in (*session.new, *session.dirty, *session.deleted):
         if not isinstance(obj, _WATCHED):
             continue
         if obj in session.dirty and not session.is_modified(obj, include_collections=False):
             continue
-        if isinstance(obj, _BY_EVERY):
+        if isinstance(obj, User):
+            if obj in session.deleted:
+                cohorts.add(NO_VALUE)  # its memberships may be gone already (rare)
+            elif obj not in session.new and _shown_changed(obj):
+                people.add(sa.inspect(obj).identity[0])
+        elif isinstance(obj, _BY_EVERY):
             cohorts.add(NO_VALUE)
         elif isinstance(obj, _BY_COHORT):
             cohorts.add(_loaded(obj, "cohort_id"))
@@ -149,7 +159,7 @@ def _note_changes(session: Session, _context: Any) -> None:
             assignments.add(_loaded(obj, "assignment_id"))
         else:
             submissions.add(_loaded(obj, "submission_id"))
-    if not (cohorts or assignments or submissions):
+    if not (cohorts or assignments or submissions or people):
         return
     if NO_VALUE in cohorts | assignments | submissions:
         changed(session, None)  # a spec, or a value the flush did not leave loaded: every cohort
@@ -160,7 +170,15 @@ def _note_changes(session: Session, _context: Any) -> None:
             CohortAssignment.id.in_(assignments) | CohortAssignment.id.in_(submitted)
         )
         cohorts.update(session.connection().scalars(found))
+    if people:
+        classes = sa.select(Membership.cohort_id).where(Membership.user_id.in_(people))
+        cohorts.update(session.connection().scalars(classes))
     changed(session, cohorts)
+
+
+def _shown_changed(user: User) -> bool:
+    state = sa.inspect(user)
+    return any(state.attrs[name].history.has_changes() for name in _PERSON_SHOWN)
 
 
 @sa.event.listens_for(Session, "before_commit")

@@ -116,7 +116,7 @@ def test_the_counts_are_counted_once_while_nothing_they_count_changes(
         assert client.get(url + "?page=1&status=not_marked").status_code == 200
     assert _counting(first) and not _counting(again)
     with app.test_request_context():
-        w.participants[0].office = "Dinas Baru"  # not counted: the counts stay kept
+        w.participants[0].phone = "081234567890"  # not counted, not shown: the counts stay kept
         db.session.commit()
     with counted_queries(db) as unrelated:
         client.get(url)
@@ -153,10 +153,54 @@ def test_the_queue_counts_follow_the_trainers_marking(app, db, grading_world, lo
     assert (counts["to_grade"], counts["done"]) == (2, 0)
 
 
+def _sorts_the_whole_list(statements: list[str]) -> bool:
+    """Whether a page's rows were chosen out of the whole list (sorted and cut in SQL)."""
+    return any("LIMIT" in statement for statement in statements)
+
+
+def test_a_kept_page_reads_only_its_rows_and_follows_a_new_name_and_office(
+    app, db, grading_world, login_as
+):
+    """The queue and the grade book keep which people their page shows, in which order: the
+    second view reads only those rows, and a participant's new name (which moves them down
+    the list) and office show at once."""
+    w = grading_world
+    ani, budi, *_rest = w.participants
+    t1 = w.trainers[0]
+    with app.test_request_context():
+        allocate(w.assignment, ani, t1)
+        allocate(w.assignment, budi, t1)
+        db.session.commit()
+    pages = [
+        (t1, f"/cohorts/{w.cohort.id}/grading/queue"),
+        (w.organizer, f"/cohorts/{w.cohort.id}/grading/gradebook"),
+    ]
+    for who, url in pages:
+        client = login_as(who)
+        with counted_queries(db) as first:
+            html = client.get(url).get_data(as_text=True)
+        with counted_queries(db) as again:
+            assert client.get(url).get_data(as_text=True) == html
+        assert _sorts_the_whole_list(first) and not _sorts_the_whole_list(again), url
+        assert html.index("Peserta Ani") < html.index("Peserta Budi")
+    with app.test_request_context():
+        ani.full_name, ani.office = "Peserta Zaenal", "Dinas Z"
+        db.session.commit()
+    for who, url in pages:
+        html = login_as(who).get(url).get_data(as_text=True)
+        assert "Peserta Ani" not in html, url
+        assert html.index("Peserta Budi") < html.index("Peserta Zaenal"), url
+        assert "Dinas Z" in html, url
+
+
 def test_every_kind_of_change_gives_the_class_a_new_token_and_no_other(app, db, grading_world):
     w = grading_world
     ani, budi, *_rest = w.participants
     t1, t2, _t3 = w.trainers
+
+    def new_nip() -> None:
+        ani.employment_status, ani.nip = "pns", "199001012015031001"
+
     changes = {
         "allocation": lambda: allocate(w.assignment, ani, t1),
         "marking": lambda: mark(w.submission_of(ani), t1, done=False),
@@ -169,6 +213,9 @@ def test_every_kind_of_change_gives_the_class_a_new_token_and_no_other(app, db, 
         "role": lambda: cohorts.change_role(
             cohorts.membership_of(w.cohort, budi), "trainer", actor=w.organizer
         ),
+        "name": lambda: setattr(ani, "full_name", "Peserta Zaenal"),
+        "office": lambda: setattr(ani, "office", "Dinas Z"),
+        "NIP": new_nip,
     }
     for name, change in changes.items():
         with app.test_request_context():

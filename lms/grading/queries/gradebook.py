@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from lms.accounts.civil_service import format_nip
 from lms.accounts.models import User
 from lms.cohorts.models import Cohort, Membership
+from lms.db import among_ids
 from lms.extensions import db
 from lms.grading.kept import kept
 from lms.grading.models import Grade
@@ -121,7 +122,7 @@ def _cells() -> Any:
             workflow_status_sql(SubmissionVersion.id).label("status"),
         )
         .select_from(Membership)
-        .join(CohortAssignment, CohortAssignment.id.in_(sa.bindparam("ids", expanding=True)))
+        .join(CohortAssignment, among_ids(CohortAssignment.id, "ids"))
         .outerjoin(
             Submission,
             (Submission.assignment_id == CohortAssignment.id)
@@ -183,9 +184,9 @@ def _statement(kind: str) -> Any:
                 & (Membership.role == "participant"),
             )
         )
-        submitted = submitted.where(
-            Submission.assignment_id.in_(sa.bindparam("ids", expanding=True))
-        ).group_by(Submission.assignment_id, status)
+        submitted = submitted.where(among_ids(Submission.assignment_id, "ids")).group_by(
+            Submission.assignment_id, status
+        )
         return sa.union_all(participants, submitted)
     if kind == "matching":  # participants with a cell in :status
         cells = _cells()
@@ -194,7 +195,12 @@ def _statement(kind: str) -> Any:
         )
     if kind == "all_cells":  # the cells of everyone in :ids
         return _with_latest(sa.select(*_cell_columns())).where(
-            Submission.assignment_id.in_(sa.bindparam("ids", expanding=True))
+            among_ids(Submission.assignment_id, "ids")
+        )
+    if kind == "cells_of":  # the cells of the people :user_ids in :column_ids
+        return _with_latest(sa.select(*_cell_columns())).where(
+            among_ids(Submission.user_id, "user_ids"),
+            among_ids(Submission.assignment_id, "column_ids"),
         )
     if kind in ("page", "page_in_status"):
         # A page of "people" or "people_in_status", each with their cells in :column_ids
@@ -202,8 +208,7 @@ def _statement(kind: str) -> Any:
         people = _statement("people" if kind == "page" else "people_in_status").subquery()
         query = sa.select(people, *_cell_columns()).outerjoin(
             Submission,
-            (Submission.user_id == people.c.id)
-            & Submission.assignment_id.in_(sa.bindparam("column_ids", expanding=True)),
+            (Submission.user_id == people.c.id) & among_ids(Submission.assignment_id, "column_ids"),
         )
         return _with_latest(query).order_by(people.c.full_name, people.c.id)
     # "people", "everyone", "people_in_status": participants by name (a page of them; all of
@@ -293,14 +298,28 @@ def gradebook_page(
             total = db.session.scalar(_statement("matching"), params)
     shown = Page.of(page, total, per_page)
     params.update(limit=shown.per_page, offset=shown.offset)
-    people: list[tuple] = []
     records: dict[tuple[int, int], tuple] = {}
-    for row in db.rows(_statement(kind), params):
-        if not people or people[-1][0] != row[0]:
-            people.append(tuple(row[:4]))
-        if row[4] is not None:  # a cell with a submission: a record as _records makes
-            records[(row[5], row[6])] = tuple(row[4:])
-    return GradeBook(cohort, columns, participants, people, records, shown)
+    read: list[bool] = []
+
+    def chosen() -> tuple[tuple, ...]:
+        read.append(True)
+        people: list[tuple] = []
+        for row in db.rows(_statement(kind), params):
+            if not people or people[-1][0] != row[0]:
+                people.append(tuple(row[:4]))
+            if row[4] is not None:  # a cell with a submission: a record as _records makes
+                records[(row[5], row[6])] = tuple(row[4:])
+        return tuple(people)
+
+    # Who the page shows, in which order, holds as long as the token (names, NIPs and offices
+    # included): from the second view on, only their cells are read, not sorted out of the
+    # whole class again.
+    page_key = ("gradebook page", kind, status, tuple(params.get("ids", ())), shown.offset)
+    people = kept((*page_key, shown.per_page), cohort, chosen)
+    if not read and people:
+        cells = {**params, "user_ids": [person[0] for person in people]}
+        records = _records(db.rows(_statement("cells_of"), cells))
+    return GradeBook(cohort, columns, participants, list(people), records, shown)
 
 
 def gradebook(cohort: Cohort) -> GradeBook:

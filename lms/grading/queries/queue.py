@@ -4,7 +4,7 @@ number of participants."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -16,6 +16,7 @@ from sqlalchemy.orm import aliased
 from lms.accounts.models import User
 from lms.catalog.models import AssignmentSpec, CohortCourse
 from lms.cohorts.models import Cohort, Membership
+from lms.db import among_ids
 from lms.extensions import db
 from lms.grading.kept import kept
 from lms.grading.models import Allocation, Grade, Review
@@ -252,7 +253,7 @@ def _statement(kind: str, one_assignment: bool, one_bucket: bool = False) -> Any
         )
     query = _allocated(*_ROW_COLUMNS, one_assignment=one_assignment, grade=True)
     if kind == "by_ids":
-        return query.where(Allocation.id.in_(sa.bindparam("ids", expanding=True)))
+        return query.where(among_ids(Allocation.id, "ids"))
     if one_bucket:
         query = query.where(sa.bindparam("bucket") == _BUCKET)
     query = _ordered(query)
@@ -383,11 +384,7 @@ def trainer_queue_page(
         )
         shown = Page.of(page, len(chosen), per_page)
         ids = [r[0] for r in shown.rows_of(chosen)]
-        position = {allocation_id: n for n, allocation_id in enumerate(ids)}
-        records = _records(
-            db.rows(_statement("by_ids", one), _params(cohort, trainer, assignment_id, ids=ids))
-        )
-        records.sort(key=lambda r: position[r[0]])
+        records = _records_of(ids, cohort, trainer, assignment_id)
         return QueuePage(trainer, records, counts, assignments, shown)
 
     counts.update(
@@ -403,5 +400,28 @@ def trainer_queue_page(
     params = _params(
         cohort, trainer, assignment_id, bucket=bucket, limit=shown.per_page, offset=shown.offset
     )
-    records = _records(db.rows(_statement("page", one, bucket is not None), params))
+    fresh: list[list[tuple]] = []
+
+    def chosen() -> tuple[int, ...]:
+        fresh.append(_records(db.rows(_statement("page", one, bucket is not None), params)))
+        return tuple(r[0] for r in fresh[0])
+
+    # Which allocations the page shows, in which order, holds as long as the token: from the
+    # second view on, only their rows are read (by id), not sorted out of the whole queue again.
+    page_key = ("queue page", trainer.id, assignment_id, bucket, shown.offset, shown.per_page)
+    ids = kept(page_key, cohort, chosen)
+    records = fresh[0] if fresh else _records_of(ids, cohort, trainer, assignment_id)
     return QueuePage(trainer, records, counts, assignments, shown)
+
+
+def _records_of(
+    ids: Sequence[int], cohort: Cohort, trainer: User, assignment_id: int | None
+) -> list[tuple]:
+    """The records of the allocations ``ids``, in that order."""
+    if not ids:
+        return []
+    position = {allocation_id: n for n, allocation_id in enumerate(ids)}
+    params = _params(cohort, trainer, assignment_id, ids=list(ids))
+    records = _records(db.rows(_statement("by_ids", assignment_id is not None), params))
+    records.sort(key=lambda r: position[r[0]])
+    return records
