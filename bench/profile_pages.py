@@ -80,6 +80,27 @@ def prepare(tmp: Path, database_url: str | None) -> None:
     print(f"seeded in {time.perf_counter() - began:.0f} s", file=sys.stderr)
 
 
+def postgres_cpu() -> dict[int, float]:
+    """CPU seconds used so far by each of this machine's PostgreSQL processes."""
+    tick, used = os.sysconf("SC_CLK_TCK"), {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # gone meanwhile
+            continue
+        name, _sep, rest = text.partition(") ")
+        if name.endswith("(postgres"):
+            fields = rest.split()
+            used[int(stat.parent.name)] = (int(fields[11]) + int(fields[12])) / tick
+    return used
+
+
+def postgres_since(before: dict[int, float]) -> float:
+    """PostgreSQL's CPU seconds since ``before`` (:func:`postgres_cpu`): the server's share of
+    a page, which the app's own CPU time leaves out (0 without PostgreSQL)."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in postgres_cpu().items())
+
+
 def package_of(path: str) -> str:
     """The library a file belongs to: ``sqlalchemy``, ``jinja2``, ``lms.core``, templates..."""
     if not path:
@@ -214,11 +235,12 @@ def main(argv: list[str] | None = None) -> int:
                 response = client.get(url_path)
                 response.get_data()
                 assert response.status_code == 200, (name, response.status_code)
-            began, cpu = time.perf_counter(), time.process_time()
+            began, cpu, server = time.perf_counter(), time.process_time(), postgres_cpu()
             for _ in range(count):
                 client.get(url_path).get_data()
             wall = (time.perf_counter() - began) / count
             rate = count / (time.process_time() - cpu)  # CPU time: steadier on a busy machine
+            server = postgres_since(server) / count
             base = base or rate
             profiler = Profiler(interval=0.0002)
             profiler.start()
@@ -227,7 +249,8 @@ def main(argv: list[str] | None = None) -> int:
             profiler.stop()
             print(
                 f"\n== {name} {url_path}: {1000 / rate:.2f} ms CPU per request ({rate:.0f} "
-                f"req/s of one core, {rate / base:.2f} of /healthz; wall {1000 * wall:.2f} ms)"
+                f"req/s of one core, {rate / base:.2f} of /healthz; wall {1000 * wall:.2f} ms; "
+                f"PostgreSQL's processes {1000 * server:.2f} ms)"
             )
             print("\n".join(summarise(profiler.last_session)))
             if args.tree:
