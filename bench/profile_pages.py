@@ -269,9 +269,10 @@ def checkin_page(app, base: float, count: int, tree: bool) -> None:
     _clear_checkins(app)
     _checkins(client, requests[:5])  # warm-up
     _clear_checkins(app)
-    cpu = time.process_time()
+    cpu, server = time.process_time(), postgres_cpu()
     _checkins(client, requests)
     rate = count / (time.process_time() - cpu)
+    server = postgres_since(server) / count
     _clear_checkins(app)
     profiler = Profiler(interval=0.0002)
     profiler.start()
@@ -280,7 +281,8 @@ def checkin_page(app, base: float, count: int, tree: bool) -> None:
     _clear_checkins(app)
     print(
         f"\n== checkin (each a new participant): {1000 / rate:.2f} ms CPU per check-in "
-        f"({rate:.0f} of one core, {rate / base:.2f} of /healthz)"
+        f"({rate:.0f} of one core, {rate / base:.2f} of /healthz; PostgreSQL's processes "
+        f"{1000 * server:.2f} ms)"
     )
     print("\n".join(summarise(profiler.last_session)))
     if tree:
