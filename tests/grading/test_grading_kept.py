@@ -130,14 +130,20 @@ def test_the_counts_are_counted_once_while_nothing_they_count_changes(
     assert _counting(after) and _book_counts(html)["marked"] == 1
 
 
-def test_the_queue_counts_follow_the_trainers_marking(app, db, grading_world, login_as):
-    w = grading_world
+def _two_allocated(app, db, w) -> tuple:
+    """The first two participants, allocated to the first trainer: (ani, budi, trainer)."""
     ani, budi, *_rest = w.participants
     t1 = w.trainers[0]
     with app.test_request_context():
         allocate(w.assignment, ani, t1)
         allocate(w.assignment, budi, t1)
         db.session.commit()
+    return ani, budi, t1
+
+
+def test_the_queue_counts_follow_the_trainers_marking(app, db, grading_world, login_as):
+    w = grading_world
+    ani, budi, t1 = _two_allocated(app, db, w)
     client = login_as(t1)
     url = f"/cohorts/{w.cohort.id}/grading/queue"
     assert _queue_counts(client.get(url).get_data(as_text=True))["to_grade"] == 2
@@ -165,12 +171,7 @@ def test_a_kept_page_reads_only_its_rows_and_follows_a_new_name_and_office(
     second view reads only those rows, and a participant's new name (which moves them down
     the list) and office show at once."""
     w = grading_world
-    ani, budi, *_rest = w.participants
-    t1 = w.trainers[0]
-    with app.test_request_context():
-        allocate(w.assignment, ani, t1)
-        allocate(w.assignment, budi, t1)
-        db.session.commit()
+    ani, budi, t1 = _two_allocated(app, db, w)
     pages = [
         (t1, f"/cohorts/{w.cohort.id}/grading/queue"),
         (w.organizer, f"/cohorts/{w.cohort.id}/grading/gradebook"),
