@@ -314,8 +314,9 @@ def gradebook_page(
     # Who the page shows, in which order, holds as long as the token (names, NIPs and offices
     # included): from the second view on, only their cells are read, not sorted out of the
     # whole class again.
-    page_key = ("gradebook page", kind, status, tuple(params.get("ids", ())), shown.offset)
-    people = kept((*page_key, shown.per_page), cohort, chosen)
+    scope_ids = tuple(params.get("ids", ()))
+    page_key = ("gradebook page", kind, status, scope_ids, shown.offset, shown.per_page)
+    people = kept(page_key, cohort, chosen)
     if not read and people:
         cells = {**params, "user_ids": [person[0] for person in people]}
         records = _records(db.rows(_statement("cells_of"), cells))
